@@ -1,0 +1,124 @@
+/**
+ * The event store port. Every adapter (embedded SQLite, KurrentDB) implements it and passes
+ * the shared contract suite in test/contract/.
+ *
+ * Positions are the global log order: strictly increasing, never reused. Revisions count the
+ * events of one stream from 0. Both are plain numbers: a log would need 2^53 bytes or events
+ * before that becomes a limit.
+ */
+
+/** What the writer believes about the stream before appending. */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface EventToAppend {
+  /** Client-derivable id. Appending an id already in the stream writes nothing. */
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+export interface RecordedEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly streamId: string;
+  /** Revision of this event within its stream, from 0. */
+  readonly revision: number;
+  /** Position of this event in the global log. */
+  readonly position: number;
+  readonly data: unknown;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+export interface AppendResult {
+  /** Revision of the last event of the batch: the stream's revision after the append. */
+  readonly nextRevision: number;
+  /** Global position of the last event of the batch. */
+  readonly position: number;
+}
+
+export interface ReadAllFilter {
+  /** Keep events whose stream id starts with one of these prefixes. */
+  readonly streamPrefixes?: readonly string[];
+  /** Keep events of these types. */
+  readonly eventTypes?: readonly string[];
+}
+
+export interface ReadStreamOptions {
+  readonly fromRevision?: number;
+  readonly maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Start strictly after this position (a checkpoint). Omitted: from the start of the log. */
+  readonly after?: number;
+  readonly filter?: ReadAllFilter;
+  readonly maxCount?: number;
+}
+
+export interface SubscribeOptions {
+  /** Start strictly after this position (a checkpoint). Omitted: from the start of the log. */
+  readonly after?: number;
+  readonly filter?: ReadAllFilter;
+  /** Ends the subscription: the iterator finishes instead of waiting for more events. */
+  readonly signal?: AbortSignal;
+}
+
+export interface EventStore {
+  /** A short name for logs and /health, e.g. `sqlite`. */
+  readonly name: string;
+
+  /**
+   * Atomically appends the batch. Throws WrongExpectedRevision when `expected` does not hold.
+   * When every event id of the batch is already in the stream, returns the original result
+   * and writes nothing; when only some are, or an id is taken by another stream, throws
+   * EventIdConflict.
+   */
+  append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+
+  /** The stream's events from `fromRevision` (default 0), oldest first. A missing stream is empty. */
+  readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;
+
+  /** The global log in position order, from after `after`, filtered. Ends at the current head. */
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+
+  /**
+   * Catch-up then live: every matching event after `after`, in position order, exactly once,
+   * never skipping an event that commits later with a lower position. Pulling is the
+   * backpressure: the store reads ahead only as far as the consumer takes.
+   */
+  subscribe(options?: SubscribeOptions): AsyncIterable<RecordedEvent>;
+
+  /** Position of the last event in the log, or 0 when it is empty. */
+  headPosition(): Promise<number>;
+
+  /** The stream's current revision, or -1 when it does not exist. */
+  streamRevision(streamId: string): Promise<number>;
+
+  /** Throws when the store is not usable (for /health and start-up checks). */
+  ping(): Promise<void>;
+
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevision extends Error {
+  override readonly name = 'WrongExpectedRevision';
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's revision at the time of the append, -1 when it does not exist. */
+    readonly actual: number,
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${actual}`);
+  }
+}
+
+export class EventIdConflict extends Error {
+  override readonly name = 'EventIdConflict';
+  constructor(
+    readonly streamId: string,
+    readonly eventId: string,
+  ) {
+    super(`event id ${eventId} is already used elsewhere than this exact batch of stream ${streamId}`);
+  }
+}
