@@ -1,4 +1,13 @@
 import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AuthModule } from './auth/auth.module.js';
+import { ConfigModule } from './config/config.module.js';
+import { EventStoreModule } from './event-store/event-store.module.js';
+import { CommandsModule } from './features/commands.module.js';
+import { HealthController } from './health/health.controller.js';
 
-@Module({})
+@Module({
+  imports: [ConfigModule, CqrsModule.forRoot(), AuthModule, EventStoreModule, CommandsModule],
+  controllers: [HealthController],
+})
 export class AppModule {}

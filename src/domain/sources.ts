@@ -15,3 +15,23 @@ export interface Source {
 
 export const TIME_PRECISIONS = ['exact', 'hour', 'day', 'week', 'month'] as const;
 export type TimePrecision = (typeof TIME_PRECISIONS)[number];
+
+/** What an analyst may see of a protected source: how good it is, never who it is. */
+export interface RedactedSource {
+  readonly protected: true;
+  readonly kind: string;
+  readonly reliability: Reliability;
+  readonly credibility: Credibility;
+}
+
+export function redactSource(source: Source): Source | RedactedSource {
+  if (source.protected !== true) return source;
+  return { protected: true, kind: source.kind, reliability: source.reliability, credibility: source.credibility };
+}
+
+/** Event data with every protected source redacted; data without sources is returned as it is. */
+export function redactSources<T>(data: T): T {
+  const sources = (data as { sources?: unknown }).sources;
+  if (!Array.isArray(sources) || !sources.some((s: Source) => s.protected === true)) return data;
+  return { ...data, sources: (sources as Source[]).map(redactSource) };
+}

@@ -1,0 +1,56 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { v5 as uuidv5 } from 'uuid';
+
+/** Who sent a command and how: everything the write side needs beyond the command itself. */
+export interface CommandMetadata {
+  /** Non-secret id of the API key, e.g. `writer-3fa2b1c4`. */
+  readonly keyId: string;
+  readonly role: string;
+  /** The Idempotency-Key header, when given. */
+  readonly idempotencyKey?: string;
+  /** Fingerprint of the request (method, path, body): tells a retry from a key reused for another request. */
+  readonly requestHash: string;
+  /** The If-Match revision, when given: the append then succeeds only at exactly this revision. */
+  readonly expectedRevision?: number;
+  /** Request id, for correlating logs with events. */
+  readonly requestId?: string;
+}
+
+export interface CommandResult {
+  readonly eventId: string;
+  readonly type: string;
+  readonly streamId: string;
+  readonly streamRevision: number;
+  readonly position: number;
+  /** True when this answers a retry of an already-appended command: nothing was written. */
+  readonly replayed: boolean;
+}
+
+/** Fixed namespace for ids derived from idempotency keys. */
+const IDEMPOTENT_EVENT_NAMESPACE = '9b3a2f44-7d1e-4c5b-9e0a-6f1d2c3b4a59';
+
+/**
+ * The event id of a command. With an Idempotency-Key it is derived from the key and the
+ * caller, so a retry after a lost response (or after a crash) produces the same id and the
+ * store's idempotent append refuses to duplicate it. Without one, every command is new.
+ */
+export function eventIdFor(metadata: Pick<CommandMetadata, 'keyId' | 'idempotencyKey'>): string {
+  if (metadata.idempotencyKey === undefined) return randomUUID();
+  return uuidv5(`${metadata.keyId}\n${metadata.idempotencyKey}`, IDEMPOTENT_EVENT_NAMESPACE);
+}
+
+/** A stable fingerprint of a request, independent of key order in its JSON body. */
+export function requestHash(method: string, path: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${path}\n`).update(canonicalJson(body)).digest('base64url');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,226 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type ActorEvent,
+  type ActorState,
+  type NeighbourhoodCommand,
+  type NeighbourhoodEvent,
+  type NeighbourhoodState,
+  type Positioned,
+  type RegisterActor,
+  actorStreamId,
+  decideActor,
+  decideNeighbourhood,
+  evolveActor,
+  evolveNeighbourhood,
+  initialActorState,
+  initialNeighbourhoodState,
+  neighbourhoodStreamId,
+  referencedActors,
+} from '../domain/index.js';
+import { EVENT_STORE } from '../event-store/event-store.module.js';
+import {
+  type EventStore,
+  type EventToAppend,
+  type RecordedEvent,
+  EventIdConflict,
+  WrongExpectedRevision,
+} from '../event-store/index.js';
+import { ApplicationError } from './application-error.js';
+import { CLOCK, type Clock } from './clock.js';
+import { type CommandMetadata, type CommandResult, eventIdFor } from './command-metadata.js';
+import { KeyedSerializer } from './keyed-serializer.js';
+import { StreamCache } from './stream-cache.js';
+
+/** A folded stream: its state, its revision, and the keyed events a retry may replay. */
+interface FoldedStream<S> {
+  state: S;
+  revision: number;
+  readonly keyed: Map<string, { revision: number; position: number; type: string; requestHash: unknown }>;
+}
+
+interface StreamDecider<S, E extends { type: string; data: unknown }> {
+  readonly streamId: string;
+  readonly cache?: StreamCache<FoldedStream<S>>;
+  initial(): S;
+  evolve(state: S, event: Positioned<E>): S;
+  decide(state: S, now: Date): E[] | Promise<E[]>;
+}
+
+/** Another process won the race for the stream this many times in a row: give up with 412. */
+const MAX_CONCURRENCY_RETRIES = 5;
+export const STREAM_CACHE_SIZE = Symbol('StreamCacheSize');
+
+/**
+ * The one write path: load the stream (from cache, catching up on the tail), fold, decide,
+ * append at the exact revision that was folded. Handlers only translate their command.
+ */
+@Injectable()
+export class CommandPipeline {
+  private readonly serializer = new KeyedSerializer();
+  private readonly neighbourhoods: StreamCache<FoldedStream<NeighbourhoodState>>;
+  /** Actors are never unregistered, so a positive answer can be kept forever. */
+  private readonly knownActors = new Set<string>();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(STREAM_CACHE_SIZE) cacheSize: number,
+  ) {
+    this.neighbourhoods = new StreamCache(cacheSize);
+  }
+
+  registerActor(command: RegisterActor, metadata: CommandMetadata): Promise<CommandResult> {
+    return this.run<ActorState, ActorEvent>(
+      {
+        streamId: actorStreamId(command.actorId),
+        initial: initialActorState,
+        evolve: evolveActor,
+        decide: (state) => decideActor(command, state),
+      },
+      metadata,
+    );
+  }
+
+  handleNeighbourhoodCommand(command: NeighbourhoodCommand, metadata: CommandMetadata): Promise<CommandResult> {
+    return this.run<NeighbourhoodState, NeighbourhoodEvent>(
+      {
+        streamId: neighbourhoodStreamId(command.neighbourhoodId),
+        cache: this.neighbourhoods,
+        initial: initialNeighbourhoodState,
+        evolve: evolveNeighbourhood,
+        decide: async (state, now) => {
+          const knownActors = await this.registeredActors(referencedActors(command));
+          return decideNeighbourhood(command, state, { now: now.getTime(), knownActors });
+        },
+      },
+      metadata,
+    );
+  }
+
+  private run<S, E extends { type: string; data: unknown }>(
+    decider: StreamDecider<S, E>,
+    metadata: CommandMetadata,
+  ): Promise<CommandResult> {
+    return this.serializer.run(decider.streamId, async () => {
+      const eventId = eventIdFor(metadata);
+      for (let attempt = 0; ; attempt++) {
+        const folded = await this.load(decider);
+        const previous = folded.keyed.get(eventId);
+        if (previous) {
+          if (previous.requestHash !== metadata.requestHash) {
+            throw keyReused();
+          }
+          return {
+            eventId,
+            type: previous.type,
+            streamId: decider.streamId,
+            streamRevision: previous.revision,
+            position: previous.position,
+            replayed: true,
+          };
+        }
+        if (metadata.expectedRevision !== undefined && metadata.expectedRevision !== folded.revision) {
+          throw wrongRevision(metadata.expectedRevision, folded.revision);
+        }
+        const now = this.clock.now();
+        const [decided, ...more] = await decider.decide(folded.state, now);
+        // Every command of this domain is recorded as exactly one event, which carries the
+        // command's id: that is what makes a retried command recognisable.
+        if (!decided || more.length > 0) throw new Error(`${decider.streamId}: a command must decide exactly one event`);
+        const event: EventToAppend = { eventId, type: decided.type, data: decided.data, metadata: eventMetadata(metadata, now) };
+        try {
+          const result = await this.store.append(
+            decider.streamId,
+            [event],
+            folded.revision === -1 ? 'no_stream' : folded.revision,
+          );
+          applyRecorded(decider, folded, { ...event, streamId: decider.streamId, revision: result.nextRevision, position: result.position });
+          decider.cache?.set(decider.streamId, folded);
+          return {
+            eventId,
+            type: event.type,
+            streamId: decider.streamId,
+            streamRevision: result.nextRevision,
+            position: result.position,
+            replayed: false,
+          };
+        } catch (error) {
+          if (error instanceof EventIdConflict) {
+            throw keyReused();
+          }
+          if (!(error instanceof WrongExpectedRevision)) throw error;
+          // Another process appended first: refold from the store and decide again, unless the
+          // client asked for exactly the revision it had seen.
+          decider.cache?.delete(decider.streamId);
+          if (metadata.expectedRevision !== undefined) throw wrongRevision(metadata.expectedRevision, error.actual);
+          if (attempt + 1 >= MAX_CONCURRENCY_RETRIES) throw wrongRevision(folded.revision, error.actual);
+        }
+      }
+    });
+  }
+
+  private async load<S, E extends { type: string; data: unknown }>(decider: StreamDecider<S, E>): Promise<FoldedStream<S>> {
+    const folded = decider.cache?.get(decider.streamId) ?? { state: decider.initial(), revision: -1, keyed: new Map() };
+    for await (const recorded of this.store.readStream(decider.streamId, { fromRevision: folded.revision + 1 })) {
+      applyRecorded(decider, folded, recorded);
+    }
+    // Streams that do not exist are not cached: ids sent by anyone must not fill the memory.
+    if (folded.revision >= 0) decider.cache?.set(decider.streamId, folded);
+    return folded;
+  }
+
+  private async registeredActors(actorIds: readonly string[]): Promise<ReadonlySet<string>> {
+    for (const actorId of new Set(actorIds)) {
+      if (!this.knownActors.has(actorId) && (await this.store.streamRevision(actorStreamId(actorId))) >= 0) {
+        this.knownActors.add(actorId);
+      }
+    }
+    return this.knownActors;
+  }
+}
+
+function applyRecorded<S, E extends { type: string; data: unknown }>(
+  decider: StreamDecider<S, E>,
+  folded: FoldedStream<S>,
+  recorded: RecordedEvent,
+): void {
+  const positioned = {
+    type: recorded.type,
+    data: recorded.data,
+    eventId: recorded.eventId,
+    position: recorded.position,
+    recordedAt: String(recorded.metadata.recordedAt),
+  } as unknown as Positioned<E>;
+  folded.state = decider.evolve(folded.state, positioned);
+  folded.revision = recorded.revision;
+  if (recorded.metadata.idempotencyKey !== undefined) {
+    folded.keyed.set(recorded.eventId, {
+      revision: recorded.revision,
+      position: recorded.position,
+      type: recorded.type,
+      requestHash: recorded.metadata.requestHash,
+    });
+  }
+}
+
+function eventMetadata(metadata: CommandMetadata, now: Date): Record<string, unknown> {
+  return {
+    recordedAt: now.toISOString(),
+    recordedBy: metadata.keyId,
+    role: metadata.role,
+    ...(metadata.requestId ? { requestId: metadata.requestId } : {}),
+    ...(metadata.idempotencyKey !== undefined
+      ? { idempotencyKey: metadata.idempotencyKey, requestHash: metadata.requestHash }
+      : {}),
+  };
+}
+
+function wrongRevision(expected: number, actual: number): ApplicationError {
+  return new ApplicationError('WRONG_EXPECTED_REVISION', `expected revision ${expected}, but the stream is at ${actual}`, [
+    { expected, actual },
+  ]);
+}
+
+function keyReused(): ApplicationError {
+  return new ApplicationError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different request');
+}

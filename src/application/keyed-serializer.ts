@@ -1,0 +1,23 @@
+/**
+ * Runs tasks one at a time per key, in arrival order, and different keys concurrently.
+ * Commands on one stream are serialised inside this process so that they fold the cached
+ * state in turn instead of racing on it; the store's expected-revision check still guards
+ * against writers in other processes.
+ */
+export class KeyedSerializer {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}

@@ -1,0 +1,31 @@
+import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
+import { Roles } from '../../auth/roles.decorator.js';
+import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
+import { NeighbourhoodIdPipe } from '../path-params.js';
+import { AddPositionsDto } from './add-positions.dto.js';
+import { AddPositionsCommand } from './add-positions.handler.js';
+
+@ApiTags('Reference data')
+@Controller('neighbourhoods/:id/positions')
+export class AddPositionsController {
+  constructor(private readonly bus: CommandBus) {}
+
+  @Post()
+  @Roles('writer')
+  @ApiOperation({ summary: 'Add positions to a neighbourhood' })
+  @CommandResponses()
+  add(
+    @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
+    @Body() body: AddPositionsDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CommandResponse> {
+    const command = new AddPositionsCommand(body.toCommand(neighbourhoodId), commandMetadata(request, principal));
+    return executeCommand(this.bus, command, reply, { neighbourhoodId });
+  }
+}

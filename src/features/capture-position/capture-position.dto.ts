@@ -1,0 +1,31 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsUUID } from 'class-validator';
+import type { CapturePosition } from '../../domain/index.js';
+import { IsSlug, LIMITS } from '../input-limits.js';
+import { IsIdList, ReportDto, reportFields } from '../report-fields.dto.js';
+
+export class CapturePositionDto extends ReportDto {
+  @ApiProperty({ example: 'isis', description: 'The captor' })
+  @IsSlug()
+  by!: string;
+
+  @ApiProperty({ type: [String], minItems: 1, maxItems: LIMITS.positionsPerCommand })
+  @IsIdList(LIMITS.positionsPerCommand, 1)
+  positions!: string[];
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The attack or counterattack this capture resulted from' })
+  @IsOptional()
+  @IsUUID()
+  attackId?: string;
+
+  toCommand(neighbourhoodId: string): CapturePosition {
+    return {
+      type: 'CapturePosition',
+      neighbourhoodId,
+      by: this.by,
+      positions: this.positions,
+      ...(this.attackId ? { attackId: this.attackId } : {}),
+      ...reportFields(this),
+    };
+  }
+}

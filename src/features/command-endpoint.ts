@@ -1,0 +1,121 @@
+import { applyDecorators } from '@nestjs/common';
+import type { Command, CommandBus } from '@nestjs/cqrs';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApplicationError } from '../application/application-error.js';
+import { type CommandMetadata, type CommandResult, requestHash } from '../application/command-metadata.js';
+import type { Principal } from '../auth/principal.js';
+import { LIMITS } from './input-limits.js';
+
+/** The answer to every command (API.md). */
+export class CommandResponse {
+  @ApiProperty({ format: 'uuid' })
+  eventId!: string;
+
+  @ApiProperty({ example: 'PositionCaptured' })
+  type!: string;
+
+  @ApiProperty({ nullable: true, type: String, description: 'null for actor registrations' })
+  neighbourhoodId!: string | null;
+
+  @ApiPropertyOptional({ description: 'Only for actor registrations' })
+  actorId?: string;
+
+  @ApiProperty({ type: 'integer', description: 'Revision of the stream after this event; also sent as ETag' })
+  streamRevision!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Global log position; pass it as minPosition to read your own write' })
+  position!: number;
+}
+
+const IF_MATCH = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/;
+const IDEMPOTENCY_KEY = /^[\x21-\x7E]+$/;
+
+/** Reads the concurrency and idempotency headers and fingerprints the request. */
+export function commandMetadata(request: FastifyRequest, principal: Principal): CommandMetadata {
+  const idempotencyKey = singleHeader(request, 'idempotency-key');
+  if (idempotencyKey !== undefined && (idempotencyKey.length > LIMITS.idempotencyKeyLength || !IDEMPOTENCY_KEY.test(idempotencyKey))) {
+    throw invalidHeader('Idempotency-Key', `must be 1 to ${LIMITS.idempotencyKeyLength} visible ASCII characters`);
+  }
+  const ifMatch = singleHeader(request, 'if-match');
+  let expectedRevision: number | undefined;
+  if (ifMatch !== undefined) {
+    const match = IF_MATCH.exec(ifMatch);
+    if (!match) throw invalidHeader('If-Match', 'must be a stream revision in quotes, e.g. "3"');
+    expectedRevision = Number(match[1]);
+  }
+  return {
+    keyId: principal.keyId,
+    role: principal.role,
+    requestHash: requestHash(request.method, request.url.split('?')[0]!, request.body),
+    requestId: String(request.id),
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+  };
+}
+
+/**
+ * Dispatches through the CommandBus and shapes the answer: 201 for a new event, 200 for a
+ * replayed retry (same body, same eventId), with the stream revision as ETag either way.
+ */
+export async function executeCommand(
+  bus: CommandBus,
+  command: Command<CommandResult>,
+  reply: FastifyReply,
+  subject: { neighbourhoodId: string } | { actorId: string },
+): Promise<CommandResponse> {
+  const result = await bus.execute(command);
+  void reply.status(result.replayed ? 200 : 201).header('ETag', `"${result.streamRevision}"`);
+  if (result.replayed) void reply.header('Idempotent-Replayed', 'true');
+  return {
+    eventId: result.eventId,
+    type: result.type,
+    neighbourhoodId: 'neighbourhoodId' in subject ? subject.neighbourhoodId : null,
+    ...('actorId' in subject ? { actorId: subject.actorId } : {}),
+    streamRevision: result.streamRevision,
+    position: result.position,
+  };
+}
+
+function singleHeader(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  if (Array.isArray(value)) throw invalidHeader(name, 'must be sent once');
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function invalidHeader(name: string, problem: string): ApplicationError {
+  return new ApplicationError('VALIDATION_FAILED', `header ${name} ${problem}`, [{ field: `header:${name}`, problems: [problem] }]);
+}
+
+/** The responses every command endpoint documents. */
+export function CommandResponses(): MethodDecorator {
+  return applyDecorators(
+    ApiBearerAuth(),
+    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes retries safe: the same key and body replay the first answer' }),
+    ApiHeader({ name: 'If-Match', required: false, description: 'Append only at this stream revision, e.g. "3"' }),
+    ApiCreatedResponse({ type: CommandResponse, description: 'Recorded; ETag carries the stream revision' }),
+    ApiOkResponse({ type: CommandResponse, description: 'A retry with the same Idempotency-Key: nothing written' }),
+    ApiResponse({ status: 400, description: 'VALIDATION_FAILED' }),
+    ApiResponse({ status: 401, description: 'UNAUTHENTICATED' }),
+    ApiResponse({ status: 403, description: 'FORBIDDEN' }),
+    ApiResponse({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND, EVENT_NOT_FOUND' }),
+    ApiResponse({ status: 409, description: 'ALREADY_EXISTS, ALREADY_CONTROLLED, NOT_CONTROLLED, TIMELINE_CONFLICT' }),
+    ApiResponse({ status: 412, description: 'WRONG_EXPECTED_REVISION' }),
+    ApiResponse({ status: 422, description: 'ACTOR_UNKNOWN, POSITION_UNKNOWN, OCCURRED_IN_FUTURE, BEFORE_BASELINE, IDEMPOTENCY_KEY_REUSED' }),
+  );
+}
+
+/** Drops keys whose value is null or undefined: API.md lets optional fields be sent as null. */
+export function present<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], null> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], null>;
+  };
+}

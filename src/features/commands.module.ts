@@ -1,0 +1,61 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { CLOCK, systemClock } from '../application/clock.js';
+import { CommandPipeline, STREAM_CACHE_SIZE } from '../application/command-pipeline.js';
+import { AddPositionsController } from './add-positions/add-positions.controller.js';
+import { AddPositionsHandler } from './add-positions/add-positions.handler.js';
+import { CapturePositionController } from './capture-position/capture-position.controller.js';
+import { CapturePositionHandler } from './capture-position/capture-position.handler.js';
+import { LaunchAttackController } from './launch-attack/launch-attack.controller.js';
+import { LaunchAttackHandler } from './launch-attack/launch-attack.handler.js';
+import { LaunchCounterattackController } from './launch-counterattack/launch-counterattack.controller.js';
+import { LaunchCounterattackHandler } from './launch-counterattack/launch-counterattack.handler.js';
+import { ReadStreamController } from './read-stream/read-stream.controller.js';
+import { ReadStreamHandler } from './read-stream/read-stream.handler.js';
+import { RegisterActorController } from './register-actor/register-actor.controller.js';
+import { RegisterActorHandler } from './register-actor/register-actor.handler.js';
+import { RegisterNeighbourhoodController } from './register-neighbourhood/register-neighbourhood.controller.js';
+import { RegisterNeighbourhoodHandler } from './register-neighbourhood/register-neighbourhood.handler.js';
+import { ReportCasualtiesController } from './report-casualties/report-casualties.controller.js';
+import { ReportCasualtiesHandler } from './report-casualties/report-casualties.handler.js';
+import { RetractReportController } from './retract-report/retract-report.controller.js';
+import { RetractReportHandler } from './retract-report/retract-report.handler.js';
+import { RetreatController } from './retreat/retreat.controller.js';
+import { RetreatHandler } from './retreat/retreat.handler.js';
+
+/** Folded neighbourhood states kept in memory, least recently used evicted first. */
+const DEFAULT_STREAM_CACHE_SIZE = 1_000;
+
+/** The write side: every command endpoint, and the audit view of the raw streams. */
+@Module({
+  imports: [CqrsModule],
+  controllers: [
+    RegisterActorController,
+    RegisterNeighbourhoodController,
+    AddPositionsController,
+    LaunchAttackController,
+    CapturePositionController,
+    LaunchCounterattackController,
+    RetreatController,
+    ReportCasualtiesController,
+    RetractReportController,
+    ReadStreamController,
+  ],
+  providers: [
+    { provide: CLOCK, useValue: systemClock },
+    { provide: STREAM_CACHE_SIZE, useValue: DEFAULT_STREAM_CACHE_SIZE },
+    CommandPipeline,
+    RegisterActorHandler,
+    RegisterNeighbourhoodHandler,
+    AddPositionsHandler,
+    LaunchAttackHandler,
+    CapturePositionHandler,
+    LaunchCounterattackHandler,
+    RetreatHandler,
+    ReportCasualtiesHandler,
+    RetractReportHandler,
+    ReadStreamHandler,
+  ],
+  exports: [CommandPipeline],
+})
+export class CommandsModule {}

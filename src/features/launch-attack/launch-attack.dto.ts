@@ -1,0 +1,38 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString } from 'class-validator';
+import type { LaunchAttack } from '../../domain/index.js';
+import { IsText, LIMITS } from '../input-limits.js';
+import { IsIdList, ReportDto, reportFields } from '../report-fields.dto.js';
+
+export class LaunchAttackDto extends ReportDto {
+  @ApiProperty({ type: [String], example: ['isis', 'opposition-factions'], minItems: 1, maxItems: LIMITS.actorsPerList })
+  @IsIdList(LIMITS.actorsPerList, 1)
+  attackers!: string[];
+
+  @ApiProperty({ type: [String], example: ['syrian-regime', 'hezbollah'], minItems: 1, maxItems: LIMITS.actorsPerList })
+  @IsIdList(LIMITS.actorsPerList, 1)
+  defenders!: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Positions under attack: they become contested', maxItems: LIMITS.positionsPerCommand })
+  @IsOptional()
+  @IsIdList(LIMITS.positionsPerCommand)
+  targets?: string[];
+
+  @ApiPropertyOptional({ example: 'Yarmouk camp', maxLength: LIMITS.originLength })
+  @IsOptional()
+  @IsString()
+  @IsText(LIMITS.originLength)
+  origin?: string;
+
+  toCommand(neighbourhoodId: string): LaunchAttack {
+    return {
+      type: 'LaunchAttack',
+      neighbourhoodId,
+      attackers: this.attackers,
+      defenders: this.defenders,
+      ...(this.targets ? { targets: this.targets } : {}),
+      ...(this.origin ? { origin: this.origin } : {}),
+      ...reportFields(this),
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsUUID } from 'class-validator';
+import type { LaunchCounterattack } from '../../domain/index.js';
+import { IsSlug, LIMITS } from '../input-limits.js';
+import { IsIdList, ReportDto, reportFields } from '../report-fields.dto.js';
+
+export class LaunchCounterattackDto extends ReportDto {
+  @ApiProperty({ example: 'syrian-regime' })
+  @IsSlug()
+  by!: string;
+
+  @ApiProperty({ example: 'isis' })
+  @IsSlug()
+  against!: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'Positions struck: they become contested', maxItems: LIMITS.positionsPerCommand })
+  @IsOptional()
+  @IsIdList(LIMITS.positionsPerCommand)
+  targets?: string[];
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The attack this answers' })
+  @IsOptional()
+  @IsUUID()
+  inResponseTo?: string;
+
+  toCommand(neighbourhoodId: string): LaunchCounterattack {
+    return {
+      type: 'LaunchCounterattack',
+      neighbourhoodId,
+      by: this.by,
+      against: this.against,
+      ...(this.targets ? { targets: this.targets } : {}),
+      ...(this.inResponseTo ? { inResponseTo: this.inResponseTo } : {}),
+      ...reportFields(this),
+    };
+  }
+}

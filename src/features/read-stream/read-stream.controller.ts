@@ -1,0 +1,30 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
+import { Roles } from '../../auth/roles.decorator.js';
+import { NeighbourhoodIdPipe } from '../path-params.js';
+import { ReadStreamQueryDto, StreamPageDto } from './read-stream.dto.js';
+import { ReadStreamQuery } from './read-stream.handler.js';
+
+@ApiTags('Audit')
+@ApiBearerAuth()
+@Controller('neighbourhoods/:id/events')
+export class ReadStreamController {
+  constructor(private readonly bus: QueryBus) {}
+
+  @Get()
+  @Roles('analyst')
+  @ApiOperation({ summary: 'The raw event stream of a neighbourhood, oldest first, from the event store itself' })
+  @ApiOkResponse({ type: StreamPageDto })
+  @ApiResponse({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
+  read(
+    @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
+    @Query() query: ReadStreamQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<StreamPageDto> {
+    return this.bus.execute(
+      new ReadStreamQuery(neighbourhoodId, query.fromRevision ?? 0, query.limit ?? 100, principal.role === 'admin'),
+    );
+  }
+}

@@ -1,0 +1,51 @@
+import { Inject } from '@nestjs/common';
+import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { ApplicationError } from '../../application/application-error.js';
+import { neighbourhoodStreamId, redactSources } from '../../domain/index.js';
+import { EVENT_STORE } from '../../event-store/event-store.module.js';
+import type { EventStore } from '../../event-store/index.js';
+import type { StreamEventDto, StreamPageDto } from './read-stream.dto.js';
+
+export class ReadStreamQuery extends Query<StreamPageDto> {
+  constructor(
+    readonly neighbourhoodId: string,
+    readonly fromRevision: number,
+    readonly limit: number,
+    /** Admins see protected sources; everybody else sees them redacted. */
+    readonly revealProtectedSources: boolean,
+  ) {
+    super();
+  }
+}
+
+/** The audit view: the stream as the event store holds it, not a read model. */
+@QueryHandler(ReadStreamQuery)
+export class ReadStreamHandler implements IQueryHandler<ReadStreamQuery> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute(query: ReadStreamQuery): Promise<StreamPageDto> {
+    const streamId = neighbourhoodStreamId(query.neighbourhoodId);
+    if ((await this.store.streamRevision(streamId)) < 0) {
+      throw new ApplicationError('NEIGHBOURHOOD_NOT_FOUND', `no neighbourhood ${query.neighbourhoodId}`);
+    }
+    const items: StreamEventDto[] = [];
+    let more = false;
+    // One extra event tells whether another page follows.
+    for await (const event of this.store.readStream(streamId, { fromRevision: query.fromRevision, maxCount: query.limit + 1 })) {
+      if (items.length === query.limit) {
+        more = true;
+        break;
+      }
+      const { requestHash: _hash, ...metadata } = event.metadata;
+      items.push({
+        eventId: event.eventId,
+        type: event.type,
+        streamRevision: event.revision,
+        position: event.position,
+        data: query.revealProtectedSources ? event.data : redactSources(event.data),
+        metadata,
+      });
+    }
+    return more ? { items, nextFromRevision: query.fromRevision + query.limit } : { items };
+  }
+}

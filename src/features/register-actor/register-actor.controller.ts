@@ -1,0 +1,29 @@
+import { Body, Controller, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
+import { Roles } from '../../auth/roles.decorator.js';
+import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
+import { RegisterActorDto } from './register-actor.dto.js';
+import { RegisterActorCommand } from './register-actor.handler.js';
+
+@ApiTags('Reference data')
+@Controller('actors')
+export class RegisterActorController {
+  constructor(private readonly bus: CommandBus) {}
+
+  @Post()
+  @Roles('writer')
+  @ApiOperation({ summary: 'Register an actor (armed group, state force, militia)' })
+  @CommandResponses()
+  register(
+    @Body() body: RegisterActorDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CommandResponse> {
+    const command = new RegisterActorCommand(body.toCommand(), commandMetadata(request, principal));
+    return executeCommand(this.bus, command, reply, { actorId: body.id });
+  }
+}

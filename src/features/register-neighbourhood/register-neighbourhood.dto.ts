@@ -1,0 +1,50 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString } from 'class-validator';
+import type { RegisterNeighbourhood } from '../../domain/index.js';
+import { IsInstant, IsSlug, IsText, LIMITS } from '../input-limits.js';
+import { PositionsDto, positionSpecs } from '../report-fields.dto.js';
+
+export class RegisterNeighbourhoodDto extends PositionsDto {
+  @ApiProperty({ example: 'damascus-tadamon', maxLength: LIMITS.idLength })
+  @IsString()
+  @IsSlug()
+  id!: string;
+
+  @ApiProperty({ example: 'Tadamon', maxLength: LIMITS.nameLength })
+  @IsString()
+  @IsText(LIMITS.nameLength)
+  name!: string;
+
+  @ApiPropertyOptional({ example: 'حي التضامن', maxLength: LIMITS.nameLength })
+  @IsOptional()
+  @IsString()
+  @IsText(LIMITS.nameLength)
+  nameAr?: string;
+
+  @ApiProperty({ example: 'Damascus', maxLength: LIMITS.nameLength })
+  @IsString()
+  @IsText(LIMITS.nameLength)
+  city!: string;
+
+  @ApiProperty({ example: 'Syria', maxLength: LIMITS.nameLength })
+  @IsString()
+  @IsText(LIMITS.nameLength)
+  country!: string;
+
+  @ApiProperty({ example: '2018-04-16T00:00:00Z', description: 'The instant at which the positions\' controllers are known' })
+  @IsInstant()
+  controlAsOf!: string;
+
+  toCommand(): RegisterNeighbourhood {
+    return {
+      type: 'RegisterNeighbourhood',
+      neighbourhoodId: this.id,
+      name: this.name,
+      ...(this.nameAr ? { nameAr: this.nameAr } : {}),
+      city: this.city,
+      country: this.country,
+      controlAsOf: this.controlAsOf,
+      positions: positionSpecs(this.positions),
+    };
+  }
+}

@@ -1,0 +1,213 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateNested,
+} from 'class-validator';
+import { POSITION_KINDS, RELIABILITY_GRADES, TIME_PRECISIONS } from '../domain/index.js';
+import type { Credibility, PositionKind, PositionSpecInput, Reliability, Source, TimePrecision } from '../domain/index.js';
+import { present } from './command-endpoint.js';
+import { IsInstant, IsSlug, IsText, LIMITS } from './input-limits.js';
+
+export class SourceDto {
+  @ApiProperty({ maxLength: LIMITS.nameLength, example: 'field sources' })
+  @IsString()
+  @IsText(LIMITS.nameLength)
+  name!: string;
+
+  @ApiProperty({ maxLength: LIMITS.nameLength, example: 'field' })
+  @IsString()
+  @IsText(LIMITS.nameLength)
+  kind!: string;
+
+  @ApiProperty({ enum: RELIABILITY_GRADES, description: 'NATO Admiralty source reliability' })
+  @IsIn(RELIABILITY_GRADES)
+  reliability!: Reliability;
+
+  @ApiProperty({ minimum: 1, maximum: 6, type: 'integer', description: 'NATO Admiralty information credibility' })
+  @IsInt()
+  @Min(1)
+  @Max(6)
+  credibility!: Credibility;
+
+  @ApiPropertyOptional({ maxLength: LIMITS.urlLength, example: 'https://example.org/report' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(LIMITS.urlLength)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  url?: string;
+
+  @ApiPropertyOptional({ description: 'Withhold the identity (name, URL) of this source from analysts' })
+  @IsOptional()
+  @IsBoolean()
+  protected?: boolean;
+}
+
+/** Fields every incident report carries. */
+export abstract class ReportDto {
+  @ApiProperty({ example: '2018-04-18T06:00:00Z', description: 'ISO 8601 instant with a zone' })
+  @IsInstant()
+  occurredAt!: string;
+
+  @ApiPropertyOptional({ enum: TIME_PRECISIONS, default: 'exact' })
+  @IsOptional()
+  @IsIn(TIME_PRECISIONS)
+  timePrecision?: TimePrecision;
+
+  @ApiProperty({ type: [SourceDto], minItems: 1, maxItems: LIMITS.sourcesPerReport })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(LIMITS.sourcesPerReport)
+  @ValidateNested({ each: true })
+  @Type(() => SourceDto)
+  sources!: SourceDto[];
+
+  @ApiPropertyOptional({ maxLength: LIMITS.notesLength })
+  @IsOptional()
+  @IsString()
+  @IsText(LIMITS.notesLength)
+  notes?: string;
+}
+
+export class PositionSpecDto {
+  @ApiProperty({ example: 'abu-turabi-bakery-1' })
+  @IsString()
+  @IsSlug()
+  id!: string;
+
+  @ApiProperty({ maxLength: LIMITS.nameLength, example: 'Abu Turabi bakery, block 1' })
+  @IsString()
+  @IsText(LIMITS.nameLength)
+  name!: string;
+
+  @ApiPropertyOptional({ maxLength: LIMITS.nameLength, example: 'فرن أبو ترابي' })
+  @IsOptional()
+  @IsString()
+  @IsText(LIMITS.nameLength)
+  nameAr?: string;
+
+  @ApiPropertyOptional({ enum: POSITION_KINDS })
+  @IsOptional()
+  @IsIn(POSITION_KINDS)
+  kind?: PositionKind;
+
+  @ApiPropertyOptional({ default: 1, exclusiveMinimum: true, minimum: 0, maximum: 1_000_000 })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.000001)
+  @Max(1_000_000)
+  weight?: number;
+
+  @ApiPropertyOptional({ type: [Number], minItems: 2, maxItems: 2, example: [36.3, 33.47], description: '[longitude, latitude]' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(2)
+  @ArrayMaxSize(2)
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true })
+  @IsLonLat()
+  coordinates?: [number, number];
+
+  @ApiPropertyOptional({ nullable: true, description: 'Actor holding it at the baseline; null for nobody' })
+  @IsOptional()
+  @IsString()
+  @IsSlug()
+  controller?: string | null;
+}
+
+export class PositionsDto {
+  @ApiProperty({ type: [PositionSpecDto], minItems: 1, maxItems: LIMITS.positionsPerCommand })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(LIMITS.positionsPerCommand)
+  @ValidateNested({ each: true })
+  @Type(() => PositionSpecDto)
+  positions!: PositionSpecDto[];
+}
+
+export class CasualtyFigureDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(LIMITS.casualtyFigureMax)
+  low?: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(LIMITS.casualtyFigureMax)
+  best!: number;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(LIMITS.casualtyFigureMax)
+  high?: number;
+}
+
+/** Ids of actors or positions: unique slugs, bounded. */
+export function IsIdList(maxSize: number, minSize = 0): PropertyDecorator {
+  return (target, key) => {
+    IsArray()(target, key);
+    ArrayMinSize(minSize)(target, key);
+    ArrayMaxSize(maxSize)(target, key);
+    IsString({ each: true })(target, key);
+    IsSlug({ each: true })(target, key);
+  };
+}
+
+function IsLonLat(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isLonLat',
+    validator: {
+      validate: (value: unknown) =>
+        Array.isArray(value) &&
+        typeof value[0] === 'number' &&
+        typeof value[1] === 'number' &&
+        Math.abs(value[0]) <= 180 &&
+        Math.abs(value[1]) <= 90,
+      defaultMessage: () => 'coordinates must be [longitude, latitude] with |longitude| <= 180 and |latitude| <= 90',
+    },
+  });
+}
+
+/** The fields of a report as the domain takes them: nulls dropped, sources cleaned. */
+export function reportFields(dto: ReportDto): Pick<ReportDto, 'occurredAt' | 'timePrecision' | 'notes'> & { sources: Source[] } {
+  return {
+    occurredAt: dto.occurredAt,
+    ...(dto.timePrecision ? { timePrecision: dto.timePrecision } : {}),
+    ...(dto.notes !== undefined && dto.notes !== null ? { notes: dto.notes } : {}),
+    sources: dto.sources.map(
+      (s): Source => ({
+        name: s.name,
+        kind: s.kind,
+        reliability: s.reliability,
+        credibility: s.credibility,
+        ...(s.url !== undefined && s.url !== null ? { url: s.url } : {}),
+        ...(s.protected !== undefined && s.protected !== null ? { protected: s.protected } : {}),
+      }),
+    ),
+  };
+}
+
+/** Positions as the domain takes them: optional nulls dropped, an explicit null controller kept. */
+export function positionSpecs(positions: readonly PositionSpecDto[]): PositionSpecInput[] {
+  return positions.map((p) => {
+    const { controller, ...rest } = p;
+    return { ...present(rest), ...(controller !== undefined ? { controller } : {}) } as PositionSpecInput;
+  });
+}

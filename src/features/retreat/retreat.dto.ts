@@ -1,0 +1,31 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional } from 'class-validator';
+import type { Retreat } from '../../domain/index.js';
+import { IsSlug, LIMITS } from '../input-limits.js';
+import { IsIdList, ReportDto, reportFields } from '../report-fields.dto.js';
+
+export class RetreatDto extends ReportDto {
+  @ApiProperty({ example: 'syrian-regime', description: 'The withdrawing actor' })
+  @IsSlug()
+  by!: string;
+
+  @ApiProperty({ type: [String], minItems: 1, maxItems: LIMITS.positionsPerCommand })
+  @IsIdList(LIMITS.positionsPerCommand, 1)
+  positions!: string[];
+
+  @ApiPropertyOptional({ example: 'isis', description: 'Who takes over; omitted: nobody holds them' })
+  @IsOptional()
+  @IsSlug()
+  yieldedTo?: string;
+
+  toCommand(neighbourhoodId: string): Retreat {
+    return {
+      type: 'Retreat',
+      neighbourhoodId,
+      by: this.by,
+      positions: this.positions,
+      ...(this.yieldedTo ? { yieldedTo: this.yieldedTo } : {}),
+      ...reportFields(this),
+    };
+  }
+}
