@@ -1,0 +1,641 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  EventIdConflict,
+  WrongExpectedRevision,
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllFilter,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+} from '../event-store.port.js';
+
+/** The database file that `openInDirectory` creates inside a data directory. */
+export const SQLITE_EVENT_STORE_FILE_NAME = 'events.sqlite';
+
+/** The schema this build writes, kept in `PRAGMA user_version`. */
+export const SQLITE_EVENT_STORE_SCHEMA_VERSION = 1;
+
+/**
+ * Connection settings of every event store connection, exported so that a benchmark measures
+ * exactly what production runs. Apply them in order with `db.pragma(entry)`.
+ */
+export const SQLITE_EVENT_STORE_PRAGMAS: readonly string[] = [
+  // Readers (subscribers, projections, other processes) never block the writer, nor it them.
+  'journal_mode = WAL',
+  // In WAL mode NORMAL can lose the last commits on power loss. An append is acknowledged only
+  // once its commit is on disk, so the WAL is synced at every commit.
+  'synchronous = FULL',
+  // Another process (a CLI, a second instance, a migration) may hold the write lock for a
+  // moment: wait for it rather than fail the whole group of appends with SQLITE_BUSY.
+  'busy_timeout = 5000',
+];
+
+export interface SqliteEventStoreOptions {
+  /**
+   * How often a caught-up subscriber looks for commits made through other connections (another
+   * process on the same file). Commits through this instance wake subscribers at once.
+   * Default 250 ms.
+   */
+  readonly pollIntervalMs?: number;
+  /** Most appends committed together in one transaction; bounds the latency of a group. Default 512. */
+  readonly maxAppendsPerCommit?: number;
+  /** Rows fetched per read query; memory per reader stays at one page. Default 500. */
+  readonly pageSize?: number;
+  /**
+   * Called after each group's COMMIT returned, with how many appends it carried (failed ones
+   * included): for metrics and benchmarks of the group commit. What it throws is ignored.
+   */
+  readonly onGroupCommitted?: (appends: number) => void;
+}
+
+/** Index i upgrades a schema from version i to i + 1. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE events (
+    -- AUTOINCREMENT: a position is never handed out again, even after the newest row is deleted.
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL,
+    stream_id TEXT NOT NULL,
+    revision INTEGER NOT NULL CHECK (revision >= 0),
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    metadata TEXT NOT NULL
+  ) STRICT;
+  CREATE UNIQUE INDEX events_event_id ON events (event_id);
+  CREATE UNIQUE INDEX events_stream_revision ON events (stream_id, revision);
+  `,
+];
+
+const DEFAULT_POLL_INTERVAL_MS = 250;
+const DEFAULT_MAX_APPENDS_PER_COMMIT = 512;
+const DEFAULT_PAGE_SIZE = 500;
+/** A filtered read examines at most this many pages' worth of positions per query. */
+const SCAN_WINDOW_PAGES = 20;
+
+interface EventRow {
+  readonly position: number;
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly revision: number;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+}
+
+interface StreamHeadRow {
+  readonly revision: number;
+  readonly position: number;
+}
+
+interface EventLocationRow {
+  readonly streamId: string;
+  readonly revision: number;
+  readonly position: number;
+}
+
+interface SerializedEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+}
+
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly SerializedEvent[];
+  readonly expected: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type AppendOutcome =
+  | { readonly ok: true; readonly result: AppendResult }
+  | { readonly ok: false; readonly error: unknown };
+
+interface PageQuery {
+  readonly after: number;
+  readonly until: number;
+  readonly prefixes: string | null;
+  readonly types: string | null;
+  readonly limit: number;
+}
+
+const EVENT_COLUMNS =
+  'position, event_id AS eventId, stream_id AS streamId, revision, type, data, metadata';
+
+function prepareStatements(db: Database.Database) {
+  return {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT append_in_group'),
+    release: db.prepare('RELEASE append_in_group'),
+    rollbackToSavepoint: db.prepare('ROLLBACK TO append_in_group'),
+    streamHead: db.prepare<[string], StreamHeadRow>(
+      'SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
+    ),
+    eventLocation: db.prepare<[string], EventLocationRow>(
+      'SELECT stream_id AS streamId, revision, position FROM events WHERE event_id = ?',
+    ),
+    insert: db.prepare<[string, string, number, string, string, string]>(
+      'INSERT INTO events (event_id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    headPosition: db.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck(),
+    probe: db.prepare<[], number>('SELECT count(*) FROM (SELECT 1 FROM events LIMIT 1)').pluck(),
+    readStreamPage: db.prepare<[string, number, number, number], EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events
+       WHERE stream_id = ? AND revision >= ? AND revision <= ?
+       ORDER BY revision LIMIT ?`,
+    ),
+    // One statement serves every filter shape: a NULL list means "no constraint". Prefixes are
+    // compared with substr rather than LIKE, which would treat % and _ as wildcards and fold
+    // ASCII case.
+    readAllPage: db.prepare<[PageQuery], EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events
+       WHERE position > @after AND position <= @until
+         AND (@prefixes IS NULL OR EXISTS (
+               SELECT 1 FROM json_each(@prefixes) AS prefix
+               WHERE substr(events.stream_id, 1, length(prefix.value)) = prefix.value))
+         AND (@types IS NULL OR events.type IN (SELECT value FROM json_each(@types)))
+       ORDER BY position LIMIT @limit`,
+    ),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/**
+ * The embedded event store: one SQLite file, one table, one writer.
+ *
+ * Appends are group-committed: every append queued before the writer next runs (same event-loop
+ * turn, or I/O that completed meanwhile) shares one durable transaction, each inside its own
+ * savepoint so that it keeps its own expected-revision check and outcome. A promise settles only
+ * after the COMMIT of its group returned.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly name = 'sqlite';
+
+  private readonly statements: Statements;
+  private readonly pollIntervalMs: number;
+  private readonly maxAppendsPerCommit: number;
+  private readonly pageSize: number;
+  private readonly onGroupCommitted: ((appends: number) => void) | undefined;
+  private readonly queue: PendingAppend[] = [];
+  private flushHandle: NodeJS.Immediate | undefined;
+  private readonly commitWaiters = new Set<() => void>();
+  private closing: Promise<void> | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    options: SqliteEventStoreOptions,
+  ) {
+    this.pollIntervalMs = positiveInteger(options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, 'pollIntervalMs');
+    this.maxAppendsPerCommit = positiveInteger(
+      options.maxAppendsPerCommit ?? DEFAULT_MAX_APPENDS_PER_COMMIT,
+      'maxAppendsPerCommit',
+    );
+    this.pageSize = positiveInteger(options.pageSize ?? DEFAULT_PAGE_SIZE, 'pageSize');
+    this.onGroupCommitted = options.onGroupCommitted;
+    this.statements = prepareStatements(db);
+  }
+
+  /** Opens (creating if missing) the database file, applies the pragmas and migrates the schema. */
+  static open(filePath: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+    // Create the file ourselves so that it is owner-only from its first byte: SQLite would
+    // create it with the umask's mode, and it gives the -wal and -shm files the mode of the
+    // database file.
+    closeSync(openSync(filePath, 'a', 0o600));
+    const db = new Database(filePath);
+    try {
+      configure(db);
+      migrate(db);
+      return new SqliteEventStore(db, options);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /** Opens `events.sqlite` inside `dataDir`, creating the directory (owner-only) if missing. */
+  static openInDirectory(dataDir: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    return SqliteEventStore.open(join(dataDir, SQLITE_EVENT_STORE_FILE_NAME), options);
+  }
+
+  async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+    this.assertAcceptingAppends();
+    assertStreamId(streamId);
+    assertExpectedRevision(expected);
+    const serialized = events.map(serializeEvent);
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ streamId, events: serialized, expected, resolve, reject });
+      // Everything queued until the check phase of this loop iteration joins the same commit.
+      this.flushHandle ??= setImmediate(() => this.flushScheduled());
+    });
+  }
+
+  async *readStream(streamId: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {
+    assertStreamId(streamId);
+    const fromRevision = nonNegativeInteger(options.fromRevision ?? 0, 'fromRevision');
+    let remaining = options.maxCount === undefined ? Infinity : nonNegativeInteger(options.maxCount, 'maxCount');
+    this.assertOpen();
+    // Bounded by the revision at the start, so that a stream being appended to still ends.
+    const lastRevision = this.statements.streamHead.get(streamId)?.revision ?? -1;
+    let nextRevision = fromRevision;
+    while (nextRevision <= lastRevision && remaining > 0) {
+      this.assertOpen();
+      const rows = this.statements.readStreamPage.all(
+        streamId,
+        nextRevision,
+        lastRevision,
+        Math.min(this.pageSize, remaining),
+      );
+      if (rows.length === 0) return;
+      nextRevision = rows[rows.length - 1]!.revision + 1;
+      remaining -= rows.length;
+      for (const row of rows) yield toRecordedEvent(row);
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    let cursor = nonNegativeInteger(options.after ?? 0, 'after');
+    let remaining = options.maxCount === undefined ? Infinity : nonNegativeInteger(options.maxCount, 'maxCount');
+    const filter = compileFilter(options.filter);
+    this.assertOpen();
+    // "Ends at the current head": fixed when reading starts, so a busy log still ends.
+    const until = this.statements.headPosition.get()!;
+    while (cursor < until && remaining > 0) {
+      this.assertOpen();
+      const page = this.readPage(cursor, until, filter, Math.min(this.pageSize, remaining));
+      cursor = page.scannedTo;
+      remaining -= page.rows.length;
+      for (const row of page.rows) yield toRecordedEvent(row);
+      if (page.rows.length === 0) await nextTurn();
+    }
+  }
+
+  /*
+   * Why reading `position > checkpoint` can never skip an event:
+   * - SQLite has a single writer. Positions are assigned inside the write transaction
+   *   (AUTOINCREMENT: one more than any position ever used), and transactions commit one after
+   *   another, atomically. So once a reader sees position p, every position below p that will
+   *   ever exist is already committed and visible: nothing can later commit "behind" it.
+   * - This connection never reads inside its own open write transaction: a group commit runs
+   *   synchronously from BEGIN to COMMIT, so no read can observe rows a savepoint later undoes.
+   * - Each page is bounded by a head read just before it; when a page comes back short, every
+   *   match up to that head has been seen, and the cursor may jump to the head.
+   */
+  async *subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
+    let cursor = nonNegativeInteger(options.after ?? 0, 'after');
+    const filter = compileFilter(options.filter);
+    const signal = options.signal;
+    // A function, not an expression: the answer changes while the generator is suspended.
+    const stopped = (): boolean => this.closed || signal?.aborted === true;
+    while (!stopped()) {
+      const head = this.statements.headPosition.get()!;
+      if (cursor >= head) {
+        await this.waitForCommit(signal);
+        continue;
+      }
+      // Pull-driven: the next page is read only once the consumer has taken this one.
+      const page = this.readPage(cursor, head, filter, this.pageSize);
+      for (const row of page.rows) {
+        yield toRecordedEvent(row);
+        if (stopped()) return;
+      }
+      cursor = page.scannedTo;
+      if (page.rows.length === 0) await nextTurn();
+    }
+  }
+
+  async headPosition(): Promise<number> {
+    this.assertOpen();
+    return this.statements.headPosition.get()!;
+  }
+
+  async streamRevision(streamId: string): Promise<number> {
+    assertStreamId(streamId);
+    this.assertOpen();
+    return this.statements.streamHead.get(streamId)?.revision ?? -1;
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    this.statements.probe.get();
+  }
+
+  /** Commits every append already queued, ends live subscriptions, then closes the file. */
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
+    if (this.flushHandle !== undefined) {
+      clearImmediate(this.flushHandle);
+      this.flushHandle = undefined;
+    }
+    // Appends accepted before close() were promised an outcome: commit them, not drop them.
+    while (this.queue.length > 0) {
+      this.commitGroup(this.queue.splice(0, this.maxAppendsPerCommit));
+    }
+    this.closed = true;
+    this.wakeSubscribers();
+    this.db.close();
+  }
+
+  private flushScheduled(): void {
+    this.flushHandle = undefined;
+    if (this.closed) return;
+    this.commitGroup(this.queue.splice(0, this.maxAppendsPerCommit));
+    // The rest waits for the next turn, letting I/O and settled promises run in between.
+    if (this.queue.length > 0) this.flushHandle = setImmediate(() => this.flushScheduled());
+  }
+
+  private commitGroup(group: readonly PendingAppend[]): void {
+    if (group.length === 0) return;
+    const { statements, db } = this;
+    const outcomes: AppendOutcome[] = [];
+    let wrote = false;
+    try {
+      statements.begin.run();
+      for (const pending of group) {
+        statements.savepoint.run();
+        try {
+          const { result, written } = this.appendInTransaction(pending);
+          statements.release.run();
+          outcomes.push({ ok: true, result });
+          wrote ||= written;
+        } catch (error) {
+          // An I/O or corruption error can end the whole transaction; only an error that left
+          // it open is this append's alone.
+          if (!db.inTransaction) throw error;
+          statements.rollbackToSavepoint.run();
+          statements.release.run();
+          outcomes.push({ ok: false, error });
+        }
+      }
+      statements.commit.run();
+    } catch (groupError) {
+      if (db.inTransaction) {
+        try {
+          statements.rollback.run();
+        } catch {
+          // The transaction is already gone; the group's error is what callers need.
+        }
+      }
+      group.forEach((pending, index) => {
+        const own = outcomes[index];
+        pending.reject(own !== undefined && !own.ok ? own.error : groupError);
+      });
+      return;
+    }
+    group.forEach((pending, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) pending.resolve(outcome.result);
+      else pending.reject(outcome.error);
+    });
+    if (wrote) this.wakeSubscribers();
+    try {
+      this.onGroupCommitted?.(group.length);
+    } catch {
+      // A metrics hook must not turn a committed group into a failure, nor crash the writer.
+    }
+  }
+
+  /** Runs inside the group's transaction, so it sees the appends committed earlier in the group. */
+  private appendInTransaction(pending: PendingAppend): { result: AppendResult; written: boolean } {
+    const { streamId, events, expected } = pending;
+    const head = this.statements.streamHead.get(streamId);
+    const actual = head?.revision ?? -1;
+
+    if (events.length > 0) {
+      const original = this.findOriginalBatch(streamId, events);
+      // A retry is answered from the log whatever it expected: its first attempt already checked.
+      if (original !== undefined) return { result: original, written: false };
+    }
+
+    if (!expectationHolds(expected, actual)) throw new WrongExpectedRevision(streamId, expected, actual);
+
+    if (events.length === 0) return { result: { nextRevision: actual, position: head?.position ?? 0 }, written: false };
+
+    let position = 0;
+    events.forEach((event, index) => {
+      const inserted = this.statements.insert.run(
+        event.eventId,
+        streamId,
+        actual + 1 + index,
+        event.type,
+        event.data,
+        event.metadata,
+      );
+      position = Number(inserted.lastInsertRowid);
+    });
+    return { result: { nextRevision: actual + events.length, position }, written: true };
+  }
+
+  /**
+   * The original result when every id of the batch is already this stream's, as one contiguous
+   * run in the same order; undefined when none is known yet; EventIdConflict for anything else,
+   * since writing it would either duplicate an event or split a batch.
+   */
+  private findOriginalBatch(streamId: string, events: readonly SerializedEvent[]): AppendResult | undefined {
+    const seen = new Set<string>();
+    for (const event of events) {
+      if (seen.has(event.eventId)) throw new EventIdConflict(streamId, event.eventId);
+      seen.add(event.eventId);
+    }
+    const locations = events.map((event) => this.statements.eventLocation.get(event.eventId));
+    const foreign = locations.findIndex((location) => location !== undefined && location.streamId !== streamId);
+    if (foreign !== -1) throw new EventIdConflict(streamId, events[foreign]!.eventId);
+    const known = locations.findIndex((location) => location !== undefined);
+    if (known === -1) return undefined;
+    const first = locations[0];
+    const isOriginalBatch =
+      first !== undefined &&
+      locations.every((location, index) => location !== undefined && location.revision === first.revision + index);
+    if (!isOriginalBatch) throw new EventIdConflict(streamId, events[known]!.eventId);
+    const last = locations[locations.length - 1]!;
+    return { nextRevision: last.revision, position: last.position };
+  }
+
+  private readPage(
+    after: number,
+    until: number,
+    filter: CompiledFilter,
+    limit: number,
+  ): { rows: EventRow[]; scannedTo: number } {
+    // A sparse filter would otherwise scan the whole log in one synchronous query; a window of
+    // positions keeps each query short, and the callers yield to the event loop between windows.
+    const windowEnd = Math.min(until, after + this.pageSize * SCAN_WINDOW_PAGES);
+    const rows = this.statements.readAllPage.all({ after, until: windowEnd, ...filter, limit });
+    const scannedTo = rows.length === limit ? rows[rows.length - 1]!.position : windowEnd;
+    return { rows, scannedTo };
+  }
+
+  /** Resolves on a commit through this instance, on the poll interval, on abort or on close. */
+  private waitForCommit(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.commitWaiters.delete(wake);
+        signal?.removeEventListener('abort', wake);
+        resolve();
+      };
+      // Polling sees commits made by other processes on the same file, which never notify us.
+      const timer = setTimeout(wake, this.pollIntervalMs);
+      this.commitWaiters.add(wake);
+      signal?.addEventListener('abort', wake, { once: true });
+    });
+  }
+
+  private wakeSubscribers(): void {
+    for (const wake of [...this.commitWaiters]) wake();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the sqlite event store is closed');
+  }
+
+  private assertAcceptingAppends(): void {
+    if (this.closing !== undefined) throw new Error('the sqlite event store is closed');
+  }
+}
+
+interface CompiledFilter {
+  readonly prefixes: string | null;
+  readonly types: string | null;
+}
+
+function compileFilter(filter: ReadAllFilter | undefined): CompiledFilter {
+  // An empty list keeps nothing: a consumer that listed no prefixes asked for no streams.
+  const asJson = (values: readonly string[] | undefined, name: string): string | null =>
+    values === undefined ? null : JSON.stringify(assertStrings(values, name));
+  return {
+    prefixes: asJson(filter?.streamPrefixes, 'streamPrefixes'),
+    types: asJson(filter?.eventTypes, 'eventTypes'),
+  };
+}
+
+function configure(db: Database.Database): void {
+  for (const pragma of SQLITE_EVENT_STORE_PRAGMAS) db.pragma(pragma);
+  const journalMode = db.pragma('journal_mode', { simple: true });
+  if (journalMode !== 'wal') {
+    throw new Error(`sqlite event store needs WAL journal mode, got ${String(journalMode)} for ${db.name}`);
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const readVersion = (): number => Number(db.pragma('user_version', { simple: true }));
+  const assertKnown = (version: number): void => {
+    if (version > SQLITE_EVENT_STORE_SCHEMA_VERSION) {
+      throw new Error(
+        `${db.name} has event store schema version ${version}; ` +
+          `this build knows up to ${SQLITE_EVENT_STORE_SCHEMA_VERSION}`,
+      );
+    }
+  };
+  assertKnown(readVersion());
+  if (readVersion() === SQLITE_EVENT_STORE_SCHEMA_VERSION) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    // Read again under the write lock: another process may have migrated while we waited.
+    const version = readVersion();
+    assertKnown(version);
+    for (const migration of MIGRATIONS.slice(version, SQLITE_EVENT_STORE_SCHEMA_VERSION)) db.exec(migration);
+    // user_version lives in the database header and is part of this transaction.
+    db.pragma(`user_version = ${SQLITE_EVENT_STORE_SCHEMA_VERSION}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function expectationHolds(expected: ExpectedRevision, actual: number): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return actual === -1;
+    case 'stream_exists':
+      return actual >= 0;
+    default:
+      return expected === actual;
+  }
+}
+
+function serializeEvent(event: EventToAppend): SerializedEvent {
+  if (typeof event.eventId !== 'string' || event.eventId.length === 0) {
+    throw new TypeError('an event needs a non-empty string eventId');
+  }
+  if (typeof event.type !== 'string' || event.type.length === 0) {
+    throw new TypeError(`event ${event.eventId} needs a non-empty string type`);
+  }
+  if (typeof event.metadata !== 'object' || event.metadata === null || Array.isArray(event.metadata)) {
+    throw new TypeError(`event ${event.eventId} needs an object as metadata`);
+  }
+  // Serialized at the call, so that a payload that is not JSON fails its own append only, and
+  // a caller mutating its object afterwards cannot change what gets committed.
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    data: JSON.stringify(event.data ?? null),
+    metadata: JSON.stringify(event.metadata),
+  };
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    eventId: row.eventId,
+    type: row.type,
+    streamId: row.streamId,
+    revision: row.revision,
+    position: row.position,
+    data: JSON.parse(row.data) as unknown,
+    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+  };
+}
+
+function assertStreamId(streamId: string): void {
+  if (typeof streamId !== 'string' || streamId.length === 0) {
+    throw new TypeError('a stream id must be a non-empty string');
+  }
+}
+
+function assertExpectedRevision(expected: ExpectedRevision): void {
+  if (expected === 'any' || expected === 'no_stream' || expected === 'stream_exists') return;
+  if (typeof expected !== 'number' || !Number.isSafeInteger(expected) || expected < 0) {
+    throw new RangeError(
+      `expected revision must be 'any', 'no_stream', 'stream_exists' or a revision >= 0, got ${String(expected)}`,
+    );
+  }
+}
+
+function assertStrings(values: readonly string[], name: string): readonly string[] {
+  if (!Array.isArray(values) || values.some((value) => typeof value !== 'string')) {
+    throw new TypeError(`${name} must be a list of strings`);
+  }
+  return values;
+}
+
+function nonNegativeInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be an integer >= 0, got ${value}`);
+  return value;
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be an integer >= 1, got ${value}`);
+  return value;
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
