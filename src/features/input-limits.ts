@@ -63,19 +63,19 @@ export function isInstant(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   const match = ISO_INSTANT.exec(value);
   if (!match) return false;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
-  const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s ?? 0));
+  const [y, mo, d, h, mi] = match.slice(1, 6).map(Number) as [number, number, number, number, number];
+  const sec = match[6] === undefined ? 0 : Number(match[6]);
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, sec));
   // Date.UTC rolls 2018-02-30 over to March: a round trip exposes impossible dates.
-  return (
+  const sameFields =
     date.getUTCFullYear() === y &&
-    date.getUTCMonth() === mo! - 1 &&
+    date.getUTCMonth() === mo - 1 &&
     date.getUTCDate() === d &&
     date.getUTCHours() === h &&
     date.getUTCMinutes() === mi &&
-    date.getUTCSeconds() === (s ?? 0) &&
-    y! >= 1900 &&
-    (match[9] === undefined || (Number(match[9]) <= 14 && Number(match[10]) < 60))
-  );
+    date.getUTCSeconds() === sec;
+  const offsetOk = match[8] === undefined || (Number(match[8]) <= 14 && Number(match[9]) < 60);
+  return sameFields && offsetOk && y >= 1900;
 }
 
 /** An ISO 8601 instant with a zone (`Z` or `±hh:mm`), on a real calendar date. */
