@@ -16,8 +16,8 @@ function adminKey(): string {
   if (process.env.TIMELINE_API_KEY) return process.env.TIMELINE_API_KEY;
   const file = join(resolve(process.env.TIMELINE_DATA_DIR ?? './data'), 'api-keys.json');
   try {
-    const keys = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const key = keys.admin ?? (keys.keys as Record<string, unknown> | undefined)?.admin;
+    const content = JSON.parse(readFileSync(file, 'utf8')) as { keys?: { role: string; key: string }[] };
+    const key = content.keys?.find((k) => k.role === 'admin')?.key;
     if (typeof key === 'string') return key;
   } catch {
     // fall through to the message below
