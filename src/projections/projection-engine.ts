@@ -1,0 +1,471 @@
+import { Logger, type LoggerService } from '@nestjs/common';
+import type Database from 'better-sqlite3';
+import { ApplicationError } from '../application/application-error.js';
+import type { EventStore } from '../event-store/index.js';
+import type { ProjectionDefinition } from './projection.js';
+import { ProjectionRunner, type RunnerFailure } from './projection-runner.js';
+import { ReadModelDirectory } from './read-model-directory.js';
+import { ReadModelFile } from './read-model-file.js';
+
+export const DEFAULT_BATCH_SIZE = 500;
+/** API.md: a query waits up to 5 s for `minPosition`. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 5_000;
+const DEFAULT_RETRY_DELAY_MS = 1_000;
+const RETRY_AFTER_LAGGING_SECONDS = 1;
+const RETRY_AFTER_FAILED_SECONDS = 30;
+
+export interface ProjectionEngineOptions {
+  /** Where the generation files and manifests live, e.g. `<dataDir>/read-models`. */
+  readonly directory: string;
+  readonly batchSize?: number;
+  readonly waitTimeoutMs?: number;
+  readonly retryDelayMs?: number;
+  readonly logger?: LoggerService;
+}
+
+export type ProjectionState = 'running' | 'rebuilding' | 'failed' | 'stopped';
+
+export interface ProjectionStatus {
+  readonly name: string;
+  /** Version of the live generation: the one queries read. */
+  readonly version: number;
+  readonly generation: number;
+  /** Log position the live generation reflects. */
+  readonly position: number;
+  readonly headPosition: number;
+  readonly lag: number;
+  readonly status: ProjectionState;
+  readonly error?: RunnerFailure;
+  readonly rebuild?: {
+    readonly generation: number;
+    readonly version: number;
+    readonly position: number;
+    readonly status: 'running' | 'failed' | 'stopped';
+    readonly error?: RunnerFailure;
+  };
+}
+
+export interface ReadModelsHealth {
+  readonly status: 'ok' | 'unavailable';
+  readonly projections: readonly {
+    readonly name: string;
+    readonly status: ProjectionState;
+    readonly position: number;
+    readonly error?: string;
+  }[];
+}
+
+export interface RebuildTicket {
+  readonly name: string;
+  /** The generation being built beside the live one. */
+  readonly generation: number;
+  readonly version: number;
+  /** True when a rebuild was already under way; nothing new was started. */
+  readonly alreadyRunning: boolean;
+  /** Settles when the new generation has replaced the live one (rejects if the rebuild fails or the engine stops). */
+  readonly swapped: Promise<void>;
+}
+
+/** What a query reads: the live generation's connection and the log position it reflects. */
+export interface ReadModelView {
+  readonly db: Database.Database;
+  readonly position: number;
+}
+
+export class UnknownProjectionError extends Error {
+  override readonly name = 'UnknownProjectionError';
+  constructor(readonly projection: string) {
+    super(`no projection named ${projection}`);
+  }
+}
+
+interface Generation {
+  readonly number: number;
+  readonly file: ReadModelFile;
+  runner?: ProjectionRunner;
+}
+
+interface Rebuild {
+  readonly generation: Generation;
+  readonly swapped: Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Slot {
+  readonly definition: ProjectionDefinition;
+  live?: Generation;
+  rebuild?: Rebuild;
+  /** Re-checked whenever the live position, generation or health changes. */
+  readonly waiters: Set<() => void>;
+}
+
+type EngineState = 'created' | 'started' | 'stopping' | 'stopped';
+
+/**
+ * Runs every projection on the durable log and serves their live generations to queries.
+ *
+ * Generations: each projection has one live SQLite file. A version bump, or an explicit
+ * rebuild, builds a new generation beside it from position 0 and swaps it in (one atomic
+ * manifest rename) once it has caught up with the head; the old file is then deleted. Readers
+ * never see a half-built rebuild. A projection's very first build has nothing to hide behind:
+ * it is live from the start, and queries answer from what it has committed (with that
+ * position), or wait for `minPosition`.
+ */
+export class ProjectionEngine {
+  private readonly slots = new Map<string, Slot>();
+  private readonly directory: ReadModelDirectory;
+  private readonly batchSize: number;
+  private readonly waitTimeoutMs: number;
+  private readonly retryDelayMs: number;
+  private readonly logger: LoggerService;
+  private state: EngineState = 'created';
+
+  constructor(
+    private readonly store: EventStore,
+    definitions: readonly ProjectionDefinition[],
+    options: ProjectionEngineOptions,
+  ) {
+    for (const definition of definitions) {
+      if (this.slots.has(definition.name)) throw new Error(`two projections are named ${definition.name}`);
+      if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(definition.name)) throw new Error(`projection name ${definition.name} is not a slug`);
+      this.slots.set(definition.name, { definition, waiters: new Set() });
+    }
+    this.directory = new ReadModelDirectory(options.directory);
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+    this.logger = options.logger ?? new Logger('Projections');
+  }
+
+  get names(): string[] {
+    return [...this.slots.keys()];
+  }
+
+  /** Opens (or creates) every live generation and starts following the log. Does not wait for catch-up. */
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new Error(`the projection engine cannot start when ${this.state}`);
+    this.directory.ensureExists();
+    try {
+      for (const slot of this.slots.values()) this.open(slot);
+    } catch (error) {
+      this.closeFiles();
+      this.state = 'stopped';
+      throw error;
+    }
+    this.state = 'started';
+    for (const slot of this.slots.values()) {
+      slot.live?.runner?.start();
+      slot.rebuild?.generation.runner?.start();
+    }
+  }
+
+  /** Ends every subscription after committing the batch in hand. Files stay open for reads in flight. */
+  async stop(): Promise<void> {
+    if (this.state !== 'started') return;
+    this.state = 'stopping';
+    for (const slot of this.slots.values()) this.notify(slot);
+    await Promise.all(
+      [...this.slots.values()].flatMap((slot) => [slot.live?.runner?.stop(), slot.rebuild?.generation.runner?.stop()]),
+    );
+    for (const slot of this.slots.values()) slot.rebuild?.reject(new Error(`the projection engine stopped before ${slot.definition.name} was rebuilt`));
+    this.state = 'stopped';
+  }
+
+  /** Stops (if needed) and closes every file. A rebuild in progress stays on disk and resumes at the next start. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.state = 'stopped';
+    this.closeFiles();
+  }
+
+  /**
+   * Runs `read` against the live generation once it has processed `minPosition` (waiting up to
+   * the timeout, event-driven), else throws PROJECTION_LAGGING. `read` is synchronous, so it
+   * sees one committed batch: the position it is handed is the one its rows reflect.
+   */
+  async read<T>(name: string, minPosition: number | undefined, read: (view: ReadModelView) => T): Promise<T> {
+    const slot = this.slot(name);
+    await this.waitFor(slot, minPosition ?? 0);
+    const live = slot.live!;
+    return read({ db: live.file.db, position: live.file.position });
+  }
+
+  /** Current checkpoint of the live generation (0 before the first batch). */
+  position(name: string): number {
+    return this.slot(name).live?.file.position ?? 0;
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    const headPosition = await this.store.headPosition();
+    return [...this.slots.values()].map((slot) => {
+      const live = slot.live;
+      const position = live?.file.position ?? 0;
+      const rebuild = slot.rebuild?.generation;
+      const error = live?.runner?.failure ?? (live?.file.writable === false ? rebuild?.runner?.failure : undefined);
+      return {
+        name: slot.definition.name,
+        version: live?.file.version ?? slot.definition.version,
+        generation: live?.number ?? 0,
+        position,
+        headPosition,
+        lag: Math.max(0, headPosition - position),
+        status: this.stateOf(slot),
+        ...(error !== undefined && { error }),
+        ...(rebuild !== undefined && {
+          rebuild: {
+            generation: rebuild.number,
+            version: rebuild.file.version,
+            position: rebuild.file.position,
+            status: rebuild.runner?.status ?? 'stopped',
+            ...(rebuild.runner?.failure !== undefined && { error: rebuild.runner.failure }),
+          },
+        }),
+      };
+    });
+  }
+
+  /**
+   * For /health: `unavailable` when the engine is not running or a projection that serves
+   * queries has failed (its answers would stop moving).
+   */
+  readModelsHealth(): ReadModelsHealth {
+    const projections = [...this.slots.values()].map((slot) => {
+      const status = this.stateOf(slot);
+      const failure = slot.live?.runner?.failure ?? slot.rebuild?.generation.runner?.failure;
+      return {
+        name: slot.definition.name,
+        status,
+        position: slot.live?.file.position ?? 0,
+        ...(status === 'failed' && failure !== undefined && { error: failure.message }),
+      };
+    });
+    const usable = this.state === 'started' && projections.every((p) => p.status === 'running' || p.status === 'rebuilding');
+    return { status: usable ? 'ok' : 'unavailable', projections };
+  }
+
+  /** Starts building a new generation beside the live one, unless one is being built already. */
+  rebuild(name: string): RebuildTicket {
+    const slot = this.slot(name);
+    if (this.state !== 'started') throw new Error(`the projection engine is ${this.state}`);
+    const current = slot.rebuild;
+    if (current !== undefined && current.generation.runner?.status === 'running') return ticket(slot, current, true);
+    if (current !== undefined) this.discardRebuild(slot, current);
+    const rebuild = this.startRebuild(slot);
+    rebuild.generation.runner!.start();
+    return ticket(slot, rebuild, false);
+  }
+
+  /** The rebuild under way, if any: tests and operators await its swap. */
+  pendingRebuild(name: string): RebuildTicket | undefined {
+    const slot = this.slot(name);
+    return slot.rebuild === undefined ? undefined : ticket(slot, slot.rebuild, true);
+  }
+
+  private slot(name: string): Slot {
+    const slot = this.slots.get(name);
+    if (slot === undefined) throw new UnknownProjectionError(name);
+    return slot;
+  }
+
+  private stateOf(slot: Slot): ProjectionState {
+    if (this.state !== 'started' || slot.live === undefined) return 'stopped';
+    const liveStatus = slot.live.runner?.status;
+    if (liveStatus === 'failed') return 'failed';
+    const rebuildStatus = slot.rebuild?.generation.runner?.status;
+    // A live generation of another version is frozen: the rebuild is the only thing moving.
+    if (!slot.live.file.writable) return rebuildStatus === 'running' ? 'rebuilding' : 'failed';
+    if (liveStatus !== 'running') return 'stopped';
+    return rebuildStatus === 'running' ? 'rebuilding' : 'running';
+  }
+
+  /** Picks up the live generation from the manifest; creates the first one; resumes or starts a rebuild. */
+  private open(slot: Slot): void {
+    const { definition } = slot;
+    const { name } = definition;
+    const manifest = this.directory.readManifest(name);
+    const onDisk = this.directory.generations(name);
+    if (manifest === undefined || !onDisk.includes(manifest.generation)) {
+      if (manifest !== undefined) {
+        this.logger.warn?.(`projection ${name}: the manifest names generation ${manifest.generation}, which is gone; building anew`);
+      }
+      // Files without a manifest entry are leftovers of an interrupted first build: start clean.
+      for (const generation of onDisk) this.directory.deleteGeneration(name, generation);
+      const number = Math.max(manifest?.generation ?? 0, ...onDisk, 0) + 1;
+      const file = ReadModelFile.create(this.directory.generationPath(name, number), definition);
+      this.directory.writeManifest({ name, generation: number, version: definition.version });
+      slot.live = { number, file };
+      slot.live.runner = this.runner(slot, slot.live);
+      return;
+    }
+    const live: Generation = { number: manifest.generation, file: ReadModelFile.open(this.directory.generationPath(name, manifest.generation), definition) };
+    slot.live = live;
+    if (live.file.writable) live.runner = this.runner(slot, live);
+    const resumable = this.resumableRebuild(slot, onDisk.filter((generation) => generation > live.number));
+    for (const generation of onDisk) {
+      if (generation !== live.number && generation !== resumable?.number) this.directory.deleteGeneration(name, generation);
+    }
+    if (resumable !== undefined) {
+      this.logger.log?.(`projection ${name}: resuming the rebuild of generation ${resumable.number} from position ${resumable.file.position}`);
+      this.startRebuild(slot, resumable);
+    } else if (!live.file.writable) {
+      this.logger.log?.(`projection ${name}: stored version ${live.file.version}, code version ${definition.version}; rebuilding beside it`);
+      this.startRebuild(slot);
+    }
+  }
+
+  /** The newest newer generation at this code's version: a rebuild a previous run did not finish. */
+  private resumableRebuild(slot: Slot, newer: readonly number[]): Generation | undefined {
+    const number = newer.at(-1);
+    if (number === undefined) return undefined;
+    try {
+      const file = ReadModelFile.open(this.directory.generationPath(slot.definition.name, number), slot.definition);
+      if (file.writable) return { number, file };
+      file.close();
+    } catch (error) {
+      this.logger.warn?.(`projection ${slot.definition.name}: generation ${number} is unreadable, discarding it: ${String(error)}`);
+    }
+    return undefined;
+  }
+
+  private startRebuild(slot: Slot, existing?: Generation): Rebuild {
+    const { name } = slot.definition;
+    const number = existing?.number ?? Math.max(slot.live?.number ?? 0, ...this.directory.generations(name)) + 1;
+    const generation = existing ?? { number, file: ReadModelFile.create(this.directory.generationPath(name, number), slot.definition) };
+    generation.runner = this.runner(slot, generation);
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const swapped = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    // Nobody is obliged to await a swap: an unobserved failure must not crash the process.
+    swapped.catch(() => undefined);
+    slot.rebuild = { generation, swapped, resolve, reject };
+    return slot.rebuild;
+  }
+
+  private discardRebuild(slot: Slot, rebuild: Rebuild): void {
+    slot.rebuild = undefined;
+    rebuild.reject(new Error(`the rebuild of ${slot.definition.name} was replaced by a new one`));
+    rebuild.generation.file.close();
+    this.directory.deleteGeneration(slot.definition.name, rebuild.generation.number);
+  }
+
+  private runner(slot: Slot, generation: Generation): ProjectionRunner {
+    return new ProjectionRunner(generation.file, this.store, {
+      batchSize: this.batchSize,
+      retryDelayMs: this.retryDelayMs,
+      logger: this.logger,
+      onCheckpoint: async () => {
+        if (slot.live === generation) this.notify(slot);
+        else if (slot.rebuild?.generation === generation) await this.swapIfCaughtUp(slot, slot.rebuild);
+      },
+      onHalt: () => {
+        if (slot.rebuild?.generation === generation) {
+          const reason = generation.runner?.failure?.message ?? 'the event store ended its subscription';
+          slot.rebuild.reject(new Error(`the rebuild of ${slot.definition.name} did not finish: ${reason}`));
+        }
+        this.notify(slot);
+      },
+    });
+  }
+
+  private async swapIfCaughtUp(slot: Slot, rebuild: Rebuild): Promise<void> {
+    const { generation } = rebuild;
+    const head = await this.store.headPosition();
+    if (generation.file.position < head || slot.rebuild !== rebuild || this.state !== 'started') return;
+    const { name } = slot.definition;
+    // The manifest is the commit point: from here on a restart opens the new generation.
+    this.directory.writeManifest({ name, generation: generation.number, version: generation.file.version });
+    const old = slot.live;
+    slot.live = generation;
+    slot.rebuild = undefined;
+    this.notify(slot);
+    this.logger.log?.(`projection ${name}: generation ${generation.number} caught up at position ${generation.file.position} and is now live`);
+    if (old !== undefined) {
+      await old.runner?.stop();
+      old.file.close();
+      this.directory.deleteGeneration(name, old.number);
+    }
+    rebuild.resolve();
+  }
+
+  private readable(slot: Slot, generation: Generation): boolean {
+    const { version, readableFromVersion } = slot.definition;
+    return generation.file.version >= (readableFromVersion ?? version) && generation.file.version <= version;
+  }
+
+  private ready(slot: Slot, minPosition: number): boolean {
+    const live = slot.live;
+    return this.state === 'started' && live !== undefined && this.readable(slot, live) && live.file.position >= minPosition;
+  }
+
+  /** Nothing that could make the slot ready is running any more. */
+  private hopeless(slot: Slot): boolean {
+    if (this.state !== 'started') return true;
+    const moving = (generation: Generation | undefined): boolean => generation?.runner?.status === 'running';
+    return !moving(slot.live) && !moving(slot.rebuild?.generation);
+  }
+
+  private waitFor(slot: Slot, minPosition: number): Promise<void> {
+    if (this.ready(slot, minPosition)) return Promise.resolve();
+    if (this.hopeless(slot)) return Promise.reject(this.lagging(slot, minPosition));
+    return new Promise<void>((resolve, reject) => {
+      const settle = (error?: ApplicationError): void => {
+        clearTimeout(timer);
+        slot.waiters.delete(check);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const check = (): void => {
+        if (this.ready(slot, minPosition)) settle();
+        else if (this.hopeless(slot)) settle(this.lagging(slot, minPosition));
+      };
+      // The timer only bounds the wait; what ends it early is a checkpoint moving (notify).
+      const timer = setTimeout(() => settle(this.lagging(slot, minPosition)), this.waitTimeoutMs);
+      slot.waiters.add(check);
+    });
+  }
+
+  private notify(slot: Slot): void {
+    for (const check of [...slot.waiters]) check();
+  }
+
+  private lagging(slot: Slot, minPosition: number): ApplicationError {
+    const { name } = slot.definition;
+    const position = slot.live?.file.position ?? 0;
+    const stuck = this.hopeless(slot);
+    const reason =
+      this.state !== 'started'
+        ? 'the read models are not running'
+        : stuck
+          ? `read model ${name} has failed at position ${position}`
+          : slot.live !== undefined && !this.readable(slot, slot.live)
+            ? `read model ${name} is being rebuilt for a new version`
+            : `read model ${name} is at position ${position}, behind the requested ${minPosition}`;
+    return new ApplicationError(
+      'PROJECTION_LAGGING',
+      `${reason}; retry later`,
+      [{ projection: name, position, minPosition }],
+      stuck ? RETRY_AFTER_FAILED_SECONDS : RETRY_AFTER_LAGGING_SECONDS,
+    );
+  }
+
+  private closeFiles(): void {
+    for (const slot of this.slots.values()) {
+      slot.live?.file.close();
+      slot.rebuild?.generation.file.close();
+    }
+  }
+}
+
+function ticket(slot: Slot, rebuild: Rebuild, alreadyRunning: boolean): RebuildTicket {
+  return {
+    name: slot.definition.name,
+    generation: rebuild.generation.number,
+    version: rebuild.generation.file.version,
+    alreadyRunning,
+    swapped: rebuild.swapped,
+  };
+}

@@ -1,0 +1,175 @@
+import type { LoggerService } from '@nestjs/common';
+import type { EventStore, RecordedEvent } from '../event-store/index.js';
+import { ProjectionApplyError, type ReadModelFile } from './read-model-file.js';
+
+export type RunnerStatus = 'running' | 'failed' | 'stopped';
+
+export interface ProjectionRunnerOptions {
+  /** Most events per transaction. */
+  readonly batchSize: number;
+  /** Wait before resubscribing after the store failed to deliver. */
+  readonly retryDelayMs: number;
+  readonly logger: LoggerService;
+  /**
+   * Called after every committed batch, and before each (re)subscription, and awaited: the
+   * runner takes no further event until it returns. The engine swaps generations from here.
+   */
+  readonly onCheckpoint: (runner: ProjectionRunner) => void | Promise<void>;
+  /** Called once when the runner fails or the store ends its subscription: waiters on it must not wait for nothing. */
+  readonly onHalt?: (runner: ProjectionRunner) => void;
+}
+
+export interface RunnerFailure {
+  readonly message: string;
+  /** The event the projection could not apply, when a handler threw. */
+  readonly eventId?: string;
+  readonly eventType?: string;
+  /** Log position of that event, else the checkpoint when the runner gave up. */
+  readonly position: number;
+}
+
+/**
+ * Feeds one generation file from the global log: a catch-up subscription from the file's
+ * checkpoint, unfiltered, so that the checkpoint reaches the head even through events the
+ * projection ignores.
+ */
+export class ProjectionRunner {
+  private state: RunnerStatus = 'running';
+  private failureInfo: RunnerFailure | undefined;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    readonly file: ReadModelFile,
+    private readonly store: EventStore,
+    private readonly options: ProjectionRunnerOptions,
+  ) {}
+
+  get name(): string {
+    return this.file.definition.name;
+  }
+
+  get position(): number {
+    return this.file.position;
+  }
+
+  get status(): RunnerStatus {
+    return this.state;
+  }
+
+  get failure(): RunnerFailure | undefined {
+    return this.failureInfo;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Ends the subscription, commits the batch in hand, and resolves once nothing more will be written. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+    if (this.state === 'running') this.state = 'stopped';
+  }
+
+  private get stopping(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (!this.stopping && this.state === 'running') {
+        const batch: RecordedEvent[] = [];
+        try {
+          await this.consume(batch);
+          this.commit(batch);
+          if (!this.stopping && this.state === 'running') {
+            // The store ended the subscription by itself: it was closed under us.
+            this.options.logger.warn?.(`projection ${this.name}: the event store ended the subscription at position ${this.position}`);
+            this.state = 'stopped';
+            this.options.onHalt?.(this);
+          }
+        } catch (error) {
+          // The events in hand were delivered in order; keeping them costs nothing.
+          this.commit(batch);
+          if (this.stopping || this.state !== 'running') break;
+          this.options.logger.warn?.(
+            `projection ${this.name}: reading the log failed at position ${this.position}, retrying in ${this.options.retryDelayMs} ms: ${describe(error)}`,
+          );
+          await delay(this.options.retryDelayMs, this.abort.signal);
+        }
+      }
+    } catch (error) {
+      this.fail(`projection ${this.name} stopped: ${describe(error)}`);
+    }
+  }
+
+  private async consume(batch: RecordedEvent[]): Promise<void> {
+    await this.options.onCheckpoint(this);
+    let knownHead = await this.store.headPosition();
+    for await (const event of this.store.subscribe({ after: this.position, signal: this.abort.signal })) {
+      batch.push(event);
+      if (batch.length < this.options.batchSize && event.position < knownHead) continue;
+      // At the head as last seen: look again, and close the batch only if nothing more is there,
+      // so that catching up writes full batches and a live event is committed at once.
+      if (batch.length < this.options.batchSize) {
+        knownHead = await this.store.headPosition();
+        if (event.position < knownHead) continue;
+      }
+      this.commit(batch);
+      if (this.state !== 'running') return;
+      await this.options.onCheckpoint(this);
+      // Catching up runs on microtasks alone (the store pages synchronously): give HTTP and the
+      // other projections a turn of the event loop between batches.
+      await nextTurn();
+    }
+  }
+
+  /** Commits and empties the batch; on a handler error, commits what preceded it and marks the runner failed. */
+  private commit(batch: RecordedEvent[]): void {
+    if (batch.length === 0 || this.state === 'failed') return;
+    const events = batch.splice(0);
+    try {
+      this.file.applyBatch(events);
+    } catch (error) {
+      if (!(error instanceof ProjectionApplyError)) throw error;
+      // Handlers are deterministic: the events before the bad one apply again exactly as they
+      // did, and the checkpoint then points at the last event the model really reflects.
+      this.file.applyBatch(events.slice(0, error.index));
+      this.failureInfo = {
+        message: error.message,
+        eventId: error.event.eventId,
+        eventType: error.event.type,
+        position: error.event.position,
+      };
+      this.fail(error.message, error.cause);
+    }
+  }
+
+  private fail(message: string, cause?: unknown): void {
+    this.state = 'failed';
+    this.failureInfo ??= { message, position: this.position };
+    this.options.logger.error(message, cause instanceof Error ? cause.stack : undefined);
+    this.options.onHalt?.(this);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,82 @@
+import type Database from 'better-sqlite3';
+import type { ActorEvent, NeighbourhoodEvent } from '../domain/index.js';
+import type { RecordedEvent } from '../event-store/index.js';
+
+/** Every event type a projection of this service can handle. */
+export type KnownEvent = NeighbourhoodEvent | ActorEvent;
+export type KnownEventType = KnownEvent['type'];
+
+/** A logged event as a projection handler receives it: typed data, and where and when it was recorded. */
+export interface ProjectedEvent<E extends KnownEvent = KnownEvent> {
+  readonly eventId: string;
+  readonly type: E['type'];
+  readonly streamId: string;
+  /** Global log position: the checkpoint, and the tie-break between events at the same instant. */
+  readonly position: number;
+  readonly data: E['data'];
+  /** `metadata.recordedAt` as the server wrote it. */
+  readonly recordedAt: string;
+  /** `recordedAt` in epoch milliseconds: what `knownAt` compares against. */
+  readonly recordedAtMs: number;
+}
+
+/** One handler per event type; a type a projection does not list is skipped (but still checkpointed). */
+export type ProjectionHandlers = {
+  readonly [K in KnownEventType]?: (event: ProjectedEvent<Extract<KnownEvent, { type: K }>>) => void;
+};
+
+/**
+ * A read model fed from the global log. It owns its tables; the engine owns the file, the
+ * checkpoint and the transaction around each batch.
+ *
+ * Handlers must be idempotent on their own (rows keyed by event id, `ON CONFLICT DO NOTHING`),
+ * so that a batch applied twice leaves the tables as applying it once did.
+ */
+export interface ProjectionDefinition {
+  readonly name: string;
+  /** Bump it whenever the tables or the handlers change meaning: the engine then rebuilds from position 0. */
+  readonly version: number;
+  /**
+   * The oldest stored version whose tables this build's queries can still read. While a
+   * version bump is rebuilding, a live generation older than this serves no queries (they wait
+   * for the swap, then answer PROJECTION_LAGGING). Defaults to `version`: assume nothing is compatible.
+   */
+  readonly readableFromVersion?: number;
+  /** Every table the projection writes, for comparing a model with a rebuild. */
+  readonly tables: readonly string[];
+  /** DDL run once when a generation file is created. */
+  readonly schema: string;
+  /** Prepares the projection's statements on a generation file and returns its handlers. */
+  handlers(db: Database.Database): ProjectionHandlers;
+}
+
+/** Epoch milliseconds of an ISO 8601 instant the domain has already validated. */
+export function instantMs(value: string, what: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new Error(`${what} is not an ISO 8601 instant: ${JSON.stringify(value)}`);
+  return ms;
+}
+
+export function toProjectedEvent(event: RecordedEvent): ProjectedEvent {
+  const recordedAt = event.metadata.recordedAt;
+  // knownAt answers depend on it: an event without a usable recordedAt fails the projection
+  // loudly rather than being filed at some invented instant.
+  if (typeof recordedAt !== 'string') {
+    throw new Error(`event ${event.eventId} at position ${event.position} has no metadata.recordedAt`);
+  }
+  return {
+    eventId: event.eventId,
+    type: event.type as KnownEventType,
+    streamId: event.streamId,
+    position: event.position,
+    data: event.data as KnownEvent['data'],
+    recordedAt,
+    recordedAtMs: instantMs(recordedAt, `metadata.recordedAt of event ${event.eventId}`),
+  };
+}
+
+/** Calls the handler for the event's type, if the projection has one. */
+export function dispatch(handlers: ProjectionHandlers, event: RecordedEvent): void {
+  const handler = handlers[event.type as KnownEventType] as ((event: ProjectedEvent) => void) | undefined;
+  if (handler !== undefined) handler(toProjectedEvent(event));
+}
