@@ -1,0 +1,43 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { BitemporalQueryDto } from '../../projections/read-model-query.dto.js';
+
+export class ControlGeoJsonQueryDto extends BitemporalQueryDto {}
+
+export class ControlFeaturePropertiesDto {
+  @ApiProperty({ example: 'bakery-block-1' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) nameAr!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'block' }) kind!: string | null;
+  @ApiProperty() weight!: number;
+  @ApiProperty({ type: String, nullable: true, example: 'isis' }) controller!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'Islamic State' }) controllerName!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'isis', description: "The controller's side: colour the map by it" })
+  side!: string | null;
+  @ApiProperty({ type: String, nullable: true }) since!: string | null;
+  @ApiProperty() contested!: boolean;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid' }) eventId!: string | null;
+}
+
+export class PointGeometryDto {
+  @ApiProperty({ enum: ['Point'] }) type!: 'Point';
+  @ApiProperty({ type: [Number], minItems: 2, maxItems: 2, example: [36.3, 33.47], description: '[longitude, latitude]' })
+  coordinates!: [number, number];
+}
+
+export class ControlFeatureDto {
+  @ApiProperty({ enum: ['Feature'] }) type!: 'Feature';
+  @ApiProperty({ description: 'The position id' }) id!: string;
+  @ApiProperty({ type: PointGeometryDto }) geometry!: PointGeometryDto;
+  @ApiProperty({ type: ControlFeaturePropertiesDto }) properties!: ControlFeaturePropertiesDto;
+}
+
+/** RFC 7946 FeatureCollection; neighbourhoodId, asOf, knownAt and position are foreign members (§6.1). */
+export class ControlFeatureCollectionDto {
+  @ApiProperty({ enum: ['FeatureCollection'] }) type!: 'FeatureCollection';
+  @ApiProperty({ type: [ControlFeatureDto], description: 'One Point per position that has coordinates' })
+  features!: ControlFeatureDto[];
+  @ApiProperty() neighbourhoodId!: string;
+  @ApiProperty() asOf!: string;
+  @ApiProperty() knownAt!: string;
+  @ApiProperty({ type: 'integer', description: 'The log position the answer reflects' }) position!: number;
+}

@@ -1,0 +1,69 @@
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import { ApplicationError } from '../../application/application-error.js';
+import { CLOCK, type Clock } from '../../application/clock.js';
+import { NEIGHBOURHOOD_CONTROL } from '../../projections/neighbourhood-control/neighbourhood-control.projection.js';
+import { NeighbourhoodControlReader } from '../../projections/neighbourhood-control/neighbourhood-control.reader.js';
+import { ProjectionEngine } from '../../projections/projection-engine.js';
+import type { ControlFeatureCollectionDto, ControlFeatureDto } from './control-geojson.dto.js';
+
+export class ControlGeoJsonQuery extends Query<ControlFeatureCollectionDto> {
+  constructor(
+    readonly neighbourhoodId: string,
+    readonly asOf?: string,
+    readonly knownAt?: string,
+    readonly minPosition?: number,
+  ) {
+    super();
+  }
+}
+
+/** The control map of a neighbourhood: its positions with coordinates, as GeoJSON points. */
+@QueryHandler(ControlGeoJsonQuery)
+export class ControlGeoJsonHandler implements IQueryHandler<ControlGeoJsonQuery> {
+  constructor(
+    private readonly projections: ProjectionEngine,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  execute(query: ControlGeoJsonQuery): Promise<ControlFeatureCollectionDto> {
+    return this.projections.read(NEIGHBOURHOOD_CONTROL, query.minPosition, ({ db, position }) => {
+      const now = this.clock.now().toISOString();
+      const asOf = query.asOf ?? now;
+      const knownAt = query.knownAt ?? now;
+      const time = { asOfMs: Date.parse(asOf), knownAtMs: Date.parse(knownAt) };
+      const reader = new NeighbourhoodControlReader(db);
+      const neighbourhood = reader.neighbourhood(query.neighbourhoodId, time.knownAtMs);
+      if (neighbourhood === undefined) {
+        throw new ApplicationError('NEIGHBOURHOOD_NOT_FOUND', `no neighbourhood ${query.neighbourhoodId} known at ${knownAt}`);
+      }
+      const actors = reader.actors();
+      const { positions } = reader.control(neighbourhood, time, actors);
+      const features = positions.flatMap((p): ControlFeatureDto[] => {
+        if (p.coordinates === null) return [];
+        const controller = p.controller === null ? undefined : actors.get(p.controller);
+        return [
+          {
+            type: 'Feature',
+            id: p.id,
+            geometry: { type: 'Point', coordinates: [p.coordinates[0], p.coordinates[1]] },
+            properties: {
+              id: p.id,
+              name: p.name,
+              nameAr: p.nameAr,
+              kind: p.kind,
+              weight: p.weight,
+              controller: p.controller,
+              controllerName: controller?.name ?? null,
+              side: controller?.side ?? null,
+              since: p.since,
+              contested: p.contested,
+              eventId: p.eventId,
+            },
+          },
+        ];
+      });
+      return { type: 'FeatureCollection', features, neighbourhoodId: neighbourhood.id, asOf, knownAt, position };
+    });
+  }
+}

@@ -1,0 +1,22 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../../auth/roles.decorator.js';
+import { ReadModelResponses } from '../../projections/read-model-query.dto.js';
+import { ListNeighbourhoodsQueryDto, NeighbourhoodListDto } from './list-neighbourhoods.dto.js';
+import { ListNeighbourhoodsQuery } from './list-neighbourhoods.handler.js';
+
+@ApiTags('Control')
+@Controller('neighbourhoods')
+export class ListNeighbourhoodsController {
+  constructor(private readonly bus: QueryBus) {}
+
+  @Get()
+  @Roles('analyst')
+  @ApiOperation({ summary: 'Every neighbourhood with who controls it now: shares, majority controller, contested positions' })
+  @ApiOkResponse({ type: NeighbourhoodListDto })
+  @ReadModelResponses()
+  list(@Query() query: ListNeighbourhoodsQueryDto): Promise<NeighbourhoodListDto> {
+    return this.bus.execute(new ListNeighbourhoodsQuery(query.minPosition));
+  }
+}

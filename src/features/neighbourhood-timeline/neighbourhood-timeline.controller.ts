@@ -1,0 +1,38 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
+import { Roles } from '../../auth/roles.decorator.js';
+import { ReadModelResponses } from '../../projections/read-model-query.dto.js';
+import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodTimelineDto, NeighbourhoodTimelineQueryDto } from './neighbourhood-timeline.dto.js';
+import { NeighbourhoodTimelineQuery } from './neighbourhood-timeline.handler.js';
+
+@ApiTags('Timeline')
+@Controller('neighbourhoods/:id/timeline')
+export class NeighbourhoodTimelineController {
+  constructor(private readonly bus: QueryBus) {}
+
+  @Get()
+  @Roles('analyst')
+  @ApiOperation({
+    summary: 'The incidents of a neighbourhood in occurredAt order, retracted ones included and marked',
+    description: 'Protected sources are redacted (in `sources` and in `data`) unless the caller is an admin.',
+  })
+  @ApiOkResponse({ type: NeighbourhoodTimelineDto })
+  @ReadModelResponses({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
+  timeline(
+    @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
+    @Query() query: NeighbourhoodTimelineQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NeighbourhoodTimelineDto> {
+    return this.bus.execute(
+      new NeighbourhoodTimelineQuery(
+        neighbourhoodId,
+        { from: query.from, to: query.to, type: query.type },
+        principal.role === 'admin',
+        query.minPosition,
+      ),
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBearerAuth, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInstant } from '../features/input-limits.js';
+
+/** What every query accepts: read your own writes. */
+export class ReadModelQueryDto {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    description:
+      'A log position (the `position` a command answered). The answer waits, up to 5 s, until the read model has ' +
+      'processed it; else 503 PROJECTION_LAGGING with Retry-After.',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  minPosition?: number;
+}
+
+/** Queries that answer "as of T, as known at R". */
+export class BitemporalQueryDto extends ReadModelQueryDto {
+  @ApiPropertyOptional({
+    example: '2018-04-18T22:00:00Z',
+    description: 'The instant the answer is about (ISO 8601 with a zone, inclusive). Default: now.',
+  })
+  @IsOptional()
+  @IsInstant()
+  asOf?: string;
+
+  @ApiPropertyOptional({
+    example: '2018-04-19T07:00:00Z',
+    description:
+      'Count only what had been recorded by this instant (inclusive): events, positions, neighbourhoods and ' +
+      'retractions. "What did we believe at R about T?" Default: now.',
+  })
+  @IsOptional()
+  @IsInstant()
+  knownAt?: string;
+}
+
+/** The error answers every read-model query can give. */
+export function ReadModelResponses(...extra: { status: number; description: string }[]): MethodDecorator {
+  return applyDecorators(
+    ApiBearerAuth(),
+    ApiResponse({ status: 400, description: 'VALIDATION_FAILED (a malformed instant, an unknown parameter, …)' }),
+    ApiResponse({ status: 401, description: 'UNAUTHENTICATED' }),
+    ApiResponse({ status: 403, description: 'FORBIDDEN' }),
+    ...extra.map((response) => ApiResponse(response)),
+    ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: minPosition not reached within 5 s (Retry-After)' }),
+  );
+}
