@@ -1,0 +1,186 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import {
+  type NeighbourhoodEvent,
+  type Positioned,
+  evolveNeighbourhood,
+  initialNeighbourhoodState,
+} from '../../src/domain/index.js';
+import type { RecordedEvent } from '../../src/event-store/index.js';
+import { neighbourhoodControlProjection } from '../../src/projections/neighbourhood-control/neighbourhood-control.projection.js';
+import { NeighbourhoodControlReader } from '../../src/projections/neighbourhood-control/neighbourhood-control.reader.js';
+import { ReadModelFile } from '../../src/projections/read-model-file.js';
+import { FIELD_SOURCE } from './event-log.fixture.js';
+
+/*
+ * The read model answers (asOf, knownAt) with index seeks; the domain answers by folding the
+ * stream. For random histories (late reports, ties, retractions) both must agree: the domain
+ * fold of the events recorded by knownAt is the oracle for the controller, since and eventId;
+ * contested is checked against a direct reading of the rule.
+ */
+const N = 'oracle-town';
+const ACTORS = ['a', 'b', 'c'];
+const POSITIONS = ['p0', 'p1', 'p2'];
+const BASELINE_MS = Date.UTC(2018, 3, 16);
+const HOUR = 3_600_000;
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+type Step =
+  | { kind: 'capture'; by: string; positions: string[]; hour: number; delay: number }
+  | { kind: 'retreat'; by: string; positions: string[]; yieldedTo: string | null; hour: number; delay: number }
+  | { kind: 'attack'; targets: string[]; hour: number; delay: number }
+  | { kind: 'retract'; pick: number; delay: number };
+
+const positionsArb = fc.subarray(POSITIONS, { minLength: 1 });
+// Hours on a 4-day grid, so that incidents often share an instant and the log position decides.
+const hourArb = fc.integer({ min: 0, max: 96 });
+const delayArb = fc.integer({ min: 0, max: 6 });
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('capture' as const), by: fc.constantFrom(...ACTORS), positions: positionsArb, hour: hourArb, delay: delayArb }),
+  fc.record({
+    kind: fc.constant('retreat' as const),
+    by: fc.constantFrom(...ACTORS),
+    positions: positionsArb,
+    yieldedTo: fc.option(fc.constantFrom(...ACTORS), { nil: null }),
+    hour: hourArb,
+    delay: delayArb,
+  }),
+  fc.record({ kind: fc.constant('attack' as const), targets: positionsArb, hour: hourArb, delay: delayArb }),
+  fc.record({ kind: fc.constant('retract' as const), pick: fc.nat(), delay: delayArb }),
+);
+
+/** The history as logged events: recordedAt never goes backwards along the log. */
+function toLog(steps: readonly Step[]): Positioned<NeighbourhoodEvent>[] {
+  const base = { neighbourhoodId: N, timePrecision: 'hour' as const, sources: [FIELD_SOURCE] };
+  let recordedMs = BASELINE_MS;
+  const log: Positioned<NeighbourhoodEvent>[] = [];
+  const incidents: string[] = [];
+  const retracted = new Set<string>();
+  const push = (event: NeighbourhoodEvent, delay: number): void => {
+    recordedMs += delay * HOUR;
+    const eventId = `e${log.length + 1}`;
+    log.push({ ...event, eventId, position: log.length + 1, recordedAt: iso(recordedMs) } as Positioned<NeighbourhoodEvent>);
+  };
+  push(
+    {
+      type: 'NeighbourhoodRegistered',
+      data: {
+        neighbourhoodId: N,
+        name: 'Oracle town',
+        city: 'Damascus',
+        country: 'Syria',
+        controlAsOf: iso(BASELINE_MS),
+        positions: POSITIONS.map((id, i) => ({ id, name: id, weight: i + 1, controller: i === 2 ? null : 'a' })),
+      },
+    },
+    0,
+  );
+  for (const step of steps) {
+    if (step.kind === 'retract') {
+      const candidates = incidents.filter((id) => !retracted.has(id));
+      if (candidates.length === 0) continue;
+      const eventId = candidates[step.pick % candidates.length]!;
+      retracted.add(eventId);
+      const retractedType = log.find((e) => e.eventId === eventId)!.type as 'PositionCaptured';
+      push({ type: 'ReportRetracted', data: { neighbourhoodId: N, eventId, retractedType, reason: 'false report' } }, step.delay);
+      continue;
+    }
+    const occurredAt = iso(BASELINE_MS + step.hour * HOUR);
+    if (step.kind === 'capture') {
+      push({ type: 'PositionCaptured', data: { ...base, by: step.by, positions: step.positions, from: {}, occurredAt } }, step.delay);
+    } else if (step.kind === 'retreat') {
+      push(
+        { type: 'ForcesRetreated', data: { ...base, by: step.by, positions: step.positions, ...(step.yieldedTo ? { yieldedTo: step.yieldedTo } : {}), occurredAt } },
+        step.delay,
+      );
+    } else {
+      push({ type: 'AttackLaunched', data: { ...base, attackers: ['b'], defenders: ['a'], targets: step.targets, occurredAt } }, step.delay);
+    }
+    incidents.push(log.at(-1)!.eventId);
+  }
+  return log;
+}
+
+const toRecorded = (event: Positioned<NeighbourhoodEvent>): RecordedEvent => ({
+  eventId: event.eventId,
+  type: event.type,
+  streamId: `neighbourhood-${N}`,
+  revision: event.position - 1,
+  position: event.position,
+  data: event.data,
+  metadata: { recordedAt: event.recordedAt },
+});
+
+/** The rule read literally, over the whole known history: the last attack or change at or before asOf decides. */
+function contestedByRule(known: readonly Positioned<NeighbourhoodEvent>[], positionId: string, asOfMs: number): boolean {
+  const retracted = new Set(known.flatMap((e) => (e.type === 'ReportRetracted' ? [e.data.eventId] : [])));
+  let last: { at: number; position: number; contests: boolean } | undefined;
+  for (const event of known) {
+    if (retracted.has(event.eventId)) continue;
+    let touches: readonly string[] = [];
+    let contests = false;
+    if (event.type === 'AttackLaunched' || event.type === 'CounterattackLaunched') [touches, contests] = [event.data.targets, true];
+    if (event.type === 'PositionCaptured' || event.type === 'ForcesRetreated') touches = event.data.positions;
+    if (!touches.includes(positionId)) continue;
+    const at = Date.parse((event.data as { occurredAt: string }).occurredAt);
+    if (at > asOfMs) continue;
+    if (last === undefined || at > last.at || (at === last.at && event.position > last.position)) last = { at, position: event.position, contests };
+  }
+  return last?.contests ?? false;
+}
+
+describe('neighbourhood control read model against the domain fold', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'control-oracle-'));
+  });
+
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('agrees on controller, since, eventId and contested for any (asOf, knownAt)', () => {
+    let run = 0;
+    fc.assert(
+      fc.property(
+        fc.array(stepArb, { minLength: 1, maxLength: 25 }),
+        fc.array(fc.tuple(fc.integer({ min: -2, max: 100 }), fc.integer({ min: 0, max: 160 })), { minLength: 1, maxLength: 8 }),
+        (steps, instants) => {
+          const log = toLog(steps);
+          run += 1;
+          const file = ReadModelFile.create(join(dir, `run-${run}.sqlite`), neighbourhoodControlProjection);
+          try {
+            file.applyBatch(log.map(toRecorded));
+            const reader = new NeighbourhoodControlReader(file.db);
+            for (const [asOfHour, knownAtHour] of instants) {
+              const asOfMs = BASELINE_MS + asOfHour * HOUR;
+              const knownAtMs = BASELINE_MS + knownAtHour * HOUR;
+              const known = log.filter((e) => Date.parse(e.recordedAt) <= knownAtMs);
+              const neighbourhood = reader.neighbourhood(N, knownAtMs)!;
+              const answer = reader.control(neighbourhood, { asOfMs, knownAtMs }, new Map());
+              const state = known.reduce(evolveNeighbourhood, initialNeighbourhoodState());
+              for (const position of answer.positions) {
+                const history = state.positions.get(position.id)!.history.filter((change) => change.at <= asOfMs);
+                const last = history.at(-1);
+                const expected =
+                  asOfMs < BASELINE_MS
+                    ? { controller: null, since: null, eventId: null, contested: false }
+                    : {
+                        controller: last === undefined ? state.positions.get(position.id)!.spec.controller : last.controller,
+                        since: last === undefined ? iso(BASELINE_MS) : iso(last.at),
+                        eventId: last?.eventId ?? null,
+                        contested: contestedByRule(known, position.id, asOfMs),
+                      };
+                expect({ controller: position.controller, since: position.since, eventId: position.eventId, contested: position.contested }).toEqual(expected);
+              }
+            }
+          } finally {
+            file.close();
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
