@@ -4,16 +4,21 @@ import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/roles.decorator.js';
 import { EVENT_STORE } from '../event-store/event-store.module.js';
 import type { EventStore } from '../event-store/index.js';
+import { ProjectionEngine, type ReadModelsHealth } from '../projections/index.js';
 
 export interface HealthReport {
   status: 'ok' | 'unavailable';
   eventStore: { name: string; status: 'ok' | 'unavailable'; headPosition?: number; error?: string };
+  readModels: ReadModelsHealth;
 }
 
 @ApiTags('Operations')
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly projections: ProjectionEngine,
+  ) {}
 
   @Get()
   @Public()
@@ -27,8 +32,9 @@ export class HealthController {
       eventStore.status = 'unavailable';
       eventStore.error = error instanceof Error ? error.message.split('\n')[0] : 'unknown error';
     }
-    const status = eventStore.status === 'ok' ? 'ok' : 'unavailable';
+    const readModels = this.projections.readModelsHealth();
+    const status = eventStore.status === 'ok' && readModels.status === 'ok' ? 'ok' : 'unavailable';
     void reply.status(status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
-    return { status, eventStore };
+    return { status, eventStore, readModels };
   }
 }
