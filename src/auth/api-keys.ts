@@ -1,0 +1,288 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ensureDataDir } from '../config/data-dir.js';
+import type { Principal } from './principal.js';
+import { isRole, ROLES, type Role } from './role.js';
+
+export const API_KEYS_FILE_NAME = 'api-keys.json';
+
+const API_KEY_PATTERN = /^[A-Za-z0-9_-]{16,}$/;
+const API_KEY_RULE = 'must be at least 16 characters of A-Z, a-z, 0-9, "_" or "-"';
+/**
+ * A valid key is at least 16 characters long, so a "role" shorter than that cannot be a
+ * key pasted in the wrong place, and is safe to quote back in an error message.
+ */
+const MAX_QUOTABLE_ROLE_LENGTH = 15;
+const GENERATED_KEY_BYTES = 32;
+
+/** A key as the server holds it: its role, a non-secret id, and the sha256 of the secret. */
+export interface ApiKeyCredential {
+  /** `<role>-<first 8 hex of sha256(key)>`: safe to log and to record as `recordedBy`. */
+  readonly keyId: string;
+  readonly role: Role;
+  /** sha256 of the key, hex. The key itself is never kept. */
+  readonly sha256: string;
+}
+
+/** A key list or key file that cannot be used. The message never contains a key. */
+export class ApiKeyListError extends Error {
+  override readonly name = 'ApiKeyListError';
+}
+
+export function hashApiKey(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+export function isWellFormedApiKey(key: string): boolean {
+  return API_KEY_PATTERN.test(key);
+}
+
+export function apiKeyId(role: Role, key: string): string {
+  return `${role}-${hashApiKey(key).toString('hex').slice(0, 8)}`;
+}
+
+export function credentialFor(role: Role, key: string): ApiKeyCredential {
+  const sha256 = hashApiKey(key).toString('hex');
+  return Object.freeze({ keyId: `${role}-${sha256.slice(0, 8)}`, role, sha256 });
+}
+
+/** A strong random key: 32 bytes from the CSPRNG, base64url (43 characters). */
+export function generateApiKey(): string {
+  return randomBytes(GENERATED_KEY_BYTES).toString('base64url');
+}
+
+function describeRole(role: string): string {
+  return role.length <= MAX_QUOTABLE_ROLE_LENGTH ? `unknown role ${JSON.stringify(role)}` : 'an unknown role';
+}
+
+function checkUnique(credentials: readonly ApiKeyCredential[], label: (index: number) => string): void {
+  const seen = new Map<string, number>();
+  credentials.forEach((credential, index) => {
+    const first = seen.get(credential.sha256);
+    if (first !== undefined) {
+      throw new ApiKeyListError(`${label(index)} repeats the key of ${label(first)}`);
+    }
+    seen.set(credential.sha256, index);
+  });
+}
+
+/**
+ * Parses `role:key,role:key`. A role may have several keys (for rotation); a key may not
+ * be listed twice. Errors name the entry (1-based) and never quote a key.
+ */
+export function parseApiKeyList(text: string): ApiKeyCredential[] {
+  const entries = text.split(',').map((entry) => entry.trim());
+  const label = (index: number) => `entry ${index + 1}`;
+  const credentials = entries.map((entry, index) => {
+    if (entry === '') {
+      throw new ApiKeyListError(`${label(index)} is empty`);
+    }
+    const colon = entry.indexOf(':');
+    if (colon < 0) {
+      throw new ApiKeyListError(`${label(index)} is not of the form role:key`);
+    }
+    const role = entry.slice(0, colon).trim();
+    const key = entry.slice(colon + 1).trim();
+    if (!isRole(role)) {
+      throw new ApiKeyListError(`${label(index)} has ${describeRole(role)} (expected one of ${ROLES.join(', ')})`);
+    }
+    if (!isWellFormedApiKey(key)) {
+      throw new ApiKeyListError(`${label(index)} (${role}): the key ${API_KEY_RULE}`);
+    }
+    return credentialFor(role, key);
+  });
+  checkUnique(credentials, label);
+  return credentials;
+}
+
+export interface ApiKeysFile {
+  /** Absolute path of `api-keys.json`. Log this, never the keys. */
+  readonly path: string;
+  /** True when this start generated the file. */
+  readonly created: boolean;
+  readonly credentials: readonly ApiKeyCredential[];
+  /** Non-fatal problems worth a log line, e.g. a file readable by others. */
+  readonly warnings: readonly string[];
+}
+
+interface KeyFileContent {
+  readonly note: string;
+  readonly createdAt: string;
+  readonly keys: readonly { readonly role: Role; readonly key: string }[];
+}
+
+function errnoText(error: unknown): string {
+  const err = error as NodeJS.ErrnoException;
+  return err.code ? `${err.code}: ${err.message.split(',')[0]}` : String(err.message ?? err);
+}
+
+function parseKeyFile(filePath: string, text: string): ApiKeyCredential[] {
+  let content: unknown;
+  try {
+    content = JSON.parse(text);
+  } catch {
+    throw new ApiKeyListError(`${filePath}: not valid JSON`);
+  }
+  const keys = (content as Partial<KeyFileContent> | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) {
+    throw new ApiKeyListError(`${filePath}: "keys" must be a non-empty list of {"role", "key"}`);
+  }
+  const label = (index: number) => `keys[${index}]`;
+  const credentials = keys.map((entry: unknown, index) => {
+    const { role, key } = (entry ?? {}) as { role?: unknown; key?: unknown };
+    if (typeof role !== 'string' || !isRole(role)) {
+      const shown = typeof role === 'string' ? describeRole(role) : 'no role';
+      throw new ApiKeyListError(`${filePath}: ${label(index)} has ${shown} (expected one of ${ROLES.join(', ')})`);
+    }
+    if (typeof key !== 'string' || !isWellFormedApiKey(key)) {
+      throw new ApiKeyListError(`${filePath}: ${label(index)} (${role}): the key ${API_KEY_RULE}`);
+    }
+    return credentialFor(role, key);
+  });
+  try {
+    checkUnique(credentials, label);
+  } catch (error) {
+    throw new ApiKeyListError(`${filePath}: ${(error as Error).message}`);
+  }
+  return credentials;
+}
+
+function readKeyFile(filePath: string, created: boolean): ApiKeysFile {
+  let text: string;
+  let mode: number;
+  try {
+    text = fs.readFileSync(filePath, 'utf8');
+    mode = fs.statSync(filePath).mode & 0o777;
+  } catch (error) {
+    throw new ApiKeyListError(`${filePath}: cannot read (${errnoText(error)})`);
+  }
+  const warnings =
+    (mode & 0o077) !== 0
+      ? [`${filePath} is readable by others (mode ${mode.toString(8)}); run chmod 600 on it`]
+      : [];
+  return { path: filePath, created, credentials: parseKeyFile(filePath, text), warnings };
+}
+
+/**
+ * Writes the file under a temporary name and links it into place: the link fails if the
+ * file exists, so two servers starting together on an empty data directory cannot
+ * overwrite each other's keys, and a crash mid-write never leaves a half-written file.
+ * Returns false when another process created the file first.
+ */
+function writeKeyFileOnce(filePath: string, content: string): boolean {
+  const dir = path.dirname(filePath);
+  const tmp = path.join(dir, `.${API_KEYS_FILE_NAME}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const fd = fs.openSync(tmp, 'wx', 0o600);
+    try {
+      // The mode given to open() is masked by the umask; set it exactly.
+      fs.fchmodSync(fd, 0o600);
+      fs.writeSync(fd, content);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    try {
+      fs.linkSync(tmp, filePath);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') {
+        return false;
+      }
+      // Some file systems have no hard links; a rename is still atomic, only not exclusive.
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
+        fs.renameSync(tmp, filePath);
+      } else {
+        throw error;
+      }
+    }
+  } catch (error) {
+    throw new ApiKeyListError(`${filePath}: cannot write (${errnoText(error)})`);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+  syncDirectory(dir);
+  return true;
+}
+
+function syncDirectory(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Not every platform can fsync a directory; the file itself is already durable.
+  }
+}
+
+/**
+ * Reads `api-keys.json` from the data directory, generating it first (one key per role,
+ * mode 0600, in a directory created with mode 0700) if it does not exist yet.
+ */
+export function loadOrCreateApiKeysFile(dataDir: string): ApiKeysFile {
+  ensureDataDir(dataDir);
+  const filePath = path.join(dataDir, API_KEYS_FILE_NAME);
+  if (fs.existsSync(filePath)) {
+    return readKeyFile(filePath, false);
+  }
+  const content: KeyFileContent = {
+    note: 'Generated by incident-timeline on first start. Send a key as "Authorization: Bearer <key>". Keep this file secret.',
+    createdAt: new Date().toISOString(),
+    keys: ROLES.map((role) => ({ role, key: generateApiKey() })),
+  };
+  const created = writeKeyFileOnce(filePath, `${JSON.stringify(content, null, 2)}\n`);
+  return readKeyFile(filePath, created);
+}
+
+export type ApiKeySource =
+  | { readonly kind: 'environment' }
+  | { readonly kind: 'file'; readonly path: string; readonly created: boolean };
+
+/**
+ * The keys the server accepts, held only as sha256 hashes. Lookups hash the presented key
+ * and compare it with every known hash in constant time, so neither the time taken nor an
+ * early exit tells an attacker how much of a key was right, or which key it resembled.
+ */
+export class ApiKeyStore {
+  private readonly entries: readonly { readonly principal: Principal; readonly hash: Buffer }[];
+
+  constructor(
+    credentials: readonly ApiKeyCredential[],
+    readonly source: ApiKeySource = { kind: 'environment' },
+    readonly warnings: readonly string[] = [],
+  ) {
+    this.entries = credentials.map((credential) => ({
+      principal: Object.freeze({ keyId: credential.keyId, role: credential.role }),
+      hash: Buffer.from(credential.sha256, 'hex'),
+    }));
+  }
+
+  /** Environment keys if configured, else the key file in the data directory. */
+  static open(config: { readonly apiKeys?: readonly ApiKeyCredential[]; readonly dataDir: string }): ApiKeyStore {
+    if (config.apiKeys !== undefined) {
+      return new ApiKeyStore(config.apiKeys, { kind: 'environment' });
+    }
+    const file = loadOrCreateApiKeysFile(config.dataDir);
+    return new ApiKeyStore(file.credentials, { kind: 'file', path: file.path, created: file.created }, file.warnings);
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  authenticate(presentedKey: string): Principal | undefined {
+    const presented = hashApiKey(presentedKey);
+    let found: Principal | undefined;
+    for (const entry of this.entries) {
+      // The comparison runs for every entry, also after a match.
+      if (timingSafeEqual(presented, entry.hash) && found === undefined) {
+        found = entry.principal;
+      }
+    }
+    return found;
+  }
+}

@@ -1,0 +1,141 @@
+import * as path from 'node:path';
+import { ConfigError, loadConfig } from './app-config.js';
+
+const WRITER_KEY = 'wWwWwWwWwWwWwWwW1234';
+const ANALYST_KEY = 'aAaAaAaAaAaAaAaA_-12';
+
+function errorOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env, { cwd: '/srv/app' });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('uses the documented defaults for an empty environment', () => {
+    const config = loadConfig({}, { cwd: '/srv/app' });
+    expect(config).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: '/srv/app/data',
+      eventStore: 'sqlite',
+      rateLimitPerSecond: 2000,
+    });
+    expect(config.apiKeys).toBeUndefined();
+  });
+
+  it('treats empty variables as unset', () => {
+    const config = loadConfig({ PORT: '', HOST: ' ', TIMELINE_API_KEYS: '', EVENT_STORE: '' }, { cwd: '/srv/app' });
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.apiKeys).toBeUndefined();
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig(
+      {
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        TIMELINE_DATA_DIR: '/var/lib/timeline',
+        EVENT_STORE: 'kurrentdb',
+        KURRENTDB_CONNECTION_STRING: 'kurrentdb://127.0.0.1:2113?tls=false',
+        TIMELINE_API_KEYS: `writer:${WRITER_KEY}, analyst:${ANALYST_KEY}`,
+        TIMELINE_RATE_LIMIT_PER_SECOND: '0',
+      },
+      { cwd: '/srv/app' },
+    );
+    expect(config).toEqual(
+      expect.objectContaining({
+        port: 8080,
+        host: '0.0.0.0',
+        dataDir: '/var/lib/timeline',
+        eventStore: 'kurrentdb',
+        kurrentDbConnectionString: 'kurrentdb://127.0.0.1:2113?tls=false',
+        rateLimitPerSecond: 0,
+      }),
+    );
+    expect(config.apiKeys?.map((key) => key.role)).toEqual(['writer', 'analyst']);
+  });
+
+  it('resolves a relative data directory against the working directory', () => {
+    expect(loadConfig({ TIMELINE_DATA_DIR: 'var/../store' }, { cwd: '/srv/app' }).dataDir).toBe('/srv/app/store');
+    expect(path.isAbsolute(loadConfig({}).dataDir)).toBe(true);
+  });
+
+  it('accepts esdb:// connection strings', () => {
+    const config = loadConfig({ EVENT_STORE: 'kurrentdb', KURRENTDB_CONNECTION_STRING: 'esdb://db:2113?tls=false' });
+    expect(config.kurrentDbConnectionString).toBe('esdb://db:2113?tls=false');
+  });
+
+  it('freezes the config and the key list', () => {
+    const config = loadConfig({ TIMELINE_API_KEYS: `writer:${WRITER_KEY}` });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.apiKeys)).toBe(true);
+    expect(Object.isFrozen(config.apiKeys?.[0])).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT: must be an integer from 0 to 65535, got "eighty"'],
+    [{ PORT: '65536' }, 'PORT: must be an integer from 0 to 65535, got "65536"'],
+    [{ PORT: '-1' }, 'PORT: must be an integer from 0 to 65535, got "-1"'],
+    [{ PORT: '80.5' }, 'PORT: must be an integer from 0 to 65535, got "80.5"'],
+    [{ HOST: 'local host' }, 'HOST: must be a host name or IP address, got "local host"'],
+    [{ EVENT_STORE: 'postgres' }, 'EVENT_STORE: must be one of sqlite, kurrentdb, got "postgres"'],
+    [{ TIMELINE_RATE_LIMIT_PER_SECOND: 'lots' }, 'TIMELINE_RATE_LIMIT_PER_SECOND: must be an integer >= 0, got "lots"'],
+    [{ TIMELINE_RATE_LIMIT_PER_SECOND: '-5' }, 'TIMELINE_RATE_LIMIT_PER_SECOND: must be an integer >= 0, got "-5"'],
+  ])('refuses %j with a one-line message naming the variable', (env, message) => {
+    const error = errorOf(env);
+    expect(error.message).toBe(message);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('requires a connection string for kurrentdb', () => {
+    const error = errorOf({ EVENT_STORE: 'kurrentdb' });
+    expect(error.variable).toBe('KURRENTDB_CONNECTION_STRING');
+    expect(error.message).toMatch(/^KURRENTDB_CONNECTION_STRING: is required when EVENT_STORE=kurrentdb/);
+  });
+
+  it('refuses another scheme without quoting the connection string (it may hold a password)', () => {
+    const error = errorOf({ EVENT_STORE: 'kurrentdb', KURRENTDB_CONNECTION_STRING: 'postgres://admin:hunter2@db' });
+    expect(error.variable).toBe('KURRENTDB_CONNECTION_STRING');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  describe('TIMELINE_API_KEYS', () => {
+    it('names the entry with an unknown role', () => {
+      expect(errorOf({ TIMELINE_API_KEYS: `writer:${WRITER_KEY},reader:${ANALYST_KEY}` }).message).toBe(
+        'TIMELINE_API_KEYS: entry 2 has unknown role "reader" (expected one of writer, analyst, admin)',
+      );
+    });
+
+    it.each([
+      ['a short key', `writer:short-key`],
+      ['a key with other characters', `writer:${WRITER_KEY}!@#$`],
+      ['a missing colon', WRITER_KEY],
+      ['an empty entry', `writer:${WRITER_KEY},,analyst:${ANALYST_KEY}`],
+      ['a repeated key', `writer:${WRITER_KEY},admin:${WRITER_KEY}`],
+      ['the key where the role belongs', `${WRITER_KEY}:writer`],
+    ])('refuses %s and never quotes a key', (_case, value) => {
+      const error = errorOf({ TIMELINE_API_KEYS: value });
+      expect(error.variable).toBe('TIMELINE_API_KEYS');
+      expect(error.message).toMatch(/^TIMELINE_API_KEYS: entry \d/);
+      expect(error.message).not.toContain(WRITER_KEY);
+      expect(error.message).not.toContain(ANALYST_KEY);
+      expect(error.message).not.toContain('short-key');
+      expect(error.message).not.toContain('\n');
+    });
+
+    it('keeps only hashes and ids, never the keys', () => {
+      const config = loadConfig({ TIMELINE_API_KEYS: `writer:${WRITER_KEY},analyst:${ANALYST_KEY},writer:${WRITER_KEY}x` });
+      expect(config.apiKeys).toHaveLength(3);
+      expect(JSON.stringify(config)).not.toContain(WRITER_KEY);
+      expect(config.apiKeys?.[0].keyId).toMatch(/^writer-[0-9a-f]{8}$/);
+    });
+  });
+});

@@ -1,0 +1,152 @@
+import * as path from 'node:path';
+import { ApiKeyListError, parseApiKeyList, type ApiKeyCredential } from '../auth/api-keys.js';
+
+export const EVENT_STORE_KINDS = ['sqlite', 'kurrentdb'] as const;
+export type EventStoreKind = (typeof EVENT_STORE_KINDS)[number];
+
+/** The environment, parsed and checked once at start. Frozen; nothing changes it later. */
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  /** Absolute. Holds the embedded event store, the read models and generated API keys. */
+  readonly dataDir: string;
+  readonly eventStore: EventStoreKind;
+  /** `kurrentdb://…` or `esdb://…` (also `+discover`). Set whenever `eventStore` is `kurrentdb`. */
+  readonly kurrentDbConnectionString?: string;
+  /**
+   * Keys from TIMELINE_API_KEYS, as hashes. Undefined when the variable is unset: the
+   * server then uses (and on first start generates) `api-keys.json` in the data directory.
+   */
+  readonly apiKeys?: readonly ApiKeyCredential[];
+  /** Requests per second per API key; 0 turns rate limiting off. */
+  readonly rateLimitPerSecond: number;
+}
+
+/** One environment variable is wrong. The message names it and never quotes a secret. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+const DEFAULTS = {
+  PORT: 3000,
+  HOST: '127.0.0.1',
+  TIMELINE_DATA_DIR: './data',
+  EVENT_STORE: 'sqlite',
+  TIMELINE_RATE_LIMIT_PER_SECOND: 2000,
+} as const;
+
+const KURRENTDB_SCHEMES = ['kurrentdb://', 'kurrentdb+discover://', 'esdb://', 'esdb+discover://'];
+
+/** Unset and empty (`VAR=` in a compose file) both mean "use the default". */
+function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+}
+
+function parseInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) {
+    return fallback;
+  }
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+    throw new ConfigError(name, `must be ${range}, got ${quote(raw)}`);
+  }
+  return value;
+}
+
+function parseHost(env: NodeJS.ProcessEnv): string {
+  const host = read(env, 'HOST') ?? DEFAULTS.HOST;
+  if (/\s/.test(host)) {
+    throw new ConfigError('HOST', `must be a host name or IP address, got ${quote(host)}`);
+  }
+  return host;
+}
+
+function parseEventStore(env: NodeJS.ProcessEnv): EventStoreKind {
+  const raw = read(env, 'EVENT_STORE') ?? DEFAULTS.EVENT_STORE;
+  const kind = EVENT_STORE_KINDS.find((candidate) => candidate === raw);
+  if (kind === undefined) {
+    throw new ConfigError('EVENT_STORE', `must be one of ${EVENT_STORE_KINDS.join(', ')}, got ${quote(raw)}`);
+  }
+  return kind;
+}
+
+/** The connection string may carry credentials, so it is never quoted back. */
+function parseKurrentDbConnectionString(env: NodeJS.ProcessEnv, eventStore: EventStoreKind): string | undefined {
+  const name = 'KURRENTDB_CONNECTION_STRING';
+  const raw = read(env, name);
+  if (raw === undefined) {
+    if (eventStore === 'kurrentdb') {
+      throw new ConfigError(name, 'is required when EVENT_STORE=kurrentdb (e.g. kurrentdb://127.0.0.1:2113?tls=false)');
+    }
+    return undefined;
+  }
+  const scheme = KURRENTDB_SCHEMES.find((prefix) => raw.toLowerCase().startsWith(prefix));
+  if (scheme === undefined || raw.length === scheme.length) {
+    throw new ConfigError(name, 'must be a kurrentdb://host:port or esdb://host:port connection string');
+  }
+  return raw;
+}
+
+function parseApiKeys(env: NodeJS.ProcessEnv): readonly ApiKeyCredential[] | undefined {
+  const raw = read(env, 'TIMELINE_API_KEYS');
+  if (raw === undefined) {
+    return undefined;
+  }
+  try {
+    return Object.freeze(parseApiKeyList(raw));
+  } catch (error) {
+    if (error instanceof ApiKeyListError) {
+      throw new ConfigError('TIMELINE_API_KEYS', error.message);
+    }
+    throw error;
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Base for a relative TIMELINE_DATA_DIR. Defaults to the process's working directory. */
+  readonly cwd?: string;
+}
+
+/**
+ * Parses the environment into an `AppConfig`. Pure apart from reading the working directory
+ * (which `options.cwd` replaces): it touches no file. Throws `ConfigError` on the first
+ * variable that is wrong.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): AppConfig {
+  const port = parseInteger(env, 'PORT', DEFAULTS.PORT, 0, 65535);
+  const host = parseHost(env);
+  const dataDir = path.resolve(options.cwd ?? process.cwd(), read(env, 'TIMELINE_DATA_DIR') ?? DEFAULTS.TIMELINE_DATA_DIR);
+  const eventStore = parseEventStore(env);
+  const kurrentDbConnectionString = parseKurrentDbConnectionString(env, eventStore);
+  const apiKeys = parseApiKeys(env);
+  const rateLimitPerSecond = parseInteger(
+    env,
+    'TIMELINE_RATE_LIMIT_PER_SECOND',
+    DEFAULTS.TIMELINE_RATE_LIMIT_PER_SECOND,
+    0,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const config: AppConfig = {
+    port,
+    host,
+    dataDir,
+    eventStore,
+    rateLimitPerSecond,
+    ...(kurrentDbConnectionString !== undefined && { kurrentDbConnectionString }),
+    ...(apiKeys !== undefined && { apiKeys }),
+  };
+  return Object.freeze(config);
+}

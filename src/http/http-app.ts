@@ -1,0 +1,106 @@
+import { RequestMethod } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { Socket } from 'node:net';
+import type { AppConfig } from '../config/app-config.js';
+import { ApiHttpException } from './api-http-exception.js';
+import { clientErrorResponse, HttpExceptionFilter, REQUEST_BODY_LIMIT_BYTES, sendErrorReply } from './http-exception.filter.js';
+import { setupOpenApi } from './openapi.js';
+import { createValidationPipe } from './validation.js';
+
+export const API_PREFIX = 'v1';
+
+/**
+ * The Fastify instance under Nest. A body over 1 MiB is refused as soon as that shows (from
+ * Content-Length, or while a chunked body streams in), never buffered whole. Fastify's defaults have no limit on how long a client may take to send a request; a
+ * slow sender would hold a connection forever, so `requestTimeout` bounds it.
+ */
+export function createHttpAdapter(): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: REQUEST_BODY_LIMIT_BYTES,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    pluginTimeout: 10_000,
+    // Open keep-alive connections must not hold up a shutdown.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    logger: false,
+    // Fastify answers a malformed URL or an over-long route parameter from the router, with
+    // its default error handler rather than Nest's: without this, those answers would have
+    // Fastify's body shape. (It replaces the adapter's own handler, which only adds the
+    // headers of `app.useSecurityHeaders()`, not used here.)
+    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => sendErrorReply(reply, error),
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) => {
+      if (error.code !== 'ECONNRESET' && !socket.destroyed && socket.writable) {
+        socket.write(clientErrorResponse(error));
+      }
+      socket.destroy(error);
+    },
+  });
+}
+
+/** `application/json`, optionally with a UTF-8 charset: JSON is UTF-8 (RFC 8259). */
+const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-?8"?\s*)?$/i;
+
+/** Fastify reads no body for these methods; whatever a client sends with them is ignored. */
+const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD']);
+
+function hasBody(request: FastifyRequest): boolean {
+  const { headers } = request;
+  if (headers['transfer-encoding'] !== undefined) {
+    return true;
+  }
+  const length = headers['content-length'];
+  return length !== undefined && length.trim() !== '0';
+}
+
+/**
+ * Refuses a body that is not JSON before Fastify reads or parses it. Without this, Fastify's
+ * built-in `text/plain` parser and Nest's form parser would hand a string or a form to the
+ * handler. A request without a body (e.g. `POST …/rebuild`) needs no content type. Unknown
+ * routes are left to the not-found handler, so that they answer 404 whatever they carry.
+ */
+function requireJsonBody(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (METHODS_WITHOUT_BODY.has(request.method) || request.is404 || !hasBody(request)) {
+    done();
+    return;
+  }
+  const contentType = request.headers['content-type'];
+  if (typeof contentType === 'string' && JSON_MEDIA_TYPE.test(contentType.trim())) {
+    done();
+    return;
+  }
+  done(
+    new ApiHttpException(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      contentType === undefined
+        ? 'Request body needs Content-Type: application/json'
+        : 'Request body must be application/json (UTF-8)',
+    ),
+  );
+}
+
+export interface HttpAppOptions {
+  /** Close the app on SIGTERM/SIGINT (default true). Tests that start many apps turn it off. */
+  readonly shutdownHooks?: boolean;
+}
+
+/**
+ * Everything an app needs before `listen()` (or `init()` in tests): the `v1` prefix (not
+ * for `/health`), the validation pipe, the one exception filter, the JSON-only body rule,
+ * the OpenAPI document (`/docs`, `/docs-json`) and shutdown hooks.
+ */
+export function configureHttpApp(app: NestFastifyApplication, config: AppConfig, options: HttpAppOptions = {}): void {
+  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.ALL }] });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new HttpExceptionFilter(app.get(HttpAdapterHost)));
+  app.getHttpAdapter().getInstance().addHook('onRequest', requireJsonBody);
+  setupOpenApi(app, config);
+  if (options.shutdownHooks ?? true) {
+    app.enableShutdownHooks();
+  }
+}

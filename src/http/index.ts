@@ -1,0 +1,5 @@
+export { ApiHttpException, type ApiHttpExceptionOptions, type ErrorBody, type ErrorDetail } from './api-http-exception.js';
+export { API_PREFIX, configureHttpApp, createHttpAdapter, type HttpAppOptions } from './http-app.js';
+export { HttpExceptionFilter, REQUEST_BODY_LIMIT_BYTES, toErrorResponse, type ErrorResponse } from './http-exception.filter.js';
+export { createValidationPipe, flattenValidationErrors, MAX_VALIDATION_DETAILS, validationFailed, type FieldProblems } from './validation.js';
+export { buildOpenApiDocument, DOCS_JSON_PATH, DOCS_PATH, setupOpenApi } from './openapi.js';

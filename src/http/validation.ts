@@ -1,0 +1,100 @@
+import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import type { ValidationError } from 'class-validator';
+import { ApiHttpException } from './api-http-exception.js';
+
+/** One field that failed validation, as it appears in `details`. */
+export type FieldProblems = {
+  /** Path from the root of the input: `sources[0].credibility`, `positions[2].id`. */
+  readonly field: string;
+  readonly problems: readonly string[];
+};
+
+/** Enough to say what is wrong without letting a 1 MiB body of mistakes produce a huge answer. */
+export const MAX_VALIDATION_DETAILS = 100;
+
+/** class-validator's message for a value that is no object at all is not meant for clients. */
+const CONSTRAINT_MESSAGES: Readonly<Record<string, string>> = {
+  unknownValue: 'must be a JSON object',
+};
+
+function childPath(parent: string, property: string): string {
+  // class-validator names the items of a validated array by their index.
+  if (/^\d+$/.test(property)) {
+    return `${parent}[${property}]`;
+  }
+  return parent === '' ? property : `${parent}.${property}`;
+}
+
+/**
+ * Flattens class-validator's error tree into one entry per field that has problems, with
+ * array items written as `[index]`. `root` names the input itself (`body`, `query`) for
+ * errors that have no property, such as a body that is not an object.
+ */
+export function flattenValidationErrors(errors: readonly ValidationError[], root = 'body'): FieldProblems[] {
+  const flat: FieldProblems[] = [];
+  const visit = (error: ValidationError, parent: string): void => {
+    const property = error.property === undefined || error.property === null ? '' : String(error.property);
+    const field = property === '' ? parent : childPath(parent, property);
+    const problems = Object.entries(error.constraints ?? {}).map(
+      ([constraint, message]) => CONSTRAINT_MESSAGES[constraint] ?? message,
+    );
+    if (problems.length > 0) {
+      flat.push({ field: field === '' ? root : field, problems });
+    }
+    for (const child of error.children ?? []) {
+      visit(child, field);
+    }
+  };
+  errors.forEach((error) => visit(error, ''));
+  return flat;
+}
+
+/** The 400 VALIDATION_FAILED for a list of class-validator errors. */
+export function validationFailed(errors: readonly ValidationError[]): ApiHttpException {
+  const all = flattenValidationErrors(errors);
+  const details =
+    all.length > MAX_VALIDATION_DETAILS
+      ? [
+          ...all.slice(0, MAX_VALIDATION_DETAILS),
+          { field: '…', problems: [`${all.length - MAX_VALIDATION_DETAILS} more fields have problems`] },
+        ]
+      : all;
+  const fields = all.map((entry) => entry.field);
+  const summary =
+    fields.length === 1
+      ? `Validation failed for ${fields[0]}`
+      : `Validation failed for ${fields.length} fields: ${fields.slice(0, 5).join(', ')}${fields.length > 5 ? ', …' : ''}`;
+  return new ApiHttpException(400, 'VALIDATION_FAILED', summary, { details });
+}
+
+/**
+ * Nest's pipe validates a non-object body against an empty stand-in, which reports every
+ * required field as missing; "the body must be a JSON object" is the useful answer.
+ */
+class ApiValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (metadata.type === 'body' && value !== undefined && !isObject && this.toValidate(metadata)) {
+      throw validationFailed([{ property: '', constraints: { isObject: 'must be a JSON object' }, children: [] }]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/**
+ * The global pipe. Unknown fields are refused (a misspelt `occuredAt` must not pass),
+ * values are never converted implicitly (`"3"` stays a string and fails `@IsInt()`), and
+ * DTOs arrive as class instances. `@IsOptional()` lets `null` through as "absent", which
+ * API.md asks for.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ApiValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => validationFailed(errors),
+  });
+}
