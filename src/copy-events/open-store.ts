@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  openKurrentDbEventStore,
+  SQLITE_EVENT_STORE_FILE_NAME,
+  SqliteEventStore,
+  type EventStore,
+} from '../event-store/index.js';
+import { describeStoreAddress, type StoreAddress } from './store-address.js';
+
+/** A store copy-events cannot open; the message names it. */
+export class StoreUnavailable extends Error {
+  override readonly name = 'StoreUnavailable';
+}
+
+/**
+ * Opens a store for copying. A KurrentDB server must answer its ping. An embedded source must
+ * already exist: opening a mistyped directory would create an empty store and copy nothing,
+ * successfully. An embedded target is created when missing.
+ */
+export async function openStore(address: StoreAddress, role: 'source' | 'target'): Promise<EventStore> {
+  if (address.kind === 'kurrentdb') return openKurrentDbEventStore(address.connectionString);
+  const file = join(address.dataDir, SQLITE_EVENT_STORE_FILE_NAME);
+  if (role === 'source' && !existsSync(file)) {
+    throw new StoreUnavailable(`the source ${describeStoreAddress(address)} holds no event store (${file} does not exist)`);
+  }
+  try {
+    return SqliteEventStore.openInDirectory(address.dataDir);
+  } catch (error) {
+    throw new StoreUnavailable(`the ${role} ${describeStoreAddress(address)} cannot be opened: ${(error as Error).message}`);
+  }
+}
