@@ -8,6 +8,8 @@ import { ApiKeyStore } from './auth/api-keys.js';
 import { AuthModule } from './auth/auth.module.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { ensureDataDir } from './config/data-dir.js';
 import { API_PREFIX, configureHttpApp, createHttpAdapter } from './http/http-app.js';
 import { DOCS_PATH } from './http/openapi.js';
@@ -134,6 +136,44 @@ function describeKeys(app: NestFastifyApplication): string | undefined {
     : `API keys: read from ${source.path}`;
 }
 
+/** A stop that takes longer than this is forced: the data is safe, the wait is not worth more. */
+const SHUTDOWN_DEADLINE_MS = 25_000;
+
+/**
+ * SIGTERM/SIGINT: stop accepting, let in-flight requests finish (their appends commit before
+ * they answer), then let the projections commit their batch and close the stores, and exit 0.
+ * Nest's own shutdown hooks would close the stores before the HTTP server and re-raise the
+ * signal (exit 143); the HTTP server is therefore closed first, here.
+ */
+function stopGracefullyOnSignals(app: NestFastifyApplication, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: stopping (in-flight requests finish, read models commit, stores close)`);
+    setTimeout(() => {
+      process.stderr.write(`incident-timeline: did not stop within ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting\n`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    app
+      .getHttpAdapter()
+      .close()
+      .then(() => app.close())
+      .then(
+        () => {
+          app.flushLogs();
+          process.exit(0);
+        },
+        (error: unknown) => {
+          process.stderr.write(`incident-timeline: error while stopping: ${error instanceof Error ? error.message : String(error)}\n`);
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
 async function bootstrap(): Promise<void> {
   let config: AppConfig | undefined;
   const watchdog = startWatchdog();
@@ -151,11 +191,12 @@ async function bootstrap(): Promise<void> {
     const app = await NestFactory.create<NestFastifyApplication>(
       // ConfigModule reads the same environment as `config` above. AppModule may import
       // ConfigModule and AuthModule itself too; Nest loads each module once.
-      { imports: [ConfigModule, AuthModule, AppModule] },
+      { imports: [ConfigModule, AuthModule, LoggingModule, AppModule] },
       createHttpAdapter(),
       { abortOnError: false, bufferLogs: true, autoFlushLogs: false },
     );
-    configureHttpApp(app, config);
+    app.useLogger(app.get(PinoLogger));
+    configureHttpApp(app, config, { shutdownHooks: false });
 
     enter('initialising the modules');
     await app.init();
@@ -175,6 +216,7 @@ async function bootstrap(): Promise<void> {
     if (keys !== undefined) {
       logger.log(keys);
     }
+    stopGracefullyOnSignals(app, logger);
   } catch (error) {
     clearTimeout(deadline);
     exitWith(reasonFor(error, config));

@@ -20,6 +20,39 @@ export interface AppConfig {
   readonly apiKeys?: readonly ApiKeyCredential[];
   /** Requests per second per API key; 0 turns rate limiting off. */
   readonly rateLimitPerSecond: number;
+  /** Origins allowed to call the API from a browser (TIMELINE_CORS_ORIGINS); empty: CORS off. */
+  readonly corsOrigins: readonly string[];
+  /** pino level (TIMELINE_LOG_LEVEL): fatal, error, warn, info, debug, trace or silent. */
+  readonly logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+function parseCorsOrigins(env: NodeJS.ProcessEnv): string[] {
+  const value = read(env, 'TIMELINE_CORS_ORIGINS');
+  if (value === undefined) return [];
+  return value.split(',').map((entry, index) => {
+    const origin = entry.trim();
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
+      throw new ConfigError('TIMELINE_CORS_ORIGINS', `entry ${index + 1} is not an origin like https://maps.example.org`);
+    }
+    return origin;
+  });
+}
+
+function parseLogLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const value = read(env, 'TIMELINE_LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new ConfigError('TIMELINE_LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return value as LogLevel;
 }
 
 /** One environment variable is wrong. The message names it and never quotes a secret. */
@@ -139,12 +172,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     0,
     Number.MAX_SAFE_INTEGER,
   );
+  const corsOrigins = parseCorsOrigins(env);
+  const logLevel = parseLogLevel(env);
   const config: AppConfig = {
     port,
     host,
     dataDir,
     eventStore,
     rateLimitPerSecond,
+    corsOrigins,
+    logLevel,
     ...(kurrentDbConnectionString !== undefined && { kurrentDbConnectionString }),
     ...(apiKeys !== undefined && { apiKeys }),
   };

@@ -22,10 +22,10 @@ describe('ensureDataDir', () => {
     }
   });
 
-  it('leaves an existing directory as it is', () => {
+  it('narrows an existing directory of its own to owner-only', () => {
     fs.chmodSync(tmp, 0o755);
     ensureDataDir(tmp);
-    expect(fs.statSync(tmp).mode & 0o777).toBe(0o755);
+    expect(fs.statSync(tmp).mode & 0o777).toBe(0o700);
   });
 
   it('refuses a file, naming the variable and the path', () => {

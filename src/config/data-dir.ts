@@ -41,8 +41,9 @@ function createMissing(dir: string): string[] {
 
 /**
  * Makes sure the data directory exists and this process may read, write and enter it.
- * A directory created here gets mode 0700: it will hold the event store and the API keys.
- * An existing directory keeps its mode; it may be a volume the operator set up.
+ * It holds the event store and the API keys, so it is made owner-only (0700): a directory
+ * created here gets that mode, and an existing one this process owns is narrowed to it. One
+ * owned by another user (a volume set up by the operator) is left as it is.
  */
 export function ensureDataDir(dir: string): void {
   const fail = (what: string, error?: unknown): never => {
@@ -60,6 +61,10 @@ export function ensureDataDir(dir: string): void {
       fail('is not a directory');
     }
     fs.accessSync(dir, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
+    const stat = fs.statSync(dir);
+    if ((stat.mode & 0o077) !== 0 && stat.uid === process.getuid?.()) {
+      fs.chmodSync(dir, 0o700);
+    }
   } catch (error) {
     if (error instanceof DataDirError) {
       throw error;

@@ -2,6 +2,9 @@ import { RequestMethod } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import helmet from '@fastify/helmet';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AppConfig } from '../config/app-config.js';
 import { ApiHttpException } from './api-http-exception.js';
@@ -28,6 +31,10 @@ export function createHttpAdapter(): FastifyAdapter {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     logger: false,
+    // One id per request, in the logs, in event metadata and in the X-Request-Id answer
+    // header. A caller's own id is kept when it is short and plain, so it can be traced.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     // Fastify answers a malformed URL or an over-long route parameter from the router, with
     // its default error handler rather than Nest's: without this, those answers would have
     // Fastify's body shape. (It replaces the adapter's own handler, which only adds the
@@ -84,6 +91,20 @@ function requireJsonBody(request: FastifyRequest, _reply: FastifyReply, done: Ho
   );
 }
 
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Hands Fastify's request id to the raw request, where pino-http looks for it. */
+function shareRequestId(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  (request.raw as IncomingMessage & { id?: string }).id = request.id;
+  void reply.header('x-request-id', request.id);
+  done();
+}
+
 export interface HttpAppOptions {
   /** Close the app on SIGTERM/SIGINT (default true). Tests that start many apps turn it off. */
   readonly shutdownHooks?: boolean;
@@ -98,7 +119,22 @@ export function configureHttpApp(app: NestFastifyApplication, config: AppConfig,
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.ALL }] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter(app.get(HttpAdapterHost)));
-  app.getHttpAdapter().getInstance().addHook('onRequest', requireJsonBody);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', shareRequestId);
+  fastify.addHook('onRequest', requireJsonBody);
+  // Security headers on every answer. The default content security policy suits /docs too:
+  // the Swagger UI there loads its scripts from this origin only.
+  void fastify.register(helmet, { global: true });
+  // Browsers may call the API only from origins the operator lists; CORS is off otherwise.
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: [...config.corsOrigins],
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'X-Request-Id'],
+      exposedHeaders: ['ETag', 'Retry-After', 'X-Request-Id', 'Idempotent-Replayed'],
+      maxAge: 600,
+    });
+  }
   setupOpenApi(app, config);
   if (options.shutdownHooks ?? true) {
     app.enableShutdownHooks();

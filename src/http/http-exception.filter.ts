@@ -1,3 +1,4 @@
+import { principalOf } from '../auth/principal.js';
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
@@ -242,13 +243,25 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const response = http.getResponse<object>();
     const answer = toErrorResponse(exception);
 
+    // Method and path only: never the body or the headers (they carry keys, and bodies may
+    // name protected sources).
+    const request = http.getRequest<object>();
+    const method = String(httpAdapter.getRequestMethod(request));
+    const path = String(httpAdapter.getRequestUrl(request)).split('?')[0];
     if (answer.isServerFault) {
-      // Method and path only: never the body or the headers (they carry keys and user data).
-      const request = http.getRequest<object>();
-      const method = String(httpAdapter.getRequestMethod(request));
-      const path = String(httpAdapter.getRequestUrl(request)).split('?')[0];
       const stack = exception instanceof Error ? exception.stack : undefined;
       this.logger.error(`${method} ${path} answered ${answer.body.statusCode}: ${describe(exception)}`, stack);
+    } else {
+      // The audit trail of refusals: who was refused what, and why, by code.
+      this.logger.warn({
+        msg: 'request refused',
+        code: answer.body.code,
+        statusCode: answer.body.statusCode,
+        method,
+        path,
+        keyId: principalOf(request)?.keyId ?? null,
+        requestId: (request as { id?: unknown }).id ?? null,
+      });
     }
     if (httpAdapter.isHeadersSent(response)) {
       return;
