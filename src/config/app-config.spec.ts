@@ -23,8 +23,24 @@ describe('loadConfig', () => {
       dataDir: '/srv/app/data',
       eventStore: 'sqlite',
       rateLimitPerSecond: 2000,
+      corsOrigins: [],
+      logLevel: 'info',
     });
     expect(config.apiKeys).toBeUndefined();
+  });
+
+  it('takes CORS origins and refuses anything that is not an origin', () => {
+    expect(loadConfig({ TIMELINE_CORS_ORIGINS: 'https://maps.example.org, http://localhost:5173' }).corsOrigins).toEqual([
+      'https://maps.example.org',
+      'http://localhost:5173',
+    ]);
+    expect(() => loadConfig({ TIMELINE_CORS_ORIGINS: 'https://maps.example.org/path' })).toThrow(/TIMELINE_CORS_ORIGINS: entry 1/);
+    expect(() => loadConfig({ TIMELINE_CORS_ORIGINS: '*' })).toThrow(/TIMELINE_CORS_ORIGINS/);
+  });
+
+  it('refuses an unknown log level', () => {
+    expect(loadConfig({ TIMELINE_LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(() => loadConfig({ TIMELINE_LOG_LEVEL: 'loud' })).toThrow(/TIMELINE_LOG_LEVEL/);
   });
 
   it('treats empty variables as unset', () => {
