@@ -12,6 +12,7 @@ import {
   generateApiKey,
   isWellFormedApiKey,
   loadOrCreateApiKeysFile,
+  API_KEY_HASHES_FILE_NAME,
   parseApiKeyList,
 } from './api-keys.js';
 
@@ -85,7 +86,19 @@ describe('API keys', () => {
         expect(isWellFormedApiKey(key)).toBe(true);
         expect(JSON.stringify(file)).not.toContain(key);
       }
-      expect(fs.readdirSync(dataDir)).toEqual([API_KEYS_FILE_NAME]);
+      expect(fs.readdirSync(dataDir).sort()).toEqual([API_KEY_HASHES_FILE_NAME, API_KEYS_FILE_NAME]);
+      const hashes = fs.readFileSync(path.join(dataDir, API_KEY_HASHES_FILE_NAME), 'utf8');
+      expect(fs.statSync(path.join(dataDir, API_KEY_HASHES_FILE_NAME)).mode & 0o777).toBe(0o600);
+      for (const { key } of written.keys) expect(hashes).not.toContain(key);
+    });
+
+    it('keeps working from the hashes once the operator deletes the key file', () => {
+      const first = loadOrCreateApiKeysFile(tmp);
+      const keys = readKeys(first.path).keys;
+      fs.rmSync(first.path);
+      const store = ApiKeyStore.open({ dataDir: tmp });
+      for (const { role, key } of keys) expect(store.authenticate(key)?.role).toBe(role);
+      expect(fs.existsSync(first.path)).toBe(false);
     });
 
     it('reads the same keys back on later starts', () => {
@@ -95,16 +108,16 @@ describe('API keys', () => {
       expect(second.credentials).toEqual(first.credentials);
 
       const store = ApiKeyStore.open({ dataDir: tmp });
-      expect(store.source).toEqual({ kind: 'file', path: first.path, created: false });
+      expect(store.source).toEqual({ kind: 'file', path: path.join(tmp, API_KEY_HASHES_FILE_NAME), created: false });
       for (const { role, key } of readKeys(first.path).keys) {
         expect(store.authenticate(key)?.role).toBe(role);
       }
     });
 
-    it('keeps the mode of a directory that already exists', () => {
+    it('narrows a directory of its own that already exists to owner-only', () => {
       fs.chmodSync(tmp, 0o750);
       loadOrCreateApiKeysFile(tmp);
-      expect(fs.statSync(tmp).mode & 0o777).toBe(0o750);
+      expect(fs.statSync(tmp).mode & 0o777).toBe(0o700);
     });
 
     it('warns about a file readable by others', () => {
