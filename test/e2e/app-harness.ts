@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,7 +50,10 @@ export function temporaryDataDir(): { dir: string; remove(): void } {
 }
 
 /** The real app over real HTTP on a loopback port, with a data directory of the test's. */
-export async function startApp(dataDir: string, options: { clock?: Clock; env?: NodeJS.ProcessEnv } = {}): Promise<RunningApp> {
+export async function startApp(
+  dataDir: string,
+  options: { clock?: Clock; env?: NodeJS.ProcessEnv; logger?: LoggerService } = {},
+): Promise<RunningApp> {
   const config = loadConfig({
     TIMELINE_DATA_DIR: dataDir,
     TIMELINE_API_KEYS: `writer:${KEYS.writer},analyst:${KEYS.analyst},admin:${KEYS.admin}`,
@@ -59,7 +63,7 @@ export async function startApp(dataDir: string, options: { clock?: Clock; env?: 
   let builder = Test.createTestingModule({ imports: [AppModule] }).overrideProvider(APP_CONFIG).useValue(config);
   if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { logger: options.logger ?? false });
   configureHttpApp(app, config, { shutdownHooks: false });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -17,6 +17,17 @@ export class ReadStreamQueryDto {
   @Min(1)
   @Max(1000)
   limit?: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    description: 'Accepted as on every query; this view reads the event store itself, which has every acknowledged write',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  minPosition?: number;
 }
 
 export class StreamEventDto {
@@ -32,4 +43,5 @@ export class StreamEventDto {
 export class StreamPageDto {
   @ApiProperty({ type: [StreamEventDto] }) items!: StreamEventDto[];
   @ApiPropertyOptional({ type: 'integer', description: 'Present when more events follow' }) nextFromRevision?: number;
+  @ApiProperty({ type: 'integer', description: 'Head of the event log when this page was read' }) position!: number;
 }

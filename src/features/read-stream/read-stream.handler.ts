@@ -28,6 +28,7 @@ export class ReadStreamHandler implements IQueryHandler<ReadStreamQuery> {
     if ((await this.store.streamRevision(streamId)) < 0) {
       throw new ApplicationError('NEIGHBOURHOOD_NOT_FOUND', `no neighbourhood ${query.neighbourhoodId}`);
     }
+    const position = await this.store.headPosition();
     const items: StreamEventDto[] = [];
     let more = false;
     // One extra event tells whether another page follows.
@@ -46,6 +47,6 @@ export class ReadStreamHandler implements IQueryHandler<ReadStreamQuery> {
         metadata,
       });
     }
-    return more ? { items, nextFromRevision: query.fromRevision + query.limit } : { items };
+    return more ? { items, nextFromRevision: query.fromRevision + query.limit, position } : { items, position };
   }
 }
