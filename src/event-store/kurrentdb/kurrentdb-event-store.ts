@@ -325,8 +325,9 @@ export class KurrentDbEventStore implements EventStore {
 
   private async closeNow(): Promise<void> {
     await Promise.allSettled([...this.pendingAppends]);
-    this.closed = true;
+    // Abort first: a subscription between two sessions then ends instead of failing to reopen.
     this.lifetime.abort();
+    this.closed = true;
     await this.client.dispose();
   }
 
