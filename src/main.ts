@@ -11,7 +11,7 @@ import { ConfigModule } from './config/config.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { ensureDataDir } from './config/data-dir.js';
-import { API_PREFIX, configureHttpApp, createHttpAdapter } from './http/http-app.js';
+import { API_PREFIX, configureHttpApp, createHttpAdapter, refuseNewRequests } from './http/http-app.js';
 import { DOCS_PATH } from './http/openapi.js';
 
 /**
@@ -158,6 +158,7 @@ function stopGracefullyOnSignals(app: NestFastifyApplication, logger: Logger): v
     // close() ends only the keep-alive connections idle at that moment: one busy then would stay open for
     // keepAliveTimeout (72 s) after its answer, past the deadline above. Node now ends it ~1 s after its answer.
     app.getHttpServer().keepAliveTimeout = 1;
+    refuseNewRequests(app);
     app
       .getHttpAdapter()
       .close()

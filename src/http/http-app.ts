@@ -27,7 +27,8 @@ export function createHttpAdapter(): FastifyAdapter {
     pluginTimeout: 10_000,
     // Open keep-alive connections must not hold up a shutdown.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // While stopping, refuseWhileStopping answers 503 in the API's own error shape instead.
+    return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     logger: false,
@@ -105,6 +106,29 @@ function shareRequestId(request: FastifyRequest, reply: FastifyReply, done: Hook
   done();
 }
 
+const stopping = new WeakSet<object>();
+
+/**
+ * From now on, requests that still arrive (on keep-alive connections the server has not
+ * closed yet) are answered 503 SHUTTING_DOWN with `Connection: close`, so that clients retry
+ * elsewhere; requests already in progress finish normally.
+ */
+export function refuseNewRequests(app: NestFastifyApplication): void {
+  stopping.add(app.getHttpAdapter().getInstance());
+}
+
+function refuseWhileStopping(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (!stopping.has(request.server)) {
+    done();
+    return;
+  }
+  done(
+    new ApiHttpException(503, 'SHUTTING_DOWN', 'The server is stopping; retry in a moment or on another node', {
+      headers: { 'Retry-After': '1', Connection: 'close' },
+    }),
+  );
+}
+
 export interface HttpAppOptions {
   /** Close the app on SIGTERM/SIGINT (default true). Tests that start many apps turn it off. */
   readonly shutdownHooks?: boolean;
@@ -121,6 +145,7 @@ export function configureHttpApp(app: NestFastifyApplication, config: AppConfig,
   app.useGlobalFilters(new HttpExceptionFilter(app.get(HttpAdapterHost)));
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', shareRequestId);
+  fastify.addHook('onRequest', refuseWhileStopping);
   fastify.addHook('onRequest', requireJsonBody);
   // Security headers on every answer. The default content security policy suits /docs too:
   // the Swagger UI there loads its scripts from this origin only.

@@ -2,7 +2,7 @@
  * SIGTERM while commands are in flight (src/main.ts, `stopGracefullyOnSignals`): the server
  * stops accepting, lets the requests it has finish, lets the projections commit, closes the
  * stores and exits 0. Every request either gets a 2xx answer or fails at the connection level
- * or with the 503 of `return503OnClosing`; every acknowledged command is in the store after a
+ * or with a 503 SHUTTING_DOWN in the API's error shape; every acknowledged command is in the store after a
  * restart. Nothing here is timed: waits are for readiness (and the exit) only.
  */
 import { tadamonScenario } from '../../scripts/tadamon-scenario.js';
@@ -196,7 +196,15 @@ describe('graceful shutdown: SIGTERM with commands in flight', () => {
 
   it('answers every request with a 2xx, or the 503 of a closing server, or fails at the connection level', () => {
     const unexpected = sent.filter(
-      (s) => !(acknowledged(s) || s.outcome?.kind === 'connection-failure' || (s.outcome?.kind === 'answer' && s.outcome.status === 503)),
+      (s) =>
+        !(
+          acknowledged(s) ||
+          s.outcome?.kind === 'connection-failure' ||
+          (s.outcome?.kind === 'answer' &&
+            s.outcome.status === 503 &&
+            s.outcome.body?.code === 'SHUTTING_DOWN' &&
+            s.outcome.body?.statusCode === 503)
+        ),
     );
     expect(unexpected.map((s) => ({ key: s.command.key, outcome: s.outcome }))).toEqual([]);
     // Before the signal nothing fails; a request the server had taken in finishes with its answer.
