@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tadamonScenario } from '../../scripts/tadamon-scenario.js';
 import { AppModule } from '../../src/app.module.js';
 import { CLOCK, type Clock } from '../../src/application/clock.js';
 import { loadConfig } from '../../src/config/app-config.js';
@@ -96,4 +97,17 @@ export async function startApp(
     get: (path, opts) => request('GET', path, opts),
     stop: () => app.close(),
   };
+}
+
+/** Loads the Tadamon report through the API; every step must be recorded (201). */
+export async function playScenario(app: RunningApp): Promise<{ ids: Record<string, string>; lastPosition: number }> {
+  const ids: Record<string, string> = {};
+  let lastPosition = 0;
+  for (const step of tadamonScenario) {
+    const answer = await app.post(step.path, step.body(ids), step.role ? { as: step.role } : {});
+    expect({ step: step.label, status: answer.status, body: answer.body }).toMatchObject({ status: 201 });
+    ids[step.label] = answer.body.eventId;
+    lastPosition = Math.max(lastPosition, answer.body.position);
+  }
+  return { ids, lastPosition };
 }

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import { PLACEHOLDER_DATES as T, TADAMON_POSITIONS as P, tadamonScenario } from '../../scripts/tadamon-scenario.js';
-import { type RunningApp, startApp, temporaryDataDir } from './app-harness.js';
+import { PLACEHOLDER_DATES as T, TADAMON_POSITIONS as P } from '../../scripts/tadamon-scenario.js';
+import { type RunningApp, playScenario, startApp, temporaryDataDir } from './app-harness.js';
 
 const TADAMON = '/v1/neighbourhoods/damascus-tadamon';
 const SECRET_NAME = 'Abu Khalil, resident of Nasrin street';
@@ -29,12 +29,7 @@ describe('protected sources', () => {
 
   beforeAll(async () => {
     app = await startApp(data.dir, { logger });
-    const ids: Record<string, string> = {};
-    for (const step of tadamonScenario) {
-      const answer = await app.post(step.path, step.body(ids));
-      expect(answer.status).toBe(201);
-      ids[step.label] = answer.body.eventId;
-    }
+    await playScenario(app);
     const capture = await app.post(`${TADAMON}/captures`, {
       by: 'ndf',
       positions: [P.regimePart],

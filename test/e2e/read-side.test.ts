@@ -1,5 +1,5 @@
-import { PLACEHOLDER_DATES as T, TADAMON_POSITIONS as P, tadamonScenario } from '../../scripts/tadamon-scenario.js';
-import { type RunningApp, startApp, temporaryDataDir } from './app-harness.js';
+import { PLACEHOLDER_DATES as T, TADAMON_POSITIONS as P } from '../../scripts/tadamon-scenario.js';
+import { type RunningApp, playScenario, startApp, temporaryDataDir } from './app-harness.js';
 
 const TADAMON = '/v1/neighbourhoods/damascus-tadamon';
 const field = { name: 'field sources', kind: 'field', reliability: 'C', credibility: 3 };
@@ -7,7 +7,7 @@ const field = { name: 'field sources', kind: 'field', reliability: 'C', credibil
 describe('analysts over HTTP: the Tadamon report, now and in the past', () => {
   const data = temporaryDataDir();
   let app: RunningApp;
-  const ids: Record<string, string> = {};
+  let ids: Record<string, string> = {};
   let lastPosition = 0;
 
   const control = async (asOf: string, knownAt?: string) => {
@@ -20,12 +20,7 @@ describe('analysts over HTTP: the Tadamon report, now and in the past', () => {
 
   beforeAll(async () => {
     app = await startApp(data.dir);
-    for (const step of tadamonScenario) {
-      const answer = await app.post(step.path, step.body(ids));
-      expect(answer.status).toBe(201);
-      ids[step.label] = answer.body.eventId;
-      lastPosition = answer.body.position;
-    }
+    ({ ids, lastPosition } = await playScenario(app));
   });
   afterAll(async () => {
     await app.stop();

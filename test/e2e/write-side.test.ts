@@ -1,19 +1,8 @@
 import { tadamonScenario, TADAMON_POSITIONS as P, PLACEHOLDER_DATES } from '../../scripts/tadamon-scenario.js';
-import { type RunningApp, KEYS, startApp, temporaryDataDir } from './app-harness.js';
+import { type RunningApp, KEYS, playScenario, startApp, temporaryDataDir } from './app-harness.js';
 
 const TADAMON = '/v1/neighbourhoods/damascus-tadamon';
 const source = { name: 'field sources', kind: 'field', reliability: 'C', credibility: 3 };
-
-/** Plays the scenario and returns the event id of every step by label. */
-async function playScenario(app: RunningApp): Promise<Record<string, string>> {
-  const ids: Record<string, string> = {};
-  for (const step of tadamonScenario) {
-    const answer = await app.post(step.path, step.body(ids));
-    expect({ step: step.label, status: answer.status, body: answer.body }).toMatchObject({ status: 201 });
-    ids[step.label] = answer.body.eventId;
-  }
-  return ids;
-}
 
 async function allEvents(app: RunningApp, neighbourhood = 'damascus-tadamon') {
   const answer = await app.get(`/v1/neighbourhoods/${neighbourhood}/events?limit=1000`);
@@ -28,7 +17,7 @@ describe('write side over HTTP', () => {
 
   beforeAll(async () => {
     app = await startApp(data.dir);
-    ids = await playScenario(app);
+    ({ ids } = await playScenario(app));
   });
   afterAll(async () => {
     await app.stop();
@@ -157,7 +146,7 @@ describe('every documented refusal over HTTP', () => {
 
   beforeAll(async () => {
     app = await startApp(data.dir);
-    ids = await playScenario(app);
+    ({ ids } = await playScenario(app));
   });
   afterAll(async () => {
     await app.stop();
