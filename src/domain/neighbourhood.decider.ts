@@ -349,7 +349,11 @@ function parseInstant(value: string, field: string): number {
 function requireActors(actorIds: readonly string[], context: DecisionContext): void {
   const unknown = [...new Set(actorIds.filter((id) => !context.knownActors.has(id)))];
   if (unknown.length > 0) {
-    throw new DomainError('ACTOR_UNKNOWN', `unknown actor(s): ${unknown.join(', ')}`, unknown.map((actorId) => ({ actorId })));
+    throw new DomainError(
+      'ACTOR_UNKNOWN',
+      `unknown actor(s): ${listed(unknown)}`,
+      unknown.slice(0, MAX_LISTED_IDS).map((actorId) => ({ actorId })),
+    );
   }
 }
 
@@ -368,8 +372,8 @@ function requirePositions(
   if (unknown.length > 0) {
     throw new DomainError(
       'POSITION_UNKNOWN',
-      `unknown position(s) in ${state.neighbourhoodId}: ${unknown.join(', ')}`,
-      unknown.map((positionId) => ({ positionId })),
+      `unknown position(s) in ${state.neighbourhoodId}: ${listed(unknown)}`,
+      unknown.slice(0, MAX_LISTED_IDS).map((positionId) => ({ positionId })),
     );
   }
   return positionIds.map((id) => state.positions.get(id)!);
@@ -380,6 +384,14 @@ function requireIncident(state: NeighbourhoodState, eventId: string, types: read
   if (!incident || incident.retracted || !types.includes(incident.type)) {
     throw new DomainError('EVENT_NOT_FOUND', `${field}: no ${types.join(' or ')} ${eventId} in ${state.neighbourhoodId}`);
   }
+}
+
+/** A refusal names this many ids at most: a command may carry a thousand unknown ones. */
+const MAX_LISTED_IDS = 20;
+
+function listed(ids: readonly string[]): string {
+  const shown = ids.slice(0, MAX_LISTED_IDS).join(', ');
+  return ids.length > MAX_LISTED_IDS ? `${shown} and ${ids.length - MAX_LISTED_IDS} more` : shown;
 }
 
 /** Leaves absent optional fields out of event data instead of storing `undefined`. */

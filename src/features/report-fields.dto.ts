@@ -3,11 +3,13 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  ArrayUnique,
   IsArray,
   IsBoolean,
   IsIn,
   IsInt,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -20,7 +22,7 @@ import {
 import { POSITION_KINDS, RELIABILITY_GRADES, TIME_PRECISIONS } from '../domain/index.js';
 import type { Credibility, PositionKind, PositionSpecInput, Reliability, Source, TimePrecision } from '../domain/index.js';
 import { present } from './command-endpoint.js';
-import { IsInstant, IsSlug, IsText, LIMITS } from './input-limits.js';
+import { IsInstant, IsSafeText, IsSlug, IsText, LIMITS } from './input-limits.js';
 
 export class SourceDto {
   @ApiProperty({ maxLength: LIMITS.nameLength, example: 'field sources' })
@@ -47,6 +49,7 @@ export class SourceDto {
   @IsOptional()
   @IsString()
   @MaxLength(LIMITS.urlLength)
+  @IsSafeText()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   url?: string;
 
@@ -71,6 +74,7 @@ export abstract class ReportDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(LIMITS.sourcesPerReport)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => SourceDto)
   sources!: SourceDto[];
@@ -132,6 +136,7 @@ export class PositionsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(LIMITS.positionsPerCommand)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => PositionSpecDto)
   positions!: PositionSpecDto[];
@@ -165,6 +170,7 @@ export function IsIdList(maxSize: number, minSize = 0): PropertyDecorator {
     IsArray()(target, key);
     ArrayMinSize(minSize)(target, key);
     ArrayMaxSize(maxSize)(target, key);
+    ArrayUnique(undefined, { message: `${String(key)} must not list an id twice` })(target, key);
     IsString({ each: true })(target, key);
     IsSlug({ each: true })(target, key);
   };

@@ -2,7 +2,7 @@ import type { ArgumentMetadata } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateNested, validate } from 'class-validator';
 import { ApiHttpException } from './api-http-exception.js';
-import { createValidationPipe, flattenValidationErrors, MAX_VALIDATION_DETAILS } from './validation.js';
+import { createValidationPipe, flattenValidationErrors, MAX_INPUT_DEPTH, MAX_VALIDATION_DETAILS } from './validation.js';
 
 class Source {
   @IsString() name!: string;
@@ -80,8 +80,8 @@ describe('createValidationPipe', () => {
   it('refuses unknown fields, at the top and nested', async () => {
     const error = await refusal({ title: 'x', occuredAt: 'now', sources: [{ ...source, extra: true }] });
     expect(error.details).toEqual([
-      { field: 'occuredAt', problems: ['property occuredAt should not exist'] },
-      { field: 'sources[0].extra', problems: ['property extra should not exist'] },
+      { field: 'occuredAt', problems: ['is not a known field'] },
+      { field: 'sources[0].extra', problems: ['is not a known field'] },
     ]);
   });
 
@@ -102,7 +102,38 @@ describe('createValidationPipe', () => {
     const sources = Array.from({ length: 500 }, () => ({ ...source, credibility: 'x' }));
     const error = await refusal({ title: 'x', sources });
     expect(error.details).toHaveLength(MAX_VALIDATION_DETAILS + 1);
-    expect(error.details?.at(-1)).toEqual({ field: '…', problems: ['400 more fields have problems'] });
+    expect(error.details?.at(-1)).toEqual({ field: '…', problems: [`${500 - MAX_VALIDATION_DETAILS} more fields have problems`] });
     expect(error.message).toMatch(/^Validation failed for 500 fields: sources\[0\]\.credibility, /);
+  });
+});
+
+describe('shapes refused before transformation', () => {
+  const pipe = createValidationPipe();
+  const metadata = { type: 'body' as const, metatype: class Probe {}, data: '' };
+
+  it('refuses nesting deeper than any request of the API, without recursing', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const error = (await pipe.transform({ name: deep }, metadata).catch((e: unknown) => e)) as ApiHttpException;
+    expect(error).toBeInstanceOf(ApiHttpException);
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.details?.[0]?.problems).toEqual([`nests deeper than ${MAX_INPUT_DEPTH} levels`]);
+  });
+
+  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'prototype'])(
+    'refuses a key named %s, at the top and nested',
+    async (key) => {
+      for (const body of [JSON.parse(`{"${key}": 1}`), JSON.parse(`{"sources": [{"${key}": 1}]}`)]) {
+        const error = (await pipe.transform(body, metadata).catch((e: unknown) => e)) as ApiHttpException;
+        expect(error).toBeInstanceOf(ApiHttpException);
+        expect(error.details?.[0]?.problems).toEqual(['is not a known field']);
+      }
+    },
+  );
+
+  it('quotes a huge unknown key only in part', async () => {
+    const key = 'k'.repeat(100_000);
+    const error = (await pipe.transform({ [key]: 1 }, metadata).catch((e: unknown) => e)) as ApiHttpException;
+    expect(JSON.stringify(error.getResponse()).length).toBeLessThan(2_000);
   });
 });

@@ -10,7 +10,15 @@ export type FieldProblems = {
 };
 
 /** Enough to say what is wrong without letting a 1 MiB body of mistakes produce a huge answer. */
-export const MAX_VALIDATION_DETAILS = 100;
+export const MAX_VALIDATION_DETAILS = 20;
+
+/** A field name is quoted back at most this long: an unknown key may be 1 MiB long. */
+const MAX_QUOTED_NAME = 64;
+
+/** No request of this API nests deeper; anything deeper is refused before it is transformed. */
+export const MAX_INPUT_DEPTH = 8;
+
+const quoteName = (name: string): string => (name.length > MAX_QUOTED_NAME ? `${name.slice(0, MAX_QUOTED_NAME)}…` : name);
 
 /** class-validator's message for a value that is no object at all is not meant for clients. */
 const CONSTRAINT_MESSAGES: Readonly<Record<string, string>> = {
@@ -22,7 +30,7 @@ function childPath(parent: string, property: string): string {
   if (/^\d+$/.test(property)) {
     return `${parent}[${property}]`;
   }
-  return parent === '' ? property : `${parent}.${property}`;
+  return parent === '' ? quoteName(property) : `${parent}.${quoteName(property)}`;
 }
 
 /**
@@ -35,8 +43,9 @@ export function flattenValidationErrors(errors: readonly ValidationError[], root
   const visit = (error: ValidationError, parent: string): void => {
     const property = error.property === undefined || error.property === null ? '' : String(error.property);
     const field = property === '' ? parent : childPath(parent, property);
-    const problems = Object.entries(error.constraints ?? {}).map(
-      ([constraint, message]) => CONSTRAINT_MESSAGES[constraint] ?? message,
+    const problems = Object.entries(error.constraints ?? {}).map(([constraint, message]) =>
+      // class-validator quotes an unknown property's name in full in its message.
+      constraint === 'whitelistValidation' ? 'is not a known field' : (CONSTRAINT_MESSAGES[constraint] ?? message),
     );
     if (problems.length > 0) {
       flat.push({ field: field === '' ? root : field, problems });
@@ -77,7 +86,42 @@ class ApiValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && value !== undefined && !isObject && this.toValidate(metadata)) {
       throw validationFailed([{ property: '', constraints: { isObject: 'must be a JSON object' }, children: [] }]);
     }
+    if (isObject && this.toValidate(metadata)) refuseUnsafeShapes(value, metadata.type === 'body' ? 'body' : metadata.type);
     return super.transform(value, metadata);
+  }
+}
+
+/**
+ * Refuses, before class-transformer sees them, the shapes it cannot handle safely: nesting
+ * deeper than any request of this API (it recurses, and a deep enough value overflows the
+ * stack), and keys named like members of every object (`constructor`, `toString`,
+ * `__proto__`, `prototype`, …), which it skips silently instead of letting the whitelist
+ * refuse them. Iterative, so that the check itself cannot overflow.
+ */
+function refuseUnsafeShapes(input: object, root: string): void {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: input, path: '', depth: 1 }];
+  const problems: FieldProblems[] = [];
+  while (stack.length > 0 && problems.length < MAX_VALIDATION_DETAILS) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_INPUT_DEPTH) {
+      problems.push({ field: path || root, problems: [`nests deeper than ${MAX_INPUT_DEPTH} levels`] });
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      const path_ = childPath(path, key);
+      if (!Array.isArray(value) && (key in Object.prototype || key === 'prototype')) {
+        problems.push({ field: path_, problems: ['is not a known field'] });
+        continue;
+      }
+      stack.push({ value: (value as Record<string, unknown>)[key], path: path_, depth: depth + 1 });
+    }
+  }
+  if (problems.length > 0) {
+    const fields = problems.map((p) => p.field);
+    throw new ApiHttpException(400, 'VALIDATION_FAILED', `Validation failed for ${fields.slice(0, 5).join(', ')}`, {
+      details: problems,
+    });
   }
 }
 

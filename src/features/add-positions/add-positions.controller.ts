@@ -6,7 +6,7 @@ import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
-import { AddPositionsDto } from './add-positions.dto.js';
+import { AddPositionsDto, toAddPositionsCommand } from './add-positions.dto.js';
 import { AddPositionsCommand } from './add-positions.handler.js';
 
 @ApiTags('Reference data')
@@ -25,7 +25,7 @@ export class AddPositionsController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CommandResponse> {
-    const command = new AddPositionsCommand(body.toCommand(neighbourhoodId), commandMetadata(request, principal));
+    const command = new AddPositionsCommand(toAddPositionsCommand(body, neighbourhoodId), commandMetadata(request, principal));
     return executeCommand(this.bus, command, reply, { neighbourhoodId });
   }
 }

@@ -6,7 +6,7 @@ import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
-import { CapturePositionDto } from './capture-position.dto.js';
+import { CapturePositionDto, toCapturePositionCommand } from './capture-position.dto.js';
 import { CapturePositionCommand } from './capture-position.handler.js';
 
 @ApiTags('Incidents')
@@ -25,7 +25,7 @@ export class CapturePositionController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CommandResponse> {
-    const command = new CapturePositionCommand(body.toCommand(neighbourhoodId), commandMetadata(request, principal));
+    const command = new CapturePositionCommand(toCapturePositionCommand(body, neighbourhoodId), commandMetadata(request, principal));
     return executeCommand(this.bus, command, reply, { neighbourhoodId });
   }
 }

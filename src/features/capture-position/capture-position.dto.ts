@@ -17,15 +17,16 @@ export class CapturePositionDto extends ReportDto {
   @IsOptional()
   @IsUUID()
   attackId?: string;
+}
 
-  toCommand(neighbourhoodId: string): CapturePosition {
-    return {
-      type: 'CapturePosition',
-      neighbourhoodId,
-      by: this.by,
-      positions: this.positions,
-      ...(this.attackId ? { attackId: this.attackId } : {}),
-      ...reportFields(this),
-    };
-  }
+/** The domain command this request asks for. */
+export function toCapturePositionCommand(dto: CapturePositionDto, neighbourhoodId: string): CapturePosition {
+  return {
+    type: 'CapturePosition',
+    neighbourhoodId,
+    by: dto.by,
+    positions: dto.positions,
+    ...(dto.attackId ? { attackId: dto.attackId } : {}),
+    ...reportFields(dto),
+  };
 }

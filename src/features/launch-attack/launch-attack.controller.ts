@@ -6,7 +6,7 @@ import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
-import { LaunchAttackDto } from './launch-attack.dto.js';
+import { LaunchAttackDto, toLaunchAttackCommand } from './launch-attack.dto.js';
 import { LaunchAttackCommand } from './launch-attack.handler.js';
 
 @ApiTags('Incidents')
@@ -25,7 +25,7 @@ export class LaunchAttackController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CommandResponse> {
-    const command = new LaunchAttackCommand(body.toCommand(neighbourhoodId), commandMetadata(request, principal));
+    const command = new LaunchAttackCommand(toLaunchAttackCommand(body, neighbourhoodId), commandMetadata(request, principal));
     return executeCommand(this.bus, command, reply, { neighbourhoodId });
   }
 }

@@ -23,16 +23,17 @@ export class LaunchAttackDto extends ReportDto {
   @IsString()
   @IsText(LIMITS.originLength)
   origin?: string;
+}
 
-  toCommand(neighbourhoodId: string): LaunchAttack {
-    return {
-      type: 'LaunchAttack',
-      neighbourhoodId,
-      attackers: this.attackers,
-      defenders: this.defenders,
-      ...(this.targets ? { targets: this.targets } : {}),
-      ...(this.origin ? { origin: this.origin } : {}),
-      ...reportFields(this),
-    };
-  }
+/** The domain command this request asks for. */
+export function toLaunchAttackCommand(dto: LaunchAttackDto, neighbourhoodId: string): LaunchAttack {
+  return {
+    type: 'LaunchAttack',
+    neighbourhoodId,
+    attackers: dto.attackers,
+    defenders: dto.defenders,
+    ...(dto.targets ? { targets: dto.targets } : {}),
+    ...(dto.origin ? { origin: dto.origin } : {}),
+    ...reportFields(dto),
+  };
 }

@@ -6,7 +6,7 @@ import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
-import { LaunchCounterattackDto } from './launch-counterattack.dto.js';
+import { LaunchCounterattackDto, toLaunchCounterattackCommand } from './launch-counterattack.dto.js';
 import { LaunchCounterattackCommand } from './launch-counterattack.handler.js';
 
 @ApiTags('Incidents')
@@ -25,7 +25,7 @@ export class LaunchCounterattackController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CommandResponse> {
-    const command = new LaunchCounterattackCommand(body.toCommand(neighbourhoodId), commandMetadata(request, principal));
+    const command = new LaunchCounterattackCommand(toLaunchCounterattackCommand(body, neighbourhoodId), commandMetadata(request, principal));
     return executeCommand(this.bus, command, reply, { neighbourhoodId });
   }
 }

@@ -22,16 +22,17 @@ export class LaunchCounterattackDto extends ReportDto {
   @IsOptional()
   @IsUUID()
   inResponseTo?: string;
+}
 
-  toCommand(neighbourhoodId: string): LaunchCounterattack {
-    return {
-      type: 'LaunchCounterattack',
-      neighbourhoodId,
-      by: this.by,
-      against: this.against,
-      ...(this.targets ? { targets: this.targets } : {}),
-      ...(this.inResponseTo ? { inResponseTo: this.inResponseTo } : {}),
-      ...reportFields(this),
-    };
-  }
+/** The domain command this request asks for. */
+export function toLaunchCounterattackCommand(dto: LaunchCounterattackDto, neighbourhoodId: string): LaunchCounterattack {
+  return {
+    type: 'LaunchCounterattack',
+    neighbourhoodId,
+    by: dto.by,
+    against: dto.against,
+    ...(dto.targets ? { targets: dto.targets } : {}),
+    ...(dto.inResponseTo ? { inResponseTo: dto.inResponseTo } : {}),
+    ...reportFields(dto),
+  };
 }

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
-import { RegisterActorDto } from './register-actor.dto.js';
+import { RegisterActorDto, toRegisterActorCommand } from './register-actor.dto.js';
 import { RegisterActorCommand } from './register-actor.handler.js';
 
 @ApiTags('Reference data')
@@ -23,7 +23,7 @@ export class RegisterActorController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CommandResponse> {
-    const command = new RegisterActorCommand(body.toCommand(), commandMetadata(request, principal));
+    const command = new RegisterActorCommand(toRegisterActorCommand(body), commandMetadata(request, principal));
     return executeCommand(this.bus, command, reply, { actorId: body.id });
   }
 }

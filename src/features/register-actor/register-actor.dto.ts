@@ -31,9 +31,10 @@ export class RegisterActorDto {
   @IsOptional()
   @IsIn(ACTOR_KINDS)
   kind?: ActorKind;
+}
 
-  toCommand(): RegisterActor {
-    const { id, ...rest } = present({ id: this.id, name: this.name, nameAr: this.nameAr, side: this.side, kind: this.kind });
-    return { type: 'RegisterActor', actorId: id, ...rest };
-  }
+/** The domain command this request asks for. */
+export function toRegisterActorCommand(dto: RegisterActorDto): RegisterActor {
+  const { id, ...rest } = present({ id: dto.id, name: dto.name, nameAr: dto.nameAr, side: dto.side, kind: dto.kind });
+  return { type: 'RegisterActor', actorId: id, ...rest };
 }

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
-import { RegisterNeighbourhoodDto } from './register-neighbourhood.dto.js';
+import { RegisterNeighbourhoodDto, toRegisterNeighbourhoodCommand } from './register-neighbourhood.dto.js';
 import { RegisterNeighbourhoodCommand } from './register-neighbourhood.handler.js';
 
 @ApiTags('Reference data')
@@ -23,7 +23,7 @@ export class RegisterNeighbourhoodController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CommandResponse> {
-    const command = new RegisterNeighbourhoodCommand(body.toCommand(), commandMetadata(request, principal));
+    const command = new RegisterNeighbourhoodCommand(toRegisterNeighbourhoodCommand(body), commandMetadata(request, principal));
     return executeCommand(this.bus, command, reply, { neighbourhoodId: body.id });
   }
 }

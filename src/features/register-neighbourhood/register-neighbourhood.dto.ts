@@ -34,17 +34,18 @@ export class RegisterNeighbourhoodDto extends PositionsDto {
   @ApiProperty({ example: '2018-04-16T00:00:00Z', description: 'The instant at which the positions\' controllers are known' })
   @IsInstant()
   controlAsOf!: string;
+}
 
-  toCommand(): RegisterNeighbourhood {
-    return {
-      type: 'RegisterNeighbourhood',
-      neighbourhoodId: this.id,
-      name: this.name,
-      ...(this.nameAr ? { nameAr: this.nameAr } : {}),
-      city: this.city,
-      country: this.country,
-      controlAsOf: this.controlAsOf,
-      positions: positionSpecs(this.positions),
-    };
-  }
+/** The domain command this request asks for. */
+export function toRegisterNeighbourhoodCommand(dto: RegisterNeighbourhoodDto): RegisterNeighbourhood {
+  return {
+    type: 'RegisterNeighbourhood',
+    neighbourhoodId: dto.id,
+    name: dto.name,
+    ...(dto.nameAr ? { nameAr: dto.nameAr } : {}),
+    city: dto.city,
+    country: dto.country,
+    controlAsOf: dto.controlAsOf,
+    positions: positionSpecs(dto.positions),
+  };
 }

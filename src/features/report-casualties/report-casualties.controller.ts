@@ -6,7 +6,7 @@ import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
-import { ReportCasualtiesDto } from './report-casualties.dto.js';
+import { ReportCasualtiesDto, toReportCasualtiesCommand } from './report-casualties.dto.js';
 import { ReportCasualtiesCommand } from './report-casualties.handler.js';
 
 @ApiTags('Incidents')
@@ -25,7 +25,7 @@ export class ReportCasualtiesController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CommandResponse> {
-    const command = new ReportCasualtiesCommand(body.toCommand(neighbourhoodId), commandMetadata(request, principal));
+    const command = new ReportCasualtiesCommand(toReportCasualtiesCommand(body, neighbourhoodId), commandMetadata(request, principal));
     return executeCommand(this.bus, command, reply, { neighbourhoodId });
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsOptional, ValidateNested } from 'class-validator';
+import { IsObject, IsOptional, ValidateNested } from 'class-validator';
 import type { CasualtyFigure, ReportCasualties } from '../../domain/index.js';
 import { present } from '../command-endpoint.js';
 import { IsSlug } from '../input-limits.js';
@@ -13,26 +13,29 @@ export class ReportCasualtiesDto extends ReportDto {
   actor?: string;
 
   @ApiProperty({ type: CasualtyFigureDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => CasualtyFigureDto)
   killed!: CasualtyFigureDto;
 
   @ApiPropertyOptional({ type: CasualtyFigureDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => CasualtyFigureDto)
   wounded?: CasualtyFigureDto;
-
-  toCommand(neighbourhoodId: string): ReportCasualties {
-    return {
-      type: 'ReportCasualties',
-      neighbourhoodId,
-      ...(this.actor ? { actor: this.actor } : {}),
-      killed: figure(this.killed),
-      ...(this.wounded ? { wounded: figure(this.wounded) } : {}),
-      ...reportFields(this),
-    };
-  }
 }
 
 const figure = (dto: CasualtyFigureDto): CasualtyFigure => present({ low: dto.low, best: dto.best, high: dto.high });
+
+/** The domain command this request asks for. */
+export function toReportCasualtiesCommand(dto: ReportCasualtiesDto, neighbourhoodId: string): ReportCasualties {
+  return {
+    type: 'ReportCasualties',
+    neighbourhoodId,
+    ...(dto.actor ? { actor: dto.actor } : {}),
+    killed: figure(dto.killed),
+    ...(dto.wounded ? { wounded: figure(dto.wounded) } : {}),
+    ...reportFields(dto),
+  };
+}

@@ -6,7 +6,7 @@ import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
-import { RetractReportDto } from './retract-report.dto.js';
+import { RetractReportDto, toRetractReportCommand } from './retract-report.dto.js';
 import { RetractReportCommand } from './retract-report.handler.js';
 
 @ApiTags('Incidents')
@@ -25,7 +25,7 @@ export class RetractReportController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CommandResponse> {
-    const command = new RetractReportCommand(body.toCommand(neighbourhoodId), commandMetadata(request, principal));
+    const command = new RetractReportCommand(toRetractReportCommand(body, neighbourhoodId), commandMetadata(request, principal));
     return executeCommand(this.bus, command, reply, { neighbourhoodId });
   }
 }

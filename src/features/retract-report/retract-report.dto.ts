@@ -12,8 +12,9 @@ export class RetractReportDto {
   @IsString()
   @IsText(LIMITS.reasonLength)
   reason!: string;
+}
 
-  toCommand(neighbourhoodId: string): RetractReport {
-    return { type: 'RetractReport', neighbourhoodId, eventId: this.eventId, reason: this.reason };
-  }
+/** The domain command this request asks for. */
+export function toRetractReportCommand(dto: RetractReportDto, neighbourhoodId: string): RetractReport {
+  return { type: 'RetractReport', neighbourhoodId, eventId: dto.eventId, reason: dto.reason };
 }

@@ -6,7 +6,7 @@ import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
-import { RetreatDto } from './retreat.dto.js';
+import { RetreatDto, toRetreatCommand } from './retreat.dto.js';
 import { RetreatCommand } from './retreat.handler.js';
 
 @ApiTags('Incidents')
@@ -25,7 +25,7 @@ export class RetreatController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @CurrentPrincipal() principal: Principal,
   ): Promise<CommandResponse> {
-    const command = new RetreatCommand(body.toCommand(neighbourhoodId), commandMetadata(request, principal));
+    const command = new RetreatCommand(toRetreatCommand(body, neighbourhoodId), commandMetadata(request, principal));
     return executeCommand(this.bus, command, reply, { neighbourhoodId });
   }
 }

@@ -17,15 +17,16 @@ export class RetreatDto extends ReportDto {
   @IsOptional()
   @IsSlug()
   yieldedTo?: string;
+}
 
-  toCommand(neighbourhoodId: string): Retreat {
-    return {
-      type: 'Retreat',
-      neighbourhoodId,
-      by: this.by,
-      positions: this.positions,
-      ...(this.yieldedTo ? { yieldedTo: this.yieldedTo } : {}),
-      ...reportFields(this),
-    };
-  }
+/** The domain command this request asks for. */
+export function toRetreatCommand(dto: RetreatDto, neighbourhoodId: string): Retreat {
+  return {
+    type: 'Retreat',
+    neighbourhoodId,
+    by: dto.by,
+    positions: dto.positions,
+    ...(dto.yieldedTo ? { yieldedTo: dto.yieldedTo } : {}),
+    ...reportFields(dto),
+  };
 }
