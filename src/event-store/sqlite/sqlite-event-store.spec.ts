@@ -170,6 +170,27 @@ describe('SqliteEventStore', () => {
       expect(await store.streamRevision('neighbourhood-2')).toBe(-1);
     });
 
+    it('refuses a single event whose insert fails inside the group, and keeps the appends around it', async () => {
+      const store = openStore();
+      rawConnection().exec(`
+        CREATE TRIGGER reject_poison BEFORE INSERT ON events WHEN NEW.type = 'Poison'
+        BEGIN SELECT RAISE(ABORT, 'poisoned event'); END;`);
+      const before = newEvent();
+      const after = newEvent();
+
+      const outcomes = await Promise.allSettled([
+        store.append('neighbourhood-1', [before], 'no_stream'),
+        store.append('neighbourhood-2', [newEvent('Poison')], 'no_stream'),
+        store.append('neighbourhood-1', [after], 0),
+      ]);
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ message: 'poisoned event' });
+      expect((await collect(store.readAll())).map((event) => event.eventId)).toEqual([before.eventId, after.eventId]);
+      expect(await store.streamRevision('neighbourhood-2')).toBe(-1);
+      expect(await store.streamRevision('neighbourhood-1')).toBe(1);
+    });
+
     it('settles an append only once its whole group is committed and visible to other connections', async () => {
       const store = openStore();
       const connection = rawConnection();

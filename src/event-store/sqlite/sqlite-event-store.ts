@@ -153,7 +153,7 @@ function prepareStatements(db: Database.Database) {
        WHERE stream_id = ? AND revision >= ? AND revision <= ?
        ORDER BY revision LIMIT ?`,
     ),
-    // One statement serves every filter shape: a NULL list means "no constraint". Prefixes are
+    // One statement serves every filtered shape: a NULL list means "no constraint". Prefixes are
     // compared with substr rather than LIKE, which would treat % and _ as wildcards and fold
     // ASCII case.
     readAllPage: db.prepare<[PageQuery], EventRow>(
@@ -164,6 +164,11 @@ function prepareStatements(db: Database.Database) {
                WHERE substr(events.stream_id, 1, length(prefix.value)) = prefix.value))
          AND (@types IS NULL OR events.type IN (SELECT value FROM json_each(@types)))
        ORDER BY position LIMIT @limit`,
+    ),
+    // Unfiltered reads (projections, a live subscriber per event) skip the filter's subqueries,
+    // which SQLite prepares on every run even when their list is NULL.
+    readAllPageUnfiltered: db.prepare<[number, number, number], EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`,
     ),
   };
 }
@@ -367,18 +372,23 @@ export class SqliteEventStore implements EventStore {
     try {
       statements.begin.run();
       for (const pending of group) {
-        statements.savepoint.run();
+        // A batch of several events is undone as a whole through its savepoint. One event is one
+        // INSERT, the only write of its append, and SQLite undoes a failed statement by itself.
+        const savepoint = pending.events.length > 1;
+        if (savepoint) statements.savepoint.run();
         try {
           const { result, written } = this.appendInTransaction(pending);
-          statements.release.run();
+          if (savepoint) statements.release.run();
           outcomes.push({ ok: true, result });
           wrote ||= written;
         } catch (error) {
           // An I/O or corruption error can end the whole transaction; only an error that left
           // it open is this append's alone.
           if (!db.inTransaction) throw error;
-          statements.rollbackToSavepoint.run();
-          statements.release.run();
+          if (savepoint) {
+            statements.rollbackToSavepoint.run();
+            statements.release.run();
+          }
           outcomes.push({ ok: false, error });
         }
       }
@@ -475,7 +485,10 @@ export class SqliteEventStore implements EventStore {
     // A sparse filter would otherwise scan the whole log in one synchronous query; a window of
     // positions keeps each query short, and the callers yield to the event loop between windows.
     const windowEnd = Math.min(until, after + this.pageSize * SCAN_WINDOW_PAGES);
-    const rows = this.statements.readAllPage.all({ after, until: windowEnd, ...filter, limit });
+    const rows =
+      filter.prefixes === null && filter.types === null
+        ? this.statements.readAllPageUnfiltered.all(after, windowEnd, limit)
+        : this.statements.readAllPage.all({ after, until: windowEnd, ...filter, limit });
     const scannedTo = rows.length === limit ? rows[rows.length - 1]!.position : windowEnd;
     return { rows, scannedTo };
   }
