@@ -6,8 +6,19 @@ import type { ProjectionDefinition } from './projection.js';
 import { ProjectionRunner, type RunnerFailure } from './projection-runner.js';
 import { ReadModelDirectory } from './read-model-directory.js';
 import { ReadModelFile } from './read-model-file.js';
+import { SharedSubscriptions } from './shared-subscriptions.js';
 
-export const DEFAULT_BATCH_SIZE = 500;
+export const DEFAULT_BATCH_SIZE = 10_000;
+/**
+ * Live events that follow one another within this many ms are applied together: one
+ * transaction per read model per interval under a steady stream of commands, instead of one
+ * per event. It bounds how much later than the first event of a burst a read model shows it.
+ */
+export const DEFAULT_LIVE_INTERVAL_MS = 10;
+/** Events a shared subscription reads ahead of its slowest runner (each runner's batch holds the rest). */
+const READ_AHEAD_EVENTS = 2_000;
+/** Events a shared subscription keeps for runners that subscribe a moment after the others. */
+const RETAINED_EVENTS = 1_000;
 /** API.md: a query waits up to 5 s for `minPosition`. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 5_000;
 const DEFAULT_RETRY_DELAY_MS = 1_000;
@@ -20,6 +31,8 @@ export interface ProjectionEngineOptions {
   readonly batchSize?: number;
   readonly waitTimeoutMs?: number;
   readonly retryDelayMs?: number;
+  /** See DEFAULT_LIVE_INTERVAL_MS. */
+  readonly liveIntervalMs?: number;
   readonly logger?: LoggerService;
 }
 
@@ -119,6 +132,8 @@ export class ProjectionEngine {
   private readonly waitTimeoutMs: number;
   private readonly retryDelayMs: number;
   private readonly logger: LoggerService;
+  private readonly liveIntervalMs: number;
+  private readonly log: SharedSubscriptions;
   private state: EngineState = 'created';
 
   constructor(
@@ -136,6 +151,11 @@ export class ProjectionEngine {
     this.waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     this.logger = options.logger ?? new Logger('Projections');
+    this.liveIntervalMs = options.liveIntervalMs ?? DEFAULT_LIVE_INTERVAL_MS;
+    this.log = new SharedSubscriptions(store, {
+      readAhead: Math.min(this.batchSize, READ_AHEAD_EVENTS),
+      retain: Math.min(this.batchSize, RETAINED_EVENTS),
+    });
   }
 
   get names(): string[] {
@@ -353,8 +373,9 @@ export class ProjectionEngine {
   }
 
   private runner(slot: Slot, generation: Generation): ProjectionRunner {
-    return new ProjectionRunner(generation.file, this.store, {
+    return new ProjectionRunner(generation.file, this.log, {
       batchSize: this.batchSize,
+      liveIntervalMs: this.liveIntervalMs,
       retryDelayMs: this.retryDelayMs,
       logger: this.logger,
       onCheckpoint: async () => {

@@ -1,0 +1,223 @@
+import type { EventStore, RecordedEvent } from '../event-store/index.js';
+
+/** What a projection runner needs of the log: the store's catch-up subscription, in runs of events. */
+export interface LogSource {
+  headPosition(): Promise<number>;
+  /**
+   * Every event after `after`, in position order, exactly once, catch-up then live, as
+   * `EventStore.subscribe` delivers them; handed over in runs of whatever has been read so far.
+   * Ends when `signal` aborts or the store ends its subscription; throws what the store throws.
+   */
+  subscribe(options: { readonly after: number; readonly signal: AbortSignal }): AsyncIterable<readonly RecordedEvent[]>;
+}
+
+export interface SharedSubscriptionsOptions {
+  /** Events a subscription reads ahead of its slowest subscriber before it waits for them. */
+  readonly readAhead: number;
+  /**
+   * Events kept behind the slowest subscriber, so that a runner subscribing a moment later
+   * from a position still held joins instead of reading the log again.
+   */
+  readonly retain: number;
+}
+
+/**
+ * One store subscription shared by every runner that stands at the same place in the log.
+ *
+ * The runners of an engine start together from checkpoints written together and take the same
+ * batches, so without this each would read and parse every event of the log, once per
+ * projection. A runner subscribing from a position that a running shared subscription still
+ * holds (between what it has let go of and what it has read) joins it and is handed the very
+ * same events, in the same order; anywhere else it starts a shared subscription of its own.
+ * Each shared subscription is one `store.subscribe`, so ordering, gaps and backpressure are
+ * exactly the store's: the sharing only decides how many runners a read event is handed to.
+ *
+ * Events are handed to several projections: handlers treat them as read-only.
+ */
+export class SharedSubscriptions implements LogSource {
+  private readonly feeds = new Set<Feed>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: SharedSubscriptionsOptions,
+  ) {}
+
+  headPosition(): Promise<number> {
+    return this.store.headPosition();
+  }
+
+  /** Shared subscriptions currently reading the log (for tests and status). */
+  get activeSubscriptions(): number {
+    return this.feeds.size;
+  }
+
+  async *subscribe(options: { readonly after: number; readonly signal: AbortSignal }): AsyncGenerator<readonly RecordedEvent[]> {
+    const { after, signal } = options;
+    if (signal.aborted) return;
+    let feed = [...this.feeds].find((candidate) => candidate.holds(after));
+    if (feed === undefined) {
+      feed = new Feed(this.store, after, this.options, () => this.feeds.delete(feed!));
+      this.feeds.add(feed);
+    }
+    const reader = feed.join(after);
+    try {
+      for (;;) {
+        const events = await feed.take(reader, signal);
+        if (events === undefined) return;
+        yield events;
+      }
+    } finally {
+      feed.leave(reader);
+    }
+  }
+}
+
+interface Reader {
+  /** Absolute index (in the feed's sequence) of the next event this reader takes. */
+  next: number;
+}
+
+/** One store subscription and the events it has read that some reader has not yet taken. */
+class Feed {
+  /** events[0] has absolute index `offset`. */
+  private events: RecordedEvent[] = [];
+  private offset = 0;
+  /** Position of the last event let go of (or where the subscription started). */
+  private releasedTo: number;
+  /** Position of the last event read (or where the subscription started). */
+  private readTo: number;
+  private readonly readers = new Set<Reader>();
+  private readonly abort = new AbortController();
+  private readonly iterator: AsyncIterator<RecordedEvent>;
+  private ended = false;
+  private failure: { error: unknown } | undefined;
+  private pulling = false;
+  private wakeReaders: (() => void)[] = [];
+  private wakePuller: (() => void) | undefined;
+
+  constructor(
+    store: EventStore,
+    start: number,
+    private readonly options: SharedSubscriptionsOptions,
+    private readonly onClosed: () => void,
+  ) {
+    this.releasedTo = start;
+    this.readTo = start;
+    this.iterator = store.subscribe({ after: start, signal: this.abort.signal })[Symbol.asyncIterator]();
+  }
+
+  /** True when a reader starting after `position` can be handed everything from there on. */
+  holds(position: number): boolean {
+    return !this.ended && this.releasedTo <= position && position <= this.readTo;
+  }
+
+  join(after: number): Reader {
+    let index = this.offset;
+    // Positions only grow: skip what the joining reader already has.
+    while (index < this.offset + this.events.length && this.events[index - this.offset]!.position <= after) index++;
+    const reader = { next: index };
+    this.readers.add(reader);
+    return reader;
+  }
+
+  leave(reader: Reader): void {
+    this.readers.delete(reader);
+    if (this.readers.size === 0) this.close();
+    else this.release();
+  }
+
+  /** What has been read past the reader's place; waits for more. Undefined: the reader is done. */
+  async take(reader: Reader, signal: AbortSignal): Promise<readonly RecordedEvent[] | undefined> {
+    for (;;) {
+      const end = this.offset + this.events.length;
+      // What has been read is handed over even once the reader stops: like the store's own
+      // subscription, which yields an event before it looks at the signal again.
+      if (reader.next < end) {
+        const events = this.events.slice(reader.next - this.offset);
+        reader.next = end;
+        this.release();
+        return events;
+      }
+      if (signal.aborted) return undefined;
+      if (this.failure !== undefined) throw this.failure.error;
+      if (this.ended) return undefined;
+      this.pull();
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          signal.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.wakeReaders.push(wake);
+        signal.addEventListener('abort', wake, { once: true });
+      });
+    }
+  }
+
+  /** The one loop that reads the store subscription, staying at most `readAhead` events ahead of the slowest reader. */
+  private pull(): void {
+    if (this.pulling || this.ended) return;
+    this.pulling = true;
+    void (async () => {
+      try {
+        while (!this.ended) {
+          if (this.offset + this.events.length - this.slowest() >= this.options.readAhead) {
+            await new Promise<void>((resolve) => (this.wakePuller = resolve));
+            this.wakePuller = undefined;
+            continue;
+          }
+          const result = await this.iterator.next();
+          if (result.done === true) {
+            this.ended = true;
+            break;
+          }
+          this.events.push(result.value);
+          this.readTo = result.value.position;
+          this.wake();
+        }
+      } catch (error) {
+        this.failure = { error };
+        this.ended = true;
+      } finally {
+        this.pulling = false;
+        this.wake();
+      }
+    })();
+  }
+
+  private slowest(): number {
+    let slowest = Number.POSITIVE_INFINITY;
+    for (const reader of this.readers) slowest = Math.min(slowest, reader.next);
+    return slowest === Number.POSITIVE_INFINITY ? this.offset + this.events.length : slowest;
+  }
+
+  /** Lets go of events every reader has taken, but keeps `retain` of them for readers about to join. */
+  private release(): void {
+    const drop = this.slowest() - this.options.retain - this.offset;
+    // In chunks: each release copies what stays.
+    if (drop > 0 && (drop >= 1_024 || 2 * drop >= this.events.length)) {
+      this.releasedTo = this.events[drop - 1]!.position;
+      this.events = this.events.slice(drop);
+      this.offset += drop;
+    }
+    this.wakePuller?.();
+  }
+
+  private wake(): void {
+    const waiting = this.wakeReaders;
+    this.wakeReaders = [];
+    for (const wake of waiting) wake();
+  }
+
+  private close(): void {
+    if (this.ended && !this.pulling) {
+      this.onClosed();
+      return;
+    }
+    this.ended = true;
+    this.onClosed();
+    // Ends the store subscription; a pending read settles, and the pull loop stops.
+    this.abort.abort();
+    this.wakePuller?.();
+    this.events = [];
+  }
+}
