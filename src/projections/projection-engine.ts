@@ -329,7 +329,10 @@ export class ProjectionEngine {
       this.logger.log?.(`projection ${name}: resuming the rebuild of generation ${resumable.number} from position ${resumable.file.position}`);
       this.startRebuild(slot, resumable);
     } else if (!live.file.writable) {
-      this.logger.log?.(`projection ${name}: stored version ${live.file.version}, code version ${definition.version}; rebuilding beside it`);
+      this.logger.log?.(
+        `projection ${name}: stored version ${live.file.version} (layout ${live.file.layout}), ` +
+          `code version ${definition.version} (layout ${definition.layout ?? 0}); rebuilding beside it`,
+      );
       this.startRebuild(slot);
     }
   }

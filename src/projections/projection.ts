@@ -42,6 +42,13 @@ export interface ProjectionDefinition {
    * for the swap, then answer PROJECTION_LAGGING). Defaults to `version`: assume nothing is compatible.
    */
   readonly readableFromVersion?: number;
+  /**
+   * Revision of the physical layout (tables, keys, indexes) that `schema` creates and the
+   * handlers write; 0 when omitted. Unlike `version`, it changes nothing a query can see: a
+   * generation of another layout is rebuilt beside the live one, which keeps answering
+   * queries until the swap.
+   */
+  readonly layout?: number;
   /** Every table the projection writes, for comparing a model with a rebuild. */
   readonly tables: readonly string[];
   /** DDL run once when a generation file is created. */

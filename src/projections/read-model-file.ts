@@ -7,8 +7,25 @@ import { type ProjectionDefinition, type ProjectionHandlers, dispatch } from './
  * Read models can always be rebuilt from the log, so a commit lost on power failure costs a
  * replay, never a wrong answer: rows and checkpoint share each transaction. NORMAL skips the
  * fsync per batch that the event store (FULL) cannot skip.
+ *
+ * 16 KiB pages: a batch writes each page it touched to the WAL (two writes per page), and the
+ * checkpoint copies it again. Bigger pages mean a quarter of the writes for the same rows.
+ * SQLite only applies page_size to a file that has no pages yet, so this changes new
+ * generations only, and it must come before journal_mode.
+ *
+ * A checkpoint every 4096 pages (64 MiB) rather than SQLite's 1000: a batch while catching up
+ * rewrites the same index leaves (the newest of each neighbourhood) commit after commit, and a
+ * checkpoint copies a page once however often the WAL holds it; each checkpoint also costs two
+ * fsyncs. The WAL is cut back to that size afterwards.
  */
-const READ_MODEL_PRAGMAS: readonly string[] = ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000'];
+const READ_MODEL_PRAGMAS: readonly string[] = [
+  'page_size = 16384',
+  'journal_mode = WAL',
+  'synchronous = NORMAL',
+  'busy_timeout = 5000',
+  'wal_autocheckpoint = 4096',
+  `journal_size_limit = ${64 * 1024 * 1024}`,
+];
 
 const CHECKPOINT_SCHEMA = `
   CREATE TABLE projection_checkpoint (
@@ -59,13 +76,15 @@ export class ReadModelFile {
     readonly definition: ProjectionDefinition,
     /** The version the file was built with: may differ from the definition's after a code change. */
     readonly version: number,
+    /** The physical layout the file was created with (kept in `PRAGMA user_version`). */
+    readonly layout: number,
   ) {
     this.readCheckpoint = db.prepare<[], number>('SELECT position FROM projection_checkpoint WHERE id = 1').pluck();
     this.writeCheckpoint = db.prepare<[number]>('UPDATE projection_checkpoint SET position = ? WHERE id = 1');
     this.cachedPosition = this.readCheckpoint.get()!;
-    // Handlers of another version would write into tables they do not know: such a file is
-    // only ever read, until a rebuild replaces it.
-    this.handlers = version === definition.version ? definition.handlers(db) : undefined;
+    // Handlers of another version, or of another layout, would write into tables they do not
+    // know: such a file is only ever read, until a rebuild replaces it.
+    this.handlers = version === definition.version && layout === layoutOf(definition) ? definition.handlers(db) : undefined;
   }
 
   /** Creates a new, empty generation at the definition's version. Fails if the file holds one already. */
@@ -83,8 +102,9 @@ export class ReadModelFile {
           definition.version,
         );
         db.exec(definition.schema);
+        db.pragma(`user_version = ${layoutOf(definition)}`);
       })();
-      return new ReadModelFile(path, db, definition, definition.version);
+      return new ReadModelFile(path, db, definition, definition.version, layoutOf(definition));
     } catch (error) {
       db.close();
       throw error;
@@ -99,7 +119,7 @@ export class ReadModelFile {
       if (row === undefined || row.name !== definition.name) {
         throw new Error(`${path} is not a read model of projection ${definition.name}`);
       }
-      return new ReadModelFile(path, db, definition, row.version);
+      return new ReadModelFile(path, db, definition, row.version, Number(db.pragma('user_version', { simple: true })));
     } catch (error) {
       db.close();
       throw error;
@@ -146,6 +166,10 @@ export class ReadModelFile {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+function layoutOf(definition: ProjectionDefinition): number {
+  return definition.layout ?? 0;
 }
 
 function openDatabase(path: string): Database.Database {

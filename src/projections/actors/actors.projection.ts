@@ -18,23 +18,23 @@ const SCHEMA = `
 `;
 
 function handlers(db: Database.Database): ProjectionHandlers {
-  const insertActor = db.prepare(
+  const insertActor = db.prepare<[string, string, string | null, string, string | null, string, string, number]>(
     `INSERT INTO actors (id, name, name_ar, side, kind, recorded_at, event_id, log_position)
-     VALUES (@id, @name, @nameAr, @side, @kind, @recordedAt, @eventId, @logPosition)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO NOTHING`,
   );
   return {
     ActorRegistered: (event) =>
-      insertActor.run({
-        id: event.data.actorId,
-        name: event.data.name,
-        nameAr: event.data.nameAr ?? null,
-        side: event.data.side,
-        kind: event.data.kind ?? null,
-        recordedAt: event.recordedAt,
-        eventId: event.eventId,
-        logPosition: event.position,
-      }),
+      insertActor.run(
+        event.data.actorId,
+        event.data.name,
+        event.data.nameAr ?? null,
+        event.data.side,
+        event.data.kind ?? null,
+        event.recordedAt,
+        event.eventId,
+        event.position,
+      ),
   };
 }
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { PositionSpec } from '../../domain/index.js';
-import { type ProjectionDefinition, type ProjectionHandlers, instantMs } from '../projection.js';
+import type { IncidentEvent, PositionSpec } from '../../domain/index.js';
+import { type ProjectedEvent, type ProjectionDefinition, type ProjectionHandlers, instantMs } from '../projection.js';
 
 export const NEIGHBOURHOOD_CONTROL = 'neighbourhood-control';
 
@@ -9,6 +9,11 @@ export const NEIGHBOURHOOD_CONTROL = 'neighbourhood-control';
  * is a row placed in time by (occurred_at_ms, log_position) and in knowledge by
  * recorded_at_ms, and retractions are rows of their own with the instant they became known.
  * A query for (asOf, knownAt) is then one index seek per position, whatever the history's length.
+ *
+ * Layout 1: rows are keyed by log position (one event, one position), not by event id. The
+ * log only grows, so inserts append to the keys' b-trees; layout 0's UUID keys put every
+ * insert on a random page, and each batch rewrote most of those indexes. The columns, and so
+ * every query, are the same in both layouts.
  */
 const SCHEMA = `
   CREATE TABLE neighbourhoods (
@@ -53,8 +58,8 @@ const SCHEMA = `
     occurred_at_ms INTEGER NOT NULL,
     log_position INTEGER NOT NULL,
     recorded_at_ms INTEGER NOT NULL,
-    PRIMARY KEY (event_id, position_id)
-  ) STRICT;
+    PRIMARY KEY (log_position, position_id)
+  ) STRICT, WITHOUT ROWID;
   CREATE INDEX control_changes_in_time ON control_changes (neighbourhood_id, position_id, occurred_at_ms, log_position);
 
   CREATE TABLE contests (
@@ -66,17 +71,17 @@ const SCHEMA = `
     occurred_at_ms INTEGER NOT NULL,
     log_position INTEGER NOT NULL,
     recorded_at_ms INTEGER NOT NULL,
-    PRIMARY KEY (event_id, position_id)
-  ) STRICT;
+    PRIMARY KEY (log_position, position_id)
+  ) STRICT, WITHOUT ROWID;
   CREATE INDEX contests_in_time ON contests (neighbourhood_id, position_id, occurred_at_ms, log_position);
 
   CREATE TABLE incidents (
-    event_id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL,
     neighbourhood_id TEXT NOT NULL,
     type TEXT NOT NULL,
     occurred_at TEXT NOT NULL,
     occurred_at_ms INTEGER NOT NULL,
-    log_position INTEGER NOT NULL,
+    log_position INTEGER PRIMARY KEY,
     recorded_at_ms INTEGER NOT NULL
   ) STRICT;
   CREATE INDEX incidents_in_time ON incidents (neighbourhood_id, occurred_at_ms, log_position);
@@ -102,43 +107,41 @@ const SCHEMA = `
   ) STRICT;
 `;
 
+type Incident = ProjectedEvent<IncidentEvent>;
+
 function handlers(db: Database.Database): ProjectionHandlers {
   // ON CONFLICT DO NOTHING rather than INSERT OR IGNORE: a replayed event hits the key and
   // changes nothing, while a malformed one (a NOT NULL violation) still fails the projection.
-  const insertNeighbourhood = db.prepare(
+  // Positional parameters: binding by name costs a lookup per parameter, per row.
+  const insertNeighbourhood = db.prepare<[string, string, string | null, string, string, string, number, number, string, number]>(
     `INSERT INTO neighbourhoods (id, name, name_ar, city, country, control_as_of, control_as_of_ms, recorded_at_ms, event_id, log_position)
-     VALUES (@id, @name, @nameAr, @city, @country, @controlAsOf, @controlAsOfMs, @recordedAtMs, @eventId, @logPosition)
-     ON CONFLICT (id) DO NOTHING`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
   );
-  const insertPosition = db.prepare(
+  const insertPosition = db.prepare<
+    [string, string, string, string | null, string | null, number, number | null, number | null, string | null, number, string, number, number]
+  >(
     `INSERT INTO positions (neighbourhood_id, id, name, name_ar, kind, weight, lon, lat, baseline_controller, recorded_at_ms, event_id, log_position, ordinal)
-     VALUES (@neighbourhoodId, @id, @name, @nameAr, @kind, @weight, @lon, @lat, @controller, @recordedAtMs, @eventId, @logPosition, @ordinal)
-     ON CONFLICT (neighbourhood_id, id) DO NOTHING`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (neighbourhood_id, id) DO NOTHING`,
   );
-  const insertIncident = db.prepare(
+  const insertIncident = db.prepare<[string, string, string, string, number, number, number]>(
     `INSERT INTO incidents (event_id, neighbourhood_id, type, occurred_at, occurred_at_ms, log_position, recorded_at_ms)
-     VALUES (@eventId, @neighbourhoodId, @type, @occurredAt, @occurredAtMs, @logPosition, @recordedAtMs)
-     ON CONFLICT (event_id) DO NOTHING`,
+     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (log_position) DO NOTHING`,
   );
-  const insertChange = db.prepare(
+  const insertChange = db.prepare<[string, string, string, string, string, string | null, string, number, number, number]>(
     `INSERT INTO control_changes (event_id, position_id, neighbourhood_id, type, actor, controller, occurred_at, occurred_at_ms, log_position, recorded_at_ms)
-     VALUES (@eventId, @positionId, @neighbourhoodId, @type, @actor, @controller, @occurredAt, @occurredAtMs, @logPosition, @recordedAtMs)
-     ON CONFLICT (event_id, position_id) DO NOTHING`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (log_position, position_id) DO NOTHING`,
   );
-  const insertContest = db.prepare(
+  const insertContest = db.prepare<[string, string, string, string, string, number, number, number]>(
     `INSERT INTO contests (event_id, position_id, neighbourhood_id, type, occurred_at, occurred_at_ms, log_position, recorded_at_ms)
-     VALUES (@eventId, @positionId, @neighbourhoodId, @type, @occurredAt, @occurredAtMs, @logPosition, @recordedAtMs)
-     ON CONFLICT (event_id, position_id) DO NOTHING`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (log_position, position_id) DO NOTHING`,
   );
-  const insertRetraction = db.prepare(
+  const insertRetraction = db.prepare<[string, string, string, string, number, number]>(
     `INSERT INTO retractions (event_id, neighbourhood_id, retraction_event_id, reason, recorded_at_ms, log_position)
-     VALUES (@eventId, @neighbourhoodId, @retractionEventId, @reason, @recordedAtMs, @logPosition)
-     ON CONFLICT (event_id) DO NOTHING`,
+     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
   );
-  const insertActor = db.prepare(
+  const insertActor = db.prepare<[string, string, string | null, string, string | null, number, string, number]>(
     `INSERT INTO actors (id, name, name_ar, side, kind, recorded_at_ms, event_id, log_position)
-     VALUES (@id, @name, @nameAr, @side, @kind, @recordedAtMs, @eventId, @logPosition)
-     ON CONFLICT (id) DO NOTHING`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
   );
 
   const addPositions = (
@@ -147,106 +150,111 @@ function handlers(db: Database.Database): ProjectionHandlers {
     event: { eventId: string; position: number; recordedAtMs: number },
   ): void => {
     positions.forEach((spec, ordinal) =>
-      insertPosition.run({
+      insertPosition.run(
         neighbourhoodId,
-        id: spec.id,
-        name: spec.name,
-        nameAr: spec.nameAr ?? null,
-        kind: spec.kind ?? null,
-        weight: spec.weight,
-        lon: spec.coordinates?.[0] ?? null,
-        lat: spec.coordinates?.[1] ?? null,
-        controller: spec.controller,
-        recordedAtMs: event.recordedAtMs,
-        eventId: event.eventId,
-        logPosition: event.position,
+        spec.id,
+        spec.name,
+        spec.nameAr ?? null,
+        spec.kind ?? null,
+        spec.weight,
+        spec.coordinates?.[0] ?? null,
+        spec.coordinates?.[1] ?? null,
+        spec.controller,
+        event.recordedAtMs,
+        event.eventId,
+        event.position,
         ordinal,
-      }),
+      ),
     );
   };
 
-  const incident = (
-    event: { eventId: string; type: string; position: number; recordedAtMs: number },
-    data: { neighbourhoodId: string; occurredAt: string },
-  ) => {
-    const row = {
-      eventId: event.eventId,
-      neighbourhoodId: data.neighbourhoodId,
-      type: event.type,
-      occurredAt: data.occurredAt,
-      occurredAtMs: instantMs(data.occurredAt, `occurredAt of event ${event.eventId}`),
-      logPosition: event.position,
-      recordedAtMs: event.recordedAtMs,
-    };
-    insertIncident.run(row);
-    return row;
+  /** Files the incident and returns its occurredAt in epoch milliseconds. */
+  const incident = (event: Incident): number => {
+    const { data } = event;
+    const occurredAtMs = instantMs(data.occurredAt, `occurredAt of event ${event.eventId}`);
+    insertIncident.run(event.eventId, data.neighbourhoodId, event.type, data.occurredAt, occurredAtMs, event.position, event.recordedAtMs);
+    return occurredAtMs;
   };
 
-  const contest = (row: ReturnType<typeof incident>, targets: readonly string[]): void => {
-    for (const positionId of targets) insertContest.run({ ...row, positionId });
+  const contest = (event: Incident, targets: readonly string[]): void => {
+    const occurredAtMs = incident(event);
+    const { data } = event;
+    for (const positionId of targets) {
+      insertContest.run(event.eventId, positionId, data.neighbourhoodId, event.type, data.occurredAt, occurredAtMs, event.position, event.recordedAtMs);
+    }
   };
 
-  const change = (
-    row: ReturnType<typeof incident>,
-    positions: readonly string[],
-    actor: string,
-    controller: string | null,
-  ): void => {
-    for (const positionId of positions) insertChange.run({ ...row, positionId, actor, controller });
+  const change = (event: Incident, positions: readonly string[], actor: string, controller: string | null): void => {
+    const occurredAtMs = incident(event);
+    const { data } = event;
+    for (const positionId of positions) {
+      insertChange.run(
+        event.eventId,
+        positionId,
+        data.neighbourhoodId,
+        event.type,
+        actor,
+        controller,
+        data.occurredAt,
+        occurredAtMs,
+        event.position,
+        event.recordedAtMs,
+      );
+    }
   };
 
   return {
     ActorRegistered: (event) =>
-      insertActor.run({
-        id: event.data.actorId,
-        name: event.data.name,
-        nameAr: event.data.nameAr ?? null,
-        side: event.data.side,
-        kind: event.data.kind ?? null,
-        recordedAtMs: event.recordedAtMs,
-        eventId: event.eventId,
-        logPosition: event.position,
-      }),
+      insertActor.run(
+        event.data.actorId,
+        event.data.name,
+        event.data.nameAr ?? null,
+        event.data.side,
+        event.data.kind ?? null,
+        event.recordedAtMs,
+        event.eventId,
+        event.position,
+      ),
     NeighbourhoodRegistered: (event) => {
       const { data } = event;
-      insertNeighbourhood.run({
-        id: data.neighbourhoodId,
-        name: data.name,
-        nameAr: data.nameAr ?? null,
-        city: data.city,
-        country: data.country,
-        controlAsOf: data.controlAsOf,
-        controlAsOfMs: instantMs(data.controlAsOf, `controlAsOf of event ${event.eventId}`),
-        recordedAtMs: event.recordedAtMs,
-        eventId: event.eventId,
-        logPosition: event.position,
-      });
+      insertNeighbourhood.run(
+        data.neighbourhoodId,
+        data.name,
+        data.nameAr ?? null,
+        data.city,
+        data.country,
+        data.controlAsOf,
+        instantMs(data.controlAsOf, `controlAsOf of event ${event.eventId}`),
+        event.recordedAtMs,
+        event.eventId,
+        event.position,
+      );
       addPositions(data.neighbourhoodId, data.positions, event);
     },
     PositionsAdded: (event) => addPositions(event.data.neighbourhoodId, event.data.positions, event),
-    AttackLaunched: (event) => contest(incident(event, event.data), event.data.targets),
-    CounterattackLaunched: (event) => contest(incident(event, event.data), event.data.targets),
-    PositionCaptured: (event) => change(incident(event, event.data), event.data.positions, event.data.by, event.data.by),
-    ForcesRetreated: (event) =>
-      change(incident(event, event.data), event.data.positions, event.data.by, event.data.yieldedTo ?? null),
+    AttackLaunched: (event) => contest(event, event.data.targets),
+    CounterattackLaunched: (event) => contest(event, event.data.targets),
+    PositionCaptured: (event) => change(event, event.data.positions, event.data.by, event.data.by),
+    ForcesRetreated: (event) => change(event, event.data.positions, event.data.by, event.data.yieldedTo ?? null),
     CasualtiesReported: (event) => {
-      incident(event, event.data);
+      incident(event);
     },
     ReportRetracted: (event) =>
-      insertRetraction.run({
-        eventId: event.data.eventId,
-        neighbourhoodId: event.data.neighbourhoodId,
-        retractionEventId: event.eventId,
-        reason: event.data.reason,
-        recordedAtMs: event.recordedAtMs,
-        logPosition: event.position,
-      }),
+      insertRetraction.run(
+        event.data.eventId,
+        event.data.neighbourhoodId,
+        event.eventId,
+        event.data.reason,
+        event.recordedAtMs,
+        event.position,
+      ),
   };
 }
 
 export const neighbourhoodControlProjection: ProjectionDefinition = {
   name: NEIGHBOURHOOD_CONTROL,
   version: 1,
+  layout: 1,
   tables: ['neighbourhoods', 'positions', 'control_changes', 'contests', 'incidents', 'retractions', 'actors'],
   schema: SCHEMA,
   handlers,

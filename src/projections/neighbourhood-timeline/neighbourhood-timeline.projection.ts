@@ -9,6 +9,12 @@ export const NEIGHBOURHOOD_TIMELINE = 'neighbourhood-timeline';
  * recorded (protected sources included: redaction happens per caller, at query time) and the
  * retraction that withdrew it, if any. Retracted incidents stay: the timeline shows what was
  * claimed and that it was withdrawn.
+ *
+ * Layout 1: reports are keyed by log position, so that each insert appends to the table's
+ * b-tree, and retractions are rows of their own. The `incidents` view joins them back into
+ * the shape layout 0 stored (one row per incident, with its retraction's columns), which is
+ * what queries read. Layout 0 found the incident to mark retracted through a unique index on
+ * its event id: one random page per event, and every batch rewrote most of that index.
  */
 const SCHEMA = `
   CREATE TABLE neighbourhoods (
@@ -18,76 +24,79 @@ const SCHEMA = `
     log_position INTEGER NOT NULL
   ) STRICT;
 
-  CREATE TABLE incidents (
-    event_id TEXT PRIMARY KEY,
+  CREATE TABLE incident_reports (
+    event_id TEXT NOT NULL,
     neighbourhood_id TEXT NOT NULL,
     type TEXT NOT NULL,
     occurred_at TEXT NOT NULL,
     occurred_at_ms INTEGER NOT NULL,
     time_precision TEXT NOT NULL,
     recorded_at TEXT NOT NULL,
-    log_position INTEGER NOT NULL,
-    data TEXT NOT NULL,
-    retraction_event_id TEXT,
-    retraction_reason TEXT,
-    retraction_recorded_at TEXT
+    log_position INTEGER PRIMARY KEY,
+    data TEXT NOT NULL
   ) STRICT;
-  CREATE INDEX incidents_in_time ON incidents (neighbourhood_id, occurred_at_ms, log_position);
-  CREATE INDEX incidents_by_type_in_time ON incidents (neighbourhood_id, type, occurred_at_ms, log_position);
+  CREATE INDEX incidents_in_time ON incident_reports (neighbourhood_id, occurred_at_ms, log_position);
+  CREATE INDEX incidents_by_type_in_time ON incident_reports (neighbourhood_id, type, occurred_at_ms, log_position);
+
+  CREATE TABLE retractions (
+    event_id TEXT PRIMARY KEY,
+    neighbourhood_id TEXT NOT NULL,
+    retraction_event_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+  ) STRICT;
+
+  CREATE VIEW incidents AS
+    SELECT r.event_id, r.neighbourhood_id, r.type, r.occurred_at, r.occurred_at_ms, r.time_precision, r.recorded_at,
+           r.log_position, r.data,
+           x.retraction_event_id, x.reason AS retraction_reason, x.recorded_at AS retraction_recorded_at
+    FROM incident_reports AS r
+    LEFT JOIN retractions AS x ON x.event_id = r.event_id AND x.neighbourhood_id = r.neighbourhood_id;
 `;
 
 function handlers(db: Database.Database): ProjectionHandlers {
-  const insertNeighbourhood = db.prepare(
+  // Positional parameters: binding by name costs a lookup per parameter, per row.
+  const insertNeighbourhood = db.prepare<[string, number, string, number]>(
     `INSERT INTO neighbourhoods (id, recorded_at_ms, event_id, log_position)
-     VALUES (@id, @recordedAtMs, @eventId, @logPosition)
+     VALUES (?, ?, ?, ?)
      ON CONFLICT (id) DO NOTHING`,
   );
-  const insertIncident = db.prepare(
-    `INSERT INTO incidents (event_id, neighbourhood_id, type, occurred_at, occurred_at_ms, time_precision, recorded_at, log_position, data)
-     VALUES (@eventId, @neighbourhoodId, @type, @occurredAt, @occurredAtMs, @timePrecision, @recordedAt, @logPosition, @data)
-     ON CONFLICT (event_id) DO NOTHING`,
+  const insertReport = db.prepare<[string, string, string, string, number, string, string, number, string]>(
+    `INSERT INTO incident_reports (event_id, neighbourhood_id, type, occurred_at, occurred_at_ms, time_precision, recorded_at, log_position, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (log_position) DO NOTHING`,
   );
-  // Setting the same values again is a no-op, so a replayed retraction changes nothing.
-  const markRetracted = db.prepare(
-    `UPDATE incidents SET retraction_event_id = @retractionEventId, retraction_reason = @reason, retraction_recorded_at = @recordedAt
-     WHERE event_id = @eventId AND neighbourhood_id = @neighbourhoodId`,
+  // The first retraction of an incident is the one that counts; the decider refuses a second.
+  const insertRetraction = db.prepare<[string, string, string, string, string]>(
+    `INSERT INTO retractions (event_id, neighbourhood_id, retraction_event_id, reason, recorded_at)
+     VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (event_id) DO NOTHING`,
   );
 
   const incident = (event: ProjectedEvent<IncidentEvent>): void => {
-    insertIncident.run({
-      eventId: event.eventId,
-      neighbourhoodId: event.data.neighbourhoodId,
-      type: event.type,
-      occurredAt: event.data.occurredAt,
-      occurredAtMs: instantMs(event.data.occurredAt, `occurredAt of event ${event.eventId}`),
-      timePrecision: event.data.timePrecision,
-      recordedAt: event.recordedAt,
-      logPosition: event.position,
-      data: JSON.stringify(event.data),
-    });
+    const { data } = event;
+    insertReport.run(
+      event.eventId,
+      data.neighbourhoodId,
+      event.type,
+      data.occurredAt,
+      instantMs(data.occurredAt, `occurredAt of event ${event.eventId}`),
+      data.timePrecision,
+      event.recordedAt,
+      event.position,
+      JSON.stringify(data),
+    );
   };
 
   return {
-    NeighbourhoodRegistered: (event) =>
-      insertNeighbourhood.run({
-        id: event.data.neighbourhoodId,
-        recordedAtMs: event.recordedAtMs,
-        eventId: event.eventId,
-        logPosition: event.position,
-      }),
+    NeighbourhoodRegistered: (event) => insertNeighbourhood.run(event.data.neighbourhoodId, event.recordedAtMs, event.eventId, event.position),
     AttackLaunched: incident,
     PositionCaptured: incident,
     CounterattackLaunched: incident,
     ForcesRetreated: incident,
     CasualtiesReported: incident,
     ReportRetracted: (event) => {
-      markRetracted.run({
-        eventId: event.data.eventId,
-        neighbourhoodId: event.data.neighbourhoodId,
-        retractionEventId: event.eventId,
-        reason: event.data.reason,
-        recordedAt: event.recordedAt,
-      });
+      insertRetraction.run(event.data.eventId, event.data.neighbourhoodId, event.eventId, event.data.reason, event.recordedAt);
     },
   };
 }
@@ -95,7 +104,8 @@ function handlers(db: Database.Database): ProjectionHandlers {
 export const neighbourhoodTimelineProjection: ProjectionDefinition = {
   name: NEIGHBOURHOOD_TIMELINE,
   version: 1,
-  tables: ['neighbourhoods', 'incidents'],
+  layout: 1,
+  tables: ['neighbourhoods', 'incident_reports', 'retractions', 'incidents'],
   schema: SCHEMA,
   handlers,
 };

@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RecordedEvent, SubscribeOptions } from '../../src/event-store/index.js';
+import { NEIGHBOURHOOD_CONTROL, neighbourhoodControlProjection } from '../../src/projections/neighbourhood-control/neighbourhood-control.projection.js';
+import type { ProjectionEngine } from '../../src/projections/projection-engine.js';
+import { PROJECTIONS } from '../../src/projections/projections.module.js';
+import { type TempLog, caughtUp, dumpTables, openTempLog, startEngine } from './event-log.fixture.js';
+import { recordTadamonReport } from './tadamon.fixture.js';
+
+/** The temp log's store, counting the subscriptions opened on it. */
+function countingStore(temp: TempLog): { store: TempLog['store']; subscriptions: () => number } {
+  let subscriptions = 0;
+  const store = Object.create(temp.store) as TempLog['store'];
+  store.subscribe = (options?: SubscribeOptions): AsyncGenerator<RecordedEvent> => {
+    subscriptions += 1;
+    return temp.store.subscribe(options);
+  };
+  return { store, subscriptions: () => subscriptions };
+}
+
+describe('projection engine: reading the log once, live batches, physical layouts', () => {
+  let temp: TempLog;
+  const engines: ProjectionEngine[] = [];
+
+  beforeEach(async () => {
+    temp = await openTempLog();
+  });
+
+  afterEach(async () => {
+    for (const engine of engines.splice(0)) await engine.close();
+    await temp.dispose();
+  });
+
+  it('feeds every projection standing at the same position from one store subscription', async () => {
+    await recordTadamonReport(temp.log);
+    const { store, subscriptions } = countingStore(temp);
+    const engine = await startEngine({ dir: temp.dir, store }, PROJECTIONS, { batchSize: 7 });
+    engines.push(engine);
+    const head = await caughtUp(engine, temp.store);
+    await temp.log.actor({ type: 'ActorRegistered', data: { actorId: 'ndf-2', name: 'NDF 2', side: 'pro-government' } }, '2018-04-20T00:00:00Z');
+    await caughtUp(engine, temp.store);
+    expect(head).toBeGreaterThan(7);
+    expect(subscriptions()).toBe(1);
+  });
+
+  it('does not wait out a long live interval to stop, and loses nothing it held back', async () => {
+    await recordTadamonReport(temp.log);
+    // An interval no test waits out: only stopping can commit what arrives after the first live batch.
+    const first = await startEngine(temp, [neighbourhoodControlProjection], { liveIntervalMs: 3_600_000 });
+    const head = await caughtUp(first, temp.store);
+    const late = await temp.log.actor({ type: 'ActorRegistered', data: { actorId: 'ndf-2', name: 'NDF 2', side: 'pro-government' } }, '2018-04-20T00:00:00Z');
+    await first.close();
+
+    const second = await startEngine(temp, [neighbourhoodControlProjection]);
+    engines.push(second);
+    expect(late.position).toBe(head + 1);
+    expect(second.position(NEIGHBOURHOOD_CONTROL)).toBe(late.position);
+  });
+
+  it('rebuilds a generation of another physical layout beside the live one, which keeps answering meanwhile', async () => {
+    await recordTadamonReport(temp.log);
+    const previousLayout = { ...neighbourhoodControlProjection, layout: 0 };
+    const first = await startEngine(temp, [previousLayout]);
+    const head = await caughtUp(first, temp.store);
+    const before = await first.read(NEIGHBOURHOOD_CONTROL, head, ({ db }) => dumpTables(db, previousLayout));
+    await first.close();
+
+    const second = await startEngine(temp, [neighbourhoodControlProjection]);
+    engines.push(second);
+    const [during] = await second.status();
+    expect(during).toMatchObject({ version: 1, generation: 1, status: 'rebuilding', rebuild: { generation: 2, version: 1 } });
+    // Same version, same meaning: the old layout is readable, so queries need not wait.
+    await expect(second.read(NEIGHBOURHOOD_CONTROL, undefined, ({ db }) => dumpTables(db, neighbourhoodControlProjection))).resolves.toEqual(before);
+    await second.pendingRebuild(NEIGHBOURHOOD_CONTROL)!.swapped;
+
+    const manifest = JSON.parse(readFileSync(join(temp.dir, 'read-models', `${NEIGHBOURHOOD_CONTROL}.manifest.json`), 'utf8')) as unknown;
+    expect(manifest).toEqual({ name: NEIGHBOURHOOD_CONTROL, generation: 2, version: 1 });
+    expect(existsSync(join(temp.dir, 'read-models', `${NEIGHBOURHOOD_CONTROL}.1.sqlite`))).toBe(false);
+    await expect(second.read(NEIGHBOURHOOD_CONTROL, head, ({ db }) => dumpTables(db, neighbourhoodControlProjection))).resolves.toEqual(before);
+    const [after] = await second.status();
+    expect(after).toMatchObject({ version: 1, generation: 2, status: 'running', position: head });
+  });
+});
