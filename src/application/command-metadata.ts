@@ -8,8 +8,11 @@ export interface CommandMetadata {
   readonly role: string;
   /** The Idempotency-Key header, when given. */
   readonly idempotencyKey?: string;
-  /** Fingerprint of the request (method, path, body): tells a retry from a key reused for another request. */
-  readonly requestHash: string;
+  /**
+   * Fingerprint of the request (method, path, body): tells a retry from a key reused for
+   * another request. Present with an Idempotency-Key: without one, a request is never a retry.
+   */
+  readonly requestHash?: string;
   /** The If-Match revision, when given: the append then succeeds only at exactly this revision. */
   readonly expectedRevision?: number;
   /** Request id, for correlating logs with events. */

@@ -55,9 +55,12 @@ export function commandMetadata(request: FastifyRequest, principal: Principal): 
   return {
     keyId: principal.keyId,
     role: principal.role,
-    requestHash: requestHash(request.method, request.url.split('?')[0]!, request.body),
     requestId: String(request.id),
-    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    // Only a keyed request can be retried, so only it needs its fingerprint (canonical JSON and
+    // a SHA-256 of the whole body: a noticeable share of a command's cost).
+    ...(idempotencyKey !== undefined
+      ? { idempotencyKey, requestHash: requestHash(request.method, request.url.split('?')[0]!, request.body) }
+      : {}),
     ...(expectedRevision !== undefined ? { expectedRevision } : {}),
   };
 }
