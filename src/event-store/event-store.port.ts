@@ -10,6 +10,20 @@
 /** What the writer believes about the stream before appending. */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
 
+/** Whether `expected` holds for a stream whose revision is `actual` (-1: no stream). */
+export function expectationHolds(expected: ExpectedRevision, actual: number): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return actual === -1;
+    case 'stream_exists':
+      return actual >= 0;
+    default:
+      return expected === actual;
+  }
+}
+
 export interface EventToAppend {
   /** Client-derivable id. Appending an id already in the stream writes nothing. */
   readonly eventId: string;

@@ -31,19 +31,7 @@ export function revisionToNumber(revision: bigint): number {
   return Number(revision);
 }
 
-/** Whether `expected` holds for a stream whose revision is `actual` (-1: no stream). */
-export function expectationHolds(expected: ExpectedRevision, actual: number): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return actual === -1;
-    case 'stream_exists':
-      return actual >= 0;
-    default:
-      return expected === actual;
-  }
-}
+export { expectationHolds } from '../event-store.port.js';
 
 export function assertExpectedRevision(expected: ExpectedRevision): void {
   if (expected === 'any' || expected === 'no_stream' || expected === 'stream_exists') return;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
   EventIdConflict,
+  expectationHolds,
   WrongExpectedRevision,
   type AppendResult,
   type EventStore,
@@ -569,19 +570,6 @@ function migrate(db: Database.Database): void {
   } catch (error) {
     if (db.inTransaction) db.exec('ROLLBACK');
     throw error;
-  }
-}
-
-function expectationHolds(expected: ExpectedRevision, actual: number): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return actual === -1;
-    case 'stream_exists':
-      return actual >= 0;
-    default:
-      return expected === actual;
   }
 }
 
