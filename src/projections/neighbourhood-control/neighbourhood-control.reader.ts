@@ -125,17 +125,21 @@ function prepare(db: Database.Database) {
       `SELECT ${ACTOR_COLUMNS} FROM actors WHERE id = @id AND recorded_at_ms <= @knownAtMs`,
     ),
     actors: db.prepare<[], ActorRecord>(`SELECT ${ACTOR_COLUMNS} FROM actors ORDER BY id`),
+    // Actors are only ever inserted, so the highest rowid tells whether the registry changed.
+    actorsStamp: db.prepare<[], number | null>('SELECT max(rowid) FROM actors').pluck(),
   };
 }
 
 type Statements = ReturnType<typeof prepare>;
 const statementsByDb = new WeakMap<Database.Database, Statements>();
+/** The actor registry as last read from each file, and the stamp it was read at. */
+const actorsByDb = new WeakMap<Database.Database, { stamp: number | null; actors: ReadonlyMap<string, ActorRecord> }>();
 
 /** Queries of the neighbourhood-control read model. Synchronous: a read never spans two batches. */
 export class NeighbourhoodControlReader {
   private readonly statements: Statements;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     let statements = statementsByDb.get(db);
     if (statements === undefined) {
       statements = prepare(db);
@@ -157,8 +161,18 @@ export class NeighbourhoodControlReader {
     return this.statements.actor.get({ id, knownAtMs });
   }
 
-  actors(): Map<string, ActorRecord> {
-    return new Map(this.statements.actors.all().map((actor) => [actor.id, actor]));
+  /**
+   * Every registered actor by id. Every control query needs the actors' sides; reading and
+   * mapping the whole registry each time was most of a query's cost, so it is read again only
+   * once an actor was added.
+   */
+  actors(): ReadonlyMap<string, ActorRecord> {
+    const stamp = this.statements.actorsStamp.get() ?? null;
+    const cached = actorsByDb.get(this.db);
+    if (cached !== undefined && cached.stamp === stamp) return cached.actors;
+    const actors = new Map(this.statements.actors.all().map((actor) => [actor.id, actor]));
+    actorsByDb.set(this.db, { stamp, actors });
+    return actors;
   }
 
   /** occurredAt of the latest incident that counts at knownAt, or null. */
