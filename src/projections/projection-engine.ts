@@ -14,7 +14,7 @@ export const DEFAULT_BATCH_SIZE = 10_000;
  * transaction per read model per interval under a steady stream of commands, instead of one
  * per event. It bounds how much later than the first event of a burst a read model shows it.
  */
-export const DEFAULT_LIVE_INTERVAL_MS = 10;
+export const DEFAULT_LIVE_INTERVAL_MS = 25;
 /** Events a shared subscription reads ahead of its slowest runner (each runner's batch holds the rest). */
 const READ_AHEAD_EVENTS = 2_000;
 /** Events a shared subscription keeps for runners that subscribe a moment after the others. */

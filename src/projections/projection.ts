@@ -57,10 +57,14 @@ export interface ProjectionDefinition {
   handlers(db: Database.Database): ProjectionHandlers;
 }
 
-/** Epoch milliseconds of an ISO 8601 instant the domain has already validated. */
-export function instantMs(value: string, what: string): number {
+/**
+ * Epoch milliseconds of an ISO 8601 instant the domain has already validated. The message
+ * names `field` of event `eventId`; it is only built when the instant is unusable, since this
+ * runs several times per event.
+ */
+export function instantMs(value: string, field: string, eventId: string): number {
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new Error(`${what} is not an ISO 8601 instant: ${JSON.stringify(value)}`);
+  if (Number.isNaN(ms)) throw new Error(`${field} of event ${eventId} is not an ISO 8601 instant: ${JSON.stringify(value)}`);
   return ms;
 }
 
@@ -78,7 +82,7 @@ export function toProjectedEvent(event: RecordedEvent): ProjectedEvent {
     position: event.position,
     data: event.data as KnownEvent['data'],
     recordedAt,
-    recordedAtMs: instantMs(recordedAt, `metadata.recordedAt of event ${event.eventId}`),
+    recordedAtMs: instantMs(recordedAt, 'metadata.recordedAt', event.eventId),
   };
 }
 

@@ -171,7 +171,7 @@ function handlers(db: Database.Database): ProjectionHandlers {
   /** Files the incident and returns its occurredAt in epoch milliseconds. */
   const incident = (event: Incident): number => {
     const { data } = event;
-    const occurredAtMs = instantMs(data.occurredAt, `occurredAt of event ${event.eventId}`);
+    const occurredAtMs = instantMs(data.occurredAt, 'occurredAt', event.eventId);
     insertIncident.run(event.eventId, data.neighbourhoodId, event.type, data.occurredAt, occurredAtMs, event.position, event.recordedAtMs);
     return occurredAtMs;
   };
@@ -224,7 +224,7 @@ function handlers(db: Database.Database): ProjectionHandlers {
         data.city,
         data.country,
         data.controlAsOf,
-        instantMs(data.controlAsOf, `controlAsOf of event ${event.eventId}`),
+        instantMs(data.controlAsOf, 'controlAsOf', event.eventId),
         event.recordedAtMs,
         event.eventId,
         event.position,

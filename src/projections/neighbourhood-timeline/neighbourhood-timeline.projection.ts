@@ -80,7 +80,7 @@ function handlers(db: Database.Database): ProjectionHandlers {
       data.neighbourhoodId,
       event.type,
       data.occurredAt,
-      instantMs(data.occurredAt, `occurredAt of event ${event.eventId}`),
+      instantMs(data.occurredAt, 'occurredAt', event.eventId),
       data.timePrecision,
       event.recordedAt,
       event.position,
