@@ -1,0 +1,264 @@
+/**
+ * npm run bench [-- --quick] [-- --json] [-- --keep]
+ *
+ * Every figure is a ratio against a baseline measured in the same run, on the same machine:
+ * absolute rates on a shared 2-core box mean little. Progress goes to stderr; the table to
+ * stdout; with --json the last line of stdout is one JSON object with every figure.
+ *
+ * bench/tsconfig.json compiles src/ with the options of `npm run build` (tsconfig.build.json)
+ * into the same dist/, so the server the benchmark spawns is the built server of this tree.
+ * --keep leaves the big log's data directory in place (its path goes to stderr).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { runJsonChild } from './child-processes.js';
+import { type CommandThroughputResult, measureCommandThroughput } from './command-throughput.js';
+import { type HttpThroughputResult, measureHttpThroughput } from './http-throughput.js';
+import { type LongHistoryResult, measureLongHistory } from './long-history.js';
+import { progress, round } from './measure.js';
+import { NEIGHBOURHOODS, planNeighbourhoods } from './plan.js';
+import { type PopulatedLog, populateLog } from './populate-log.js';
+import type { RawReadResult, RebuildResult } from './rebuild-child.js';
+import { type StartupResult, measureStartup } from './startup.js';
+import { loadUcdpMaterial } from './ucdp-material.js';
+
+interface Settings {
+  readonly commandRounds: number;
+  readonly serialPerRound: number;
+  readonly concurrentPerRound: number;
+  readonly httpRounds: number;
+  readonly httpSeconds: number;
+  readonly logEvents: number;
+  readonly longEvents: number;
+  readonly captures: number;
+  readonly asOfQueries: number;
+  readonly startupRuns: number;
+}
+
+const FULL: Settings = {
+  commandRounds: 5,
+  serialPerRound: 1_000,
+  concurrentPerRound: 10_000,
+  httpRounds: 3,
+  httpSeconds: 10,
+  logEvents: 1_000_000,
+  longEvents: 100_000,
+  captures: 300,
+  asOfQueries: 3_000,
+  startupRuns: 5,
+};
+
+const QUICK: Settings = {
+  commandRounds: 3,
+  serialPerRound: 300,
+  concurrentPerRound: 3_000,
+  httpRounds: 2,
+  httpSeconds: 5,
+  logEvents: 200_000,
+  longEvents: 20_000,
+  captures: 100,
+  asOfQueries: 1_000,
+  startupRuns: 3,
+};
+
+const CONCURRENCY = 64;
+
+interface RebuildFigures {
+  readonly rebuildEvents: number;
+  readonly rebuildEventsPerSec: number;
+  readonly rawReadEventsPerSec: number;
+  readonly rebuildVsRawRead: number;
+  readonly rebuildPeakRssMb: number;
+  readonly rebuildSeconds: number;
+  readonly rawReadSeconds: readonly number[];
+}
+
+function machine(): Record<string, string | number> {
+  const memGiB = round(totalmem() / 2 ** 30, 1);
+  let nproc = cpus().length;
+  try {
+    nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
+  } catch {
+    // nproc is coreutils; os.cpus() is the fallback.
+  }
+  return { nproc, memGiB, node: process.version, cpu: cpus()[0]?.model ?? 'unknown' };
+}
+
+async function measureRebuild(dataDir: string): Promise<RebuildFigures> {
+  progress('rebuild: raw read of the log (JSON.parse of every row), in a process of its own');
+  const before = await runJsonChild<RawReadResult>('rebuild-child.js', ['raw', dataDir]);
+  progress(`rebuild: raw read ${before.events} events in ${before.seconds.toFixed(2)} s; rebuilding every projection in a process of its own`);
+  const rebuild = await runJsonChild<RebuildResult>('rebuild-child.js', ['rebuild', dataDir]);
+  progress(`rebuild: ${rebuild.events} events in ${rebuild.seconds.toFixed(2)} s, peak RSS ${rebuild.peakRssMb} MB; raw read again`);
+  const after = await runJsonChild<RawReadResult>('rebuild-child.js', ['raw', dataDir]);
+  // The faster raw read is the baseline: the ratio can only come out lower for it.
+  const rawSeconds = Math.min(before.seconds, after.seconds);
+  const rawReadEventsPerSec = before.events / rawSeconds;
+  const rebuildEventsPerSec = rebuild.events / rebuild.seconds;
+  return {
+    rebuildEvents: rebuild.events,
+    rebuildEventsPerSec: round(rebuildEventsPerSec, 0),
+    rawReadEventsPerSec: round(rawReadEventsPerSec, 0),
+    rebuildVsRawRead: round(rebuildEventsPerSec / rawReadEventsPerSec, 3),
+    rebuildPeakRssMb: rebuild.peakRssMb,
+    rebuildSeconds: round(rebuild.seconds, 2),
+    rawReadSeconds: [round(before.seconds, 2), round(after.seconds, 2)],
+  };
+}
+
+interface Row {
+  readonly figure: string;
+  readonly value: string;
+  readonly target: string;
+  readonly ok: boolean | undefined;
+}
+
+function table(rows: readonly Row[]): string {
+  const header = ['figure', 'value', 'target', ''];
+  const cells = rows.map((row) => [row.figure, row.value, row.target, row.ok === undefined ? '' : row.ok ? 'ok' : 'MISSED']);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: readonly string[]): string => c.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = new Set(process.argv.slice(2));
+  const quick = args.has('--quick');
+  const json = args.has('--json');
+  const keep = args.has('--keep');
+  const settings = quick ? QUICK : FULL;
+  const started = performance.now();
+  const host = machine();
+  progress(`${quick ? 'quick' : 'full'} run on ${host.nproc} cores, ${host.memGiB} GiB, node ${host.node}`);
+  const material = loadUcdpMaterial();
+
+  progress('commands: serial and 64 in flight through the CommandBus, against a raw durable insert loop');
+  const commands: CommandThroughputResult = await measureCommandThroughput({
+    material,
+    rounds: settings.commandRounds,
+    serialPerRound: settings.serialPerRound,
+    concurrentPerRound: settings.concurrentPerRound,
+    concurrency: CONCURRENCY,
+    neighbourhoods: NEIGHBOURHOODS,
+  });
+
+  progress('http: the built server against a bare Fastify route, autocannon with 64 connections');
+  const http: HttpThroughputResult = await measureHttpThroughput({
+    material,
+    rounds: settings.httpRounds,
+    seconds: settings.httpSeconds,
+    connections: CONCURRENCY,
+    neighbourhoods: NEIGHBOURHOODS,
+  });
+
+  const bigDir = mkdtempSync(join(tmpdir(), 'bench-log-'));
+  let populated: PopulatedLog;
+  let rebuild: RebuildFigures;
+  let history: LongHistoryResult;
+  let startup: StartupResult;
+  try {
+    progress(`log: appending ${settings.logEvents} events straight to the store in large batches (setup, not measured)`);
+    populated = await populateLog({
+      dir: bigDir,
+      material,
+      plan: planNeighbourhoods(material, settings.logEvents, settings.longEvents),
+      progress: (done, total) => progress(`log: ${done}/${total} events`),
+    });
+    progress(`log: head ${populated.head} in ${populated.seconds.toFixed(1)} s (${populated.lateReports} late reports, ${populated.retractions} retractions)`);
+    rebuild = await measureRebuild(bigDir);
+    history = await measureLongHistory({
+      dataDir: bigDir,
+      material,
+      long: populated.neighbourhoods[0]!,
+      short: populated.neighbourhoods[1]!,
+      captures: settings.captures,
+      asOfQueries: settings.asOfQueries,
+    });
+    progress('startup: the built server on an empty store and on the big log with caught-up read models');
+    startup = await measureStartup(bigDir, settings.startupRuns);
+  } finally {
+    if (keep) progress(`kept the big log in ${bigDir}`);
+    else rmSync(bigDir, { recursive: true, force: true });
+  }
+
+  const figures = {
+    mode: quick ? 'quick' : 'full',
+    commandsPerSecSerial: commands.commandsPerSecSerial,
+    rawAppendsPerSecSerial: commands.rawAppendsPerSecSerial,
+    // What one durable commit costs on this disk right now: every command ratio hangs on it.
+    rawDurableInsertUs: round(1e6 / commands.rawAppendsPerSecSerial, 0),
+    commandsVsRawSerial: commands.commandsVsRawSerial,
+    commandsPerSecConcurrent: commands.commandsPerSecConcurrent,
+    concurrentVsRawSerial: commands.concurrentVsRawSerial,
+    appendsPerGroupCommit: commands.appendsPerGroupCommit,
+    concurrentLatencyP50Ms: commands.concurrentLatencyP50Ms,
+    concurrentLatencyP99Ms: commands.concurrentLatencyP99Ms,
+    failedCommands: commands.failedCommands,
+    httpCommandsPerSec: http.httpCommandsPerSec,
+    bareFastifyPerSec: http.bareFastifyPerSec,
+    httpVsBareFastify: http.httpVsBareFastify,
+    httpLatencyP50Ms: http.appLatencyP50Ms,
+    httpLatencyP99Ms: http.appLatencyP99Ms,
+    httpNon2xx: http.appNon2xx,
+    httpErrors: http.appErrors,
+    rebuildEvents: rebuild.rebuildEvents,
+    rebuildEventsPerSec: rebuild.rebuildEventsPerSec,
+    rawReadEventsPerSec: rebuild.rawReadEventsPerSec,
+    rebuildVsRawRead: rebuild.rebuildVsRawRead,
+    rebuildPeakRssMb: rebuild.rebuildPeakRssMb,
+    longNeighbourhoodEvents: history.longEvents,
+    shortNeighbourhoodEvents: history.shortEvents,
+    captureMedianLongMs: history.captureMedianLongMs,
+    captureMedianShortMs: history.captureMedianShortMs,
+    coldCaptureLongMs: history.coldCaptureLongMs,
+    commandLatencyGrowth: history.commandLatencyGrowth,
+    asOfP50Ms: history.asOfP50LongMs,
+    asOfP99Ms: history.asOfP99Ms,
+    asOfP99ShortMs: history.asOfP99ShortMs,
+    asOfGrowth: history.asOfGrowth,
+    startupEmptyMs: startup.startupEmptyMs,
+    startupBigMs: startup.startupBigMs,
+    startupGrowth: startup.startupGrowth,
+    details: { commands: { serialRounds: commands.serialRounds, concurrentRounds: commands.concurrentRounds }, http: http.rounds, rebuild: { seconds: rebuild.rebuildSeconds, rawReadSeconds: rebuild.rawReadSeconds }, startup: startup.runs },
+    machine: host,
+    seconds: round((performance.now() - started) / 1000, 1),
+  };
+
+  const rows: Row[] = [
+    { figure: 'commands/s, serial (CommandBus)', value: String(figures.commandsPerSecSerial), target: '', ok: undefined },
+    { figure: 'raw durable inserts/s, serial', value: String(figures.rawAppendsPerSecSerial), target: '', ok: undefined },
+    { figure: '  one durable insert (us)', value: String(figures.rawDurableInsertUs), target: '', ok: undefined },
+    { figure: 'commandsVsRawSerial', value: String(figures.commandsVsRawSerial), target: '>= 0.7', ok: figures.commandsVsRawSerial >= 0.7 },
+    { figure: `commands/s, ${CONCURRENCY} in flight`, value: String(figures.commandsPerSecConcurrent), target: '', ok: undefined },
+    { figure: '  appends per group commit', value: String(figures.appendsPerGroupCommit), target: '', ok: undefined },
+    { figure: 'concurrentVsRawSerial', value: String(figures.concurrentVsRawSerial), target: '>= 3', ok: figures.concurrentVsRawSerial >= 3 },
+    { figure: 'HTTP commands/s (built server)', value: String(figures.httpCommandsPerSec), target: '', ok: undefined },
+    { figure: 'bare Fastify inserts/s', value: String(figures.bareFastifyPerSec), target: '', ok: undefined },
+    { figure: 'httpVsBareFastify', value: String(figures.httpVsBareFastify), target: '>= 0.8', ok: figures.httpVsBareFastify >= 0.8 },
+    { figure: `rebuild events/s (${figures.rebuildEvents} events)`, value: String(figures.rebuildEventsPerSec), target: '', ok: undefined },
+    { figure: 'raw read events/s (JSON.parse)', value: String(figures.rawReadEventsPerSec), target: '', ok: undefined },
+    { figure: 'rebuildVsRawRead', value: String(figures.rebuildVsRawRead), target: '>= 0.5', ok: figures.rebuildVsRawRead >= 0.5 },
+    { figure: 'rebuildPeakRssMb', value: String(figures.rebuildPeakRssMb), target: '<= 400', ok: figures.rebuildPeakRssMb <= 400 },
+    { figure: `capture median, ${figures.longNeighbourhoodEvents}-event neighbourhood (ms)`, value: String(figures.captureMedianLongMs), target: '', ok: undefined },
+    { figure: `capture median, ${figures.shortNeighbourhoodEvents}-event neighbourhood (ms)`, value: String(figures.captureMedianShortMs), target: '', ok: undefined },
+    { figure: 'commandLatencyGrowth', value: String(figures.commandLatencyGrowth), target: '<= 2', ok: figures.commandLatencyGrowth <= 2 },
+    { figure: 'asOfP99Ms (long neighbourhood)', value: String(figures.asOfP99Ms), target: '<= 5', ok: figures.asOfP99Ms <= 5 },
+    { figure: 'asOfGrowth', value: String(figures.asOfGrowth), target: '<= 2', ok: figures.asOfGrowth <= 2 },
+    { figure: 'startup to healthy + caught up, empty (ms)', value: String(figures.startupEmptyMs), target: '', ok: undefined },
+    { figure: `startup to healthy + caught up, ${figures.rebuildEvents} events (ms)`, value: String(figures.startupBigMs), target: '', ok: undefined },
+    { figure: 'startupGrowth', value: String(figures.startupGrowth), target: '<= 2', ok: figures.startupGrowth <= 2 },
+  ];
+  process.stdout.write(`\nincident-timeline bench (${figures.mode}), ${host.nproc} cores, ${host.memGiB} GiB, node ${host.node}, ${figures.seconds} s\n\n`);
+  process.stdout.write(`${table(rows)}\n`);
+  if (figures.failedCommands > 0 || figures.httpNon2xx > 0 || figures.httpErrors > 0) {
+    process.stdout.write(`\nWARNING: ${figures.failedCommands} failed commands, ${figures.httpNon2xx} non-2xx HTTP answers, ${figures.httpErrors} HTTP errors\n`);
+  }
+  if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
