@@ -10,9 +10,10 @@ import { SharedSubscriptions } from './shared-subscriptions.js';
 
 export const DEFAULT_BATCH_SIZE = 10_000;
 /**
- * Live events that follow one another within this many ms are applied together: one
- * transaction per read model per interval under a steady stream of commands, instead of one
- * per event. It bounds how much later than the first event of a burst a read model shows it.
+ * Live events that follow one another within this many ms are read and applied together: one
+ * read of the log and one transaction per read model per interval under a steady stream of
+ * commands, instead of one per event. It bounds how much later than the first event of a
+ * burst a read model shows it.
  */
 export const DEFAULT_LIVE_INTERVAL_MS = 25;
 /** Events a shared subscription reads ahead of its slowest runner (each runner's batch holds the rest). */
@@ -132,7 +133,6 @@ export class ProjectionEngine {
   private readonly waitTimeoutMs: number;
   private readonly retryDelayMs: number;
   private readonly logger: LoggerService;
-  private readonly liveIntervalMs: number;
   private readonly log: SharedSubscriptions;
   private state: EngineState = 'created';
 
@@ -151,10 +151,10 @@ export class ProjectionEngine {
     this.waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     this.logger = options.logger ?? new Logger('Projections');
-    this.liveIntervalMs = options.liveIntervalMs ?? DEFAULT_LIVE_INTERVAL_MS;
     this.log = new SharedSubscriptions(store, {
       readAhead: Math.min(this.batchSize, READ_AHEAD_EVENTS),
       retain: Math.min(this.batchSize, RETAINED_EVENTS),
+      liveIntervalMs: options.liveIntervalMs ?? DEFAULT_LIVE_INTERVAL_MS,
     });
   }
 
@@ -378,7 +378,6 @@ export class ProjectionEngine {
   private runner(slot: Slot, generation: Generation): ProjectionRunner {
     return new ProjectionRunner(generation.file, this.log, {
       batchSize: this.batchSize,
-      liveIntervalMs: this.liveIntervalMs,
       retryDelayMs: this.retryDelayMs,
       logger: this.logger,
       onCheckpoint: async () => {

@@ -8,11 +8,6 @@ export type RunnerStatus = 'running' | 'failed' | 'stopped';
 export interface ProjectionRunnerOptions {
   /** Most events per transaction. */
   readonly batchSize: number;
-  /**
-   * At the head, a batch is committed at once if the last commit is at least this old (ms);
-   * otherwise the runner takes what arrives until then and commits it together.
-   */
-  readonly liveIntervalMs: number;
   /** Wait before resubscribing after the store failed to deliver. */
   readonly retryDelayMs: number;
   readonly logger: LoggerService;
@@ -44,7 +39,6 @@ export class ProjectionRunner {
   private failureInfo: RunnerFailure | undefined;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
-  private lastCommitAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly file: ReadModelFile,
@@ -114,39 +108,19 @@ export class ProjectionRunner {
   private async consume(batch: RecordedEvent[]): Promise<void> {
     await this.options.onCheckpoint(this);
     let knownHead = await this.store.headPosition();
-    // Ended with the runner, or when this method leaves early: a read still waiting then settles.
-    const subscription = new AbortController();
-    const stop = (): void => subscription.abort();
-    this.abort.signal.addEventListener('abort', stop, { once: true });
-    const pages = this.store.subscribe({ after: this.position, signal: subscription.signal })[Symbol.asyncIterator]();
-    let pending: Promise<IteratorResult<readonly RecordedEvent[]>> | undefined = pages.next();
-    try {
-      for (;;) {
-        const page: IteratorResult<readonly RecordedEvent[]> = await pending!;
-        pending = undefined;
-        if (page.done === true) return;
-        for (const event of page.value) {
-          batch.push(event);
-          if (batch.length >= this.options.batchSize && !(await this.checkpoint(batch))) return;
-        }
-        const last = batch.at(-1)?.position;
-        pending = pages.next();
-        // Below the head as last seen: keep filling the batch, so that catching up writes full batches.
-        if (last === undefined || last < knownHead) continue;
-        knownHead = await this.store.headPosition();
-        if (last < knownHead) continue;
-        // At the head. After a quiet spell the batch is committed at once; in a steady stream of
-        // events it waits out the interval since the last commit, taking what arrives meanwhile,
-        // so that each read model commits once per interval rather than once per event.
-        const wait = this.lastCommitAt + this.options.liveIntervalMs - performance.now();
-        if (wait > 0 && (await settlesWithin(pending, wait, this.abort.signal))) continue;
-        if (!(await this.checkpoint(batch))) return;
+    for await (const events of this.store.subscribe({ after: this.position, signal: this.abort.signal })) {
+      for (const event of events) {
+        batch.push(event);
+        if (batch.length >= this.options.batchSize && !(await this.checkpoint(batch))) return;
       }
-    } finally {
-      this.abort.signal.removeEventListener('abort', stop);
-      subscription.abort();
-      await pending?.catch(() => undefined);
-      await pages.return?.(undefined);
+      const last = batch.at(-1)?.position;
+      // Below the head as last seen: keep filling the batch, so that catching up writes full
+      // batches. At the head (looked up again to be sure), commit at once: the shared
+      // subscription already hands live events over in runs.
+      if (last === undefined || last < knownHead) continue;
+      knownHead = await this.store.headPosition();
+      if (last < knownHead) continue;
+      if (!(await this.checkpoint(batch))) return;
     }
   }
 
@@ -154,7 +128,6 @@ export class ProjectionRunner {
   private async checkpoint(batch: RecordedEvent[]): Promise<boolean> {
     this.commit(batch);
     if (this.state !== 'running') return false;
-    this.lastCommitAt = performance.now();
     await this.options.onCheckpoint(this);
     // Catching up runs on microtasks alone (the store pages synchronously): give HTTP and the
     // other projections a turn of the event loop between batches.
@@ -204,24 +177,6 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
     };
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** True if `promise` settles within `ms` (and before `signal` aborts). */
-function settlesWithin(promise: Promise<unknown>, ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    const done = (settled: boolean): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', abort);
-      resolve(settled);
-    };
-    const abort = (): void => done(false);
-    const timer = setTimeout(() => done(false), ms);
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(
-      () => done(true),
-      () => done(true),
-    );
   });
 }
 

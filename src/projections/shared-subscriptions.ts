@@ -19,6 +19,13 @@ export interface SharedSubscriptionsOptions {
    * from a position still held joins instead of reading the log again.
    */
   readonly retain: number;
+  /**
+   * At the head of the log, least time between two reads of the store, in ms. The first event
+   * after a quiet spell is handed over at once; what is committed after it is read and handed
+   * over together once the interval has passed. A steady stream of commands then costs each
+   * read model one read of the log and one transaction per interval, not one per event.
+   */
+  readonly liveIntervalMs: number;
 }
 
 /**
@@ -89,6 +96,10 @@ class Feed {
   private readonly readers = new Set<Reader>();
   private readonly abort = new AbortController();
   private readonly iterator: AsyncIterator<RecordedEvent>;
+  /** The log's head as last looked up: below it, the store is still being caught up with. */
+  private knownHead = 0;
+  /** No read of the store before this instant (performance.now()), while at the head. */
+  private nextLiveRead = Number.NEGATIVE_INFINITY;
   private ended = false;
   private failure: { error: unknown } | undefined;
   private pulling = false;
@@ -96,7 +107,7 @@ class Feed {
   private wakePuller: (() => void) | undefined;
 
   constructor(
-    store: EventStore,
+    private readonly store: EventStore,
     start: number,
     private readonly options: SharedSubscriptionsOptions,
     private readonly onClosed: () => void,
@@ -165,6 +176,8 @@ class Feed {
             this.wakePuller = undefined;
             continue;
           }
+          await this.paceLiveReads();
+          if (this.ended) break;
           const result = await this.iterator.next();
           if (result.done === true) {
             this.ended = true;
@@ -173,6 +186,7 @@ class Feed {
           this.events.push(result.value);
           this.readTo = result.value.position;
           this.wake();
+          if (await this.atHead(result.value.position)) this.nextLiveRead = performance.now() + this.options.liveIntervalMs;
         }
       } catch (error) {
         this.failure = { error };
@@ -182,6 +196,28 @@ class Feed {
         this.wake();
       }
     })();
+  }
+
+  /** True when nothing was committed after `position` (the head is looked up again only then). */
+  private async atHead(position: number): Promise<boolean> {
+    if (position < this.knownHead) return false;
+    this.knownHead = await this.store.headPosition();
+    return position >= this.knownHead;
+  }
+
+  /** Waits until the next read is due, or the subscription closes. */
+  private paceLiveReads(): Promise<void> {
+    const wait = this.nextLiveRead - performance.now();
+    if (wait <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.abort.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, wait);
+      this.abort.signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   private slowest(): number {

@@ -52,7 +52,7 @@ describe('shared subscriptions', () => {
   it('hands runners that start at the same position the same events from one store subscription, catch-up then live', async () => {
     const positions = await appendActors(temp, 25);
     const { store, counter } = countingStore(temp);
-    const shared = new SharedSubscriptions(store, { readAhead: 10, retain: 5 });
+    const shared = new SharedSubscriptions(store, { readAhead: 10, retain: 5, liveIntervalMs: 0 });
     const abort = new AbortController();
     const readers = [0, 1, 2].map(() => shared.subscribe({ after: 0, signal: abort.signal })[Symbol.asyncIterator]());
 
@@ -73,7 +73,7 @@ describe('shared subscriptions', () => {
   it('lets a runner join from a position still held, and starts a subscription of its own anywhere else', async () => {
     const positions = await appendActors(temp, 30);
     const { store, counter } = countingStore(temp);
-    const shared = new SharedSubscriptions(store, { readAhead: 100, retain: 10 });
+    const shared = new SharedSubscriptions(store, { readAhead: 100, retain: 10, liveIntervalMs: 0 });
     const abort = new AbortController();
     const first = shared.subscribe({ after: 0, signal: abort.signal })[Symbol.asyncIterator]();
     await take(first, positions.at(-1)!);
@@ -94,7 +94,7 @@ describe('shared subscriptions', () => {
 
   it('hands a stopping runner what was already read, then ends', async () => {
     const positions = await appendActors(temp, 5);
-    const shared = new SharedSubscriptions(temp.store, { readAhead: 100, retain: 0 });
+    const shared = new SharedSubscriptions(temp.store, { readAhead: 100, retain: 0, liveIntervalMs: 0 });
     const abort = new AbortController();
     const reader = shared.subscribe({ after: 0, signal: abort.signal })[Symbol.asyncIterator]();
     const events = await take(reader, positions.at(-1)!);
@@ -108,7 +108,7 @@ describe('shared subscriptions', () => {
     const positions = await appendActors(temp, 12);
     const { store, counter } = countingStore(temp);
     counter.failAfter = 4;
-    const shared = new SharedSubscriptions(store, { readAhead: 100, retain: 100 });
+    const shared = new SharedSubscriptions(store, { readAhead: 100, retain: 100, liveIntervalMs: 0 });
     const abort = new AbortController();
     const readers = [0, 1].map(() => shared.subscribe({ after: 0, signal: abort.signal })[Symbol.asyncIterator]());
 
