@@ -51,11 +51,11 @@ const FULL: Settings = {
 };
 
 const QUICK: Settings = {
-  commandRounds: 3,
+  commandRounds: 5,
   serialPerRound: 300,
   concurrentPerRound: 3_000,
-  httpRounds: 2,
-  httpSeconds: 5,
+  httpRounds: 3,
+  httpSeconds: 4,
   logEvents: 200_000,
   longEvents: 20_000,
   captures: 100,
