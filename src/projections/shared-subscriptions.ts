@@ -104,6 +104,7 @@ class Feed {
   private failure: { error: unknown } | undefined;
   private pulling = false;
   private wakeReaders: (() => void)[] = [];
+  private wakeScheduled: NodeJS.Immediate | undefined;
   private wakePuller: (() => void) | undefined;
 
   constructor(
@@ -185,8 +186,12 @@ class Feed {
           }
           this.events.push(result.value);
           this.readTo = result.value.position;
-          this.wake();
-          if (await this.atHead(result.value.position)) this.nextLiveRead = performance.now() + this.options.liveIntervalMs;
+          if (await this.atHead(result.value.position)) {
+            this.wake();
+            this.nextLiveRead = performance.now() + this.options.liveIntervalMs;
+          } else {
+            this.wakeSoon();
+          }
         }
       } catch (error) {
         this.failure = { error };
@@ -238,7 +243,21 @@ class Feed {
     this.wakePuller?.();
   }
 
+  /**
+   * Wakes waiting readers at the end of this turn of the event loop. Catching up, the store
+   * pages synchronously and this loop reads a whole run of events within one turn: waking
+   * readers per event would hand over runs of one. At the head they are woken at once.
+   */
+  private wakeSoon(): void {
+    if (this.wakeReaders.length === 0 || this.wakeScheduled !== undefined) return;
+    this.wakeScheduled = setImmediate(() => this.wake());
+  }
+
   private wake(): void {
+    if (this.wakeScheduled !== undefined) {
+      clearImmediate(this.wakeScheduled);
+      this.wakeScheduled = undefined;
+    }
     const waiting = this.wakeReaders;
     this.wakeReaders = [];
     for (const wake of waiting) wake();
@@ -254,6 +273,7 @@ class Feed {
     // Ends the store subscription; a pending read settles, and the pull loop stops.
     this.abort.abort();
     this.wakePuller?.();
+    this.wake();
     this.events = [];
   }
 }
