@@ -3,7 +3,7 @@ import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ApplicationError } from '../../application/application-error.js';
 import { CLOCK, type Clock } from '../../application/clock.js';
 import { NEIGHBOURHOOD_CONTROL } from '../../projections/neighbourhood-control/neighbourhood-control.projection.js';
-import { NeighbourhoodControlReader } from '../../projections/neighbourhood-control/neighbourhood-control.reader.js';
+import { NeighbourhoodControlReader, questionInstants } from '../../projections/neighbourhood-control/neighbourhood-control.reader.js';
 import { ProjectionEngine } from '../../projections/projection-engine.js';
 import type { ActorHoldingsDto, NeighbourhoodHoldingDto } from './actor-holdings.dto.js';
 
@@ -28,10 +28,8 @@ export class ActorHoldingsHandler implements IQueryHandler<ActorHoldingsQuery> {
 
   execute(query: ActorHoldingsQuery): Promise<ActorHoldingsDto> {
     return this.projections.read(NEIGHBOURHOOD_CONTROL, query.minPosition, ({ db, position }) => {
-      const now = this.clock.now().toISOString();
-      const asOf = query.asOf ?? now;
-      const knownAt = query.knownAt ?? now;
-      const time = { asOfMs: Date.parse(asOf), knownAtMs: Date.parse(knownAt) };
+      const time = questionInstants(query.asOf, query.knownAt, this.clock.now());
+      const { asOf, knownAt } = time;
       const reader = new NeighbourhoodControlReader(db);
       const actor = reader.actor(query.actorId, time.knownAtMs);
       if (actor === undefined) {

@@ -1,9 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { ApplicationError } from '../../application/application-error.js';
 import { CLOCK, type Clock } from '../../application/clock.js';
 import { NEIGHBOURHOOD_CONTROL } from '../../projections/neighbourhood-control/neighbourhood-control.projection.js';
-import { NeighbourhoodControlReader } from '../../projections/neighbourhood-control/neighbourhood-control.reader.js';
+import { NeighbourhoodControlReader, questionInstants } from '../../projections/neighbourhood-control/neighbourhood-control.reader.js';
 import { ProjectionEngine } from '../../projections/projection-engine.js';
 import type { ControlFeatureCollectionDto, ControlFeatureDto } from './control-geojson.dto.js';
 
@@ -28,15 +27,10 @@ export class ControlGeoJsonHandler implements IQueryHandler<ControlGeoJsonQuery>
 
   execute(query: ControlGeoJsonQuery): Promise<ControlFeatureCollectionDto> {
     return this.projections.read(NEIGHBOURHOOD_CONTROL, query.minPosition, ({ db, position }) => {
-      const now = this.clock.now().toISOString();
-      const asOf = query.asOf ?? now;
-      const knownAt = query.knownAt ?? now;
-      const time = { asOfMs: Date.parse(asOf), knownAtMs: Date.parse(knownAt) };
+      const time = questionInstants(query.asOf, query.knownAt, this.clock.now());
+      const { asOf, knownAt } = time;
       const reader = new NeighbourhoodControlReader(db);
-      const neighbourhood = reader.neighbourhood(query.neighbourhoodId, time.knownAtMs);
-      if (neighbourhood === undefined) {
-        throw new ApplicationError('NEIGHBOURHOOD_NOT_FOUND', `no neighbourhood ${query.neighbourhoodId} known at ${knownAt}`);
-      }
+      const neighbourhood = reader.requireNeighbourhood(query.neighbourhoodId, time);
       const actors = reader.actors();
       const { positions } = reader.control(neighbourhood, time, actors);
       const features = positions.flatMap((p): ControlFeatureDto[] => {

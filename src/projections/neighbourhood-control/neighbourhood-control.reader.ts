@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { ApplicationError } from '../../application/application-error.js';
 import { type ControlSummary, summarizeControl } from './control-summary.js';
 
 export interface NeighbourhoodRecord {
@@ -136,6 +137,22 @@ const statementsByDb = new WeakMap<Database.Database, Statements>();
 const actorsByDb = new WeakMap<Database.Database, { stamp: number | null; actors: ReadonlyMap<string, ActorRecord> }>();
 
 /** Queries of the neighbourhood-control read model. Synchronous: a read never spans two batches. */
+/** The two instants of a bitemporal question, as sent (echoed in answers) and in epoch ms. */
+export interface QuestionInstants {
+  readonly asOf: string;
+  readonly knownAt: string;
+  readonly asOfMs: number;
+  readonly knownAtMs: number;
+}
+
+/** Both instants default to now: "who holds what now, as far as we know now". */
+export function questionInstants(asOf: string | undefined, knownAt: string | undefined, now: Date): QuestionInstants {
+  const nowIso = now.toISOString();
+  const resolvedAsOf = asOf ?? nowIso;
+  const resolvedKnownAt = knownAt ?? nowIso;
+  return { asOf: resolvedAsOf, knownAt: resolvedKnownAt, asOfMs: Date.parse(resolvedAsOf), knownAtMs: Date.parse(resolvedKnownAt) };
+}
+
 export class NeighbourhoodControlReader {
   private readonly statements: Statements;
 
@@ -151,6 +168,15 @@ export class NeighbourhoodControlReader {
   /** The neighbourhood as known at knownAt: one registered later is unknown then. */
   neighbourhood(id: string, knownAtMs: number): NeighbourhoodRecord | undefined {
     return this.statements.neighbourhood.get({ id, knownAtMs });
+  }
+
+  /** The neighbourhood as known at `knownAt`; one registered later is not found either. */
+  requireNeighbourhood(id: string, instants: QuestionInstants): NeighbourhoodRecord {
+    const neighbourhood = this.neighbourhood(id, instants.knownAtMs);
+    if (neighbourhood === undefined) {
+      throw new ApplicationError('NEIGHBOURHOOD_NOT_FOUND', `no neighbourhood ${id} known at ${instants.knownAt}`);
+    }
+    return neighbourhood;
   }
 
   neighbourhoods(knownAtMs: number): NeighbourhoodRecord[] {
