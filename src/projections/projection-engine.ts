@@ -6,6 +6,7 @@ import type { ProjectionDefinition } from './projection.js';
 import { ProjectionRunner, type RunnerFailure } from './projection-runner.js';
 import { ReadModelDirectory } from './read-model-directory.js';
 import { ReadModelFile } from './read-model-file.js';
+import type { ReadModelWriterFactory } from './read-model-writer.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 
 export const DEFAULT_BATCH_SIZE = 10_000;
@@ -35,6 +36,8 @@ export interface ProjectionEngineOptions {
   /** See DEFAULT_LIVE_INTERVAL_MS. */
   readonly liveIntervalMs?: number;
   readonly logger?: LoggerService;
+  /** Where batches are applied (see `defaultReadModelWriters`); the engine's own thread when omitted. */
+  readonly writers?: ReadModelWriterFactory;
 }
 
 export type ProjectionState = 'running' | 'rebuilding' | 'failed' | 'stopped';
@@ -133,6 +136,7 @@ export class ProjectionEngine {
   private readonly waitTimeoutMs: number;
   private readonly retryDelayMs: number;
   private readonly logger: LoggerService;
+  private readonly writers: ReadModelWriterFactory | undefined;
   private readonly log: SharedSubscriptions;
   private state: EngineState = 'created';
 
@@ -151,6 +155,7 @@ export class ProjectionEngine {
     this.waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     this.logger = options.logger ?? new Logger('Projections');
+    this.writers = options.writers;
     this.log = new SharedSubscriptions(store, {
       readAhead: Math.min(this.batchSize, READ_AHEAD_EVENTS),
       retain: Math.min(this.batchSize, RETAINED_EVENTS),
@@ -201,14 +206,15 @@ export class ProjectionEngine {
 
   /**
    * Runs `read` against the live generation once it has processed `minPosition` (waiting up to
-   * the timeout, event-driven), else throws PROJECTION_LAGGING. `read` is synchronous, so it
-   * sees one committed batch: the position it is handed is the one its rows reflect.
+   * the timeout, event-driven), else throws PROJECTION_LAGGING. `read` runs in one read
+   * transaction, so it sees one committed batch: the position it is handed is the one its
+   * rows reflect (at least `minPosition`), even while a writer thread commits the next one.
    */
   async read<T>(name: string, minPosition: number | undefined, read: (view: ReadModelView) => T): Promise<T> {
     const slot = this.slot(name);
     await this.waitFor(slot, minPosition ?? 0);
-    const live = slot.live!;
-    return read({ db: live.file.db, position: live.file.position });
+    const { file } = slot.live!;
+    return file.readSnapshot((position) => read({ db: file.db, position }));
   }
 
   /** Current checkpoint of the live generation (0 before the first batch). */
@@ -380,6 +386,7 @@ export class ProjectionEngine {
       batchSize: this.batchSize,
       retryDelayMs: this.retryDelayMs,
       logger: this.logger,
+      ...(this.writers !== undefined && { writers: this.writers }),
       onCheckpoint: async () => {
         if (slot.live === generation) this.notify(slot);
         else if (slot.rebuild?.generation === generation) await this.swapIfCaughtUp(slot, slot.rebuild);

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { RecordedEvent } from '../event-store/index.js';
-import { ProjectionApplyError, type ReadModelFile } from './read-model-file.js';
+import type { ReadModelFile } from './read-model-file.js';
+import { type ReadModelWriter, type ReadModelWriterFactory, ReadModelWriterGone, inThreadWriter } from './read-model-writer.js';
 import type { LogSource } from './shared-subscriptions.js';
 
 export type RunnerStatus = 'running' | 'failed' | 'stopped';
@@ -11,6 +12,8 @@ export interface ProjectionRunnerOptions {
   /** Wait before resubscribing after the store failed to deliver. */
   readonly retryDelayMs: number;
   readonly logger: LoggerService;
+  /** Where batches are applied; the runner's own thread when omitted. */
+  readonly writers?: ReadModelWriterFactory;
   /**
    * Called after every committed batch, and before each (re)subscription, and awaited: the
    * runner takes no further event until it returns. The engine swaps generations from here.
@@ -39,6 +42,7 @@ export class ProjectionRunner {
   private failureInfo: RunnerFailure | undefined;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
+  private writer: ReadModelWriter | undefined;
 
   constructor(
     readonly file: ReadModelFile,
@@ -79,11 +83,12 @@ export class ProjectionRunner {
 
   private async run(): Promise<void> {
     try {
+      this.writer = (this.options.writers ?? inThreadWriter)(this.file);
       while (!this.stopping && this.state === 'running') {
         const batch: RecordedEvent[] = [];
         try {
           await this.consume(batch);
-          this.commit(batch);
+          await this.commit(batch);
           if (!this.stopping && this.state === 'running') {
             // The store ended the subscription by itself: it was closed under us.
             this.options.logger.warn?.(`projection ${this.name}: the event store ended the subscription at position ${this.position}`);
@@ -91,8 +96,10 @@ export class ProjectionRunner {
             this.options.onHalt?.(this);
           }
         } catch (error) {
+          // A writer thread that is gone applies nothing more: retrying would only spin.
+          if (error instanceof ReadModelWriterGone) throw error;
           // The events in hand were delivered in order; keeping them costs nothing.
-          this.commit(batch);
+          await this.commit(batch);
           if (this.stopping || this.state !== 'running') break;
           this.options.logger.warn?.(
             `projection ${this.name}: reading the log failed at position ${this.position}, retrying in ${this.options.retryDelayMs} ms: ${describe(error)}`,
@@ -102,6 +109,10 @@ export class ProjectionRunner {
       }
     } catch (error) {
       this.fail(`projection ${this.name} stopped: ${describe(error)}`);
+    } finally {
+      await this.writer?.close().catch((error: unknown) => {
+        this.options.logger.warn?.(`projection ${this.name}: closing its writer failed: ${describe(error)}`);
+      });
     }
   }
 
@@ -126,7 +137,7 @@ export class ProjectionRunner {
 
   /** Commits the batch and lets the engine act on the new checkpoint; false once the runner has failed. */
   private async checkpoint(batch: RecordedEvent[]): Promise<boolean> {
-    this.commit(batch);
+    await this.commit(batch);
     if (this.state !== 'running') return false;
     await this.options.onCheckpoint(this);
     // Catching up runs on microtasks alone (the store pages synchronously): give HTTP and the
@@ -136,30 +147,22 @@ export class ProjectionRunner {
   }
 
   /** Commits and empties the batch; on a handler error, commits what preceded it and marks the runner failed. */
-  private commit(batch: RecordedEvent[]): void {
+  private async commit(batch: RecordedEvent[]): Promise<void> {
     if (batch.length === 0 || this.state === 'failed') return;
     const events = batch.splice(0);
-    try {
-      this.file.applyBatch(events);
-    } catch (error) {
-      if (!(error instanceof ProjectionApplyError)) throw error;
-      // Handlers are deterministic: the events before the bad one apply again exactly as they
-      // did, and the checkpoint then points at the last event the model really reflects.
-      this.file.applyBatch(events.slice(0, error.index));
-      this.failureInfo = {
-        message: error.message,
-        eventId: error.event.eventId,
-        eventType: error.event.type,
-        position: error.event.position,
-      };
-      this.fail(error.message, error.cause);
+    const outcome = await this.writer!.apply(events);
+    this.file.noteCheckpoint(outcome.position);
+    const failure = outcome.failure;
+    if (failure !== undefined) {
+      this.failureInfo = { message: failure.message, eventId: failure.eventId, eventType: failure.eventType, position: failure.position };
+      this.fail(failure.message, failure.stack);
     }
   }
 
-  private fail(message: string, cause?: unknown): void {
+  private fail(message: string, stack?: string): void {
     this.state = 'failed';
     this.failureInfo ??= { message, position: this.position };
-    this.options.logger.error(message, cause instanceof Error ? cause.stack : undefined);
+    this.options.logger.error(message, stack);
     this.options.onHalt?.(this);
   }
 }

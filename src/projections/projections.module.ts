@@ -20,18 +20,11 @@ import { NeighbourhoodTimelineController } from '../features/neighbourhood-timel
 import { NeighbourhoodTimelineHandler } from '../features/neighbourhood-timeline/neighbourhood-timeline.handler.js';
 import { ProjectionsAdminController } from '../features/projections-admin/projections-admin.controller.js';
 import { ListProjectionsHandler, RebuildProjectionHandler } from '../features/projections-admin/projections-admin.handler.js';
-import { actorsProjection } from './actors/actors.projection.js';
-import { neighbourhoodControlProjection } from './neighbourhood-control/neighbourhood-control.projection.js';
-import { neighbourhoodTimelineProjection } from './neighbourhood-timeline/neighbourhood-timeline.projection.js';
-import type { ProjectionDefinition } from './projection.js';
+import { PROJECTIONS } from './projection-definitions.js';
 import { ProjectionEngine } from './projection-engine.js';
+import { defaultReadModelWriters } from './worker-thread-writer.js';
 
-/** Every projection this build runs. */
-export const PROJECTIONS: readonly ProjectionDefinition[] = [
-  neighbourhoodControlProjection,
-  neighbourhoodTimelineProjection,
-  actorsProjection,
-];
+export { PROJECTIONS };
 
 /** The directory under the data directory that holds the read models. */
 export const READ_MODELS_DIRECTORY = 'read-models';
@@ -57,7 +50,10 @@ export const READ_MODELS_DIRECTORY = 'read-models';
       provide: ProjectionEngine,
       inject: [EVENT_STORE, APP_CONFIG],
       useFactory: (store: EventStore, config: AppConfig) =>
-        new ProjectionEngine(store, PROJECTIONS, { directory: join(config.dataDir, READ_MODELS_DIRECTORY) }),
+        new ProjectionEngine(store, PROJECTIONS, {
+          directory: join(config.dataDir, READ_MODELS_DIRECTORY),
+          writers: defaultReadModelWriters(),
+        }),
     },
     { provide: CLOCK, useValue: systemClock },
     ListNeighbourhoodsHandler,

@@ -69,6 +69,8 @@ export class ReadModelFile {
   private readonly handlers: ProjectionHandlers | undefined;
   private readonly readCheckpoint: Database.Statement<[], number>;
   private readonly writeCheckpoint: Database.Statement<[number]>;
+  private readonly beginRead: Database.Statement;
+  private readonly endRead: Database.Statement;
 
   private constructor(
     readonly path: string,
@@ -81,6 +83,8 @@ export class ReadModelFile {
   ) {
     this.readCheckpoint = db.prepare<[], number>('SELECT position FROM projection_checkpoint WHERE id = 1').pluck();
     this.writeCheckpoint = db.prepare<[number]>('UPDATE projection_checkpoint SET position = ? WHERE id = 1');
+    this.beginRead = db.prepare('BEGIN');
+    this.endRead = db.prepare('COMMIT');
     this.cachedPosition = this.readCheckpoint.get()!;
     // Handlers of another version, or of another layout, would write into tables they do not
     // know: such a file is only ever read, until a rebuild replaces it.
@@ -129,6 +133,29 @@ export class ReadModelFile {
   /** The log position of the last event this file reflects (0: none). */
   get position(): number {
     return this.cachedPosition;
+  }
+
+  /**
+   * Another connection (a writer thread) committed a batch up to `position`: moves the
+   * position this connection reports, which readers wait on. Never moves it back.
+   */
+  noteCheckpoint(position: number): void {
+    if (position > this.cachedPosition) this.cachedPosition = position;
+  }
+
+  /**
+   * Runs `read` inside one read transaction and hands it the checkpoint of that snapshot. A
+   * writer on another connection may commit between two statements of a query; in one
+   * transaction every statement sees the same batch, and the position is the one its rows
+   * reflect.
+   */
+  readSnapshot<T>(read: (position: number) => T): T {
+    this.beginRead.run();
+    try {
+      return read(this.readCheckpoint.get()!);
+    } finally {
+      this.endRead.run();
+    }
   }
 
   get writable(): boolean {

@@ -1,0 +1,75 @@
+import type { RecordedEvent } from '../event-store/index.js';
+import { ProjectionApplyError, type ReadModelFile } from './read-model-file.js';
+
+/** A handler threw on one event: what the runner reports as its failure. */
+export interface ApplyFailure {
+  readonly message: string;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly position: number;
+  readonly stack?: string;
+}
+
+/** What applying a batch left in the file: its checkpoint, and the handler failure that cut the batch short, if any. */
+export interface ApplyOutcome {
+  readonly position: number;
+  readonly failure?: ApplyFailure;
+}
+
+/**
+ * Writes batches into one generation file. The engine reads the same file through its own
+ * connection; a writer may run on another thread, so that applying events (most of a
+ * projection's cost) does not hold up the requests served on the main thread.
+ *
+ * `apply` is called with one batch at a time, and only after the previous one settled.
+ * It rejects for anything but a handler error (an I/O failure, a closed writer).
+ */
+export interface ReadModelWriter {
+  apply(events: readonly RecordedEvent[]): Promise<ApplyOutcome>;
+  /** Waits for the batch in hand, then releases the writer's connection or thread. */
+  close(): Promise<void>;
+}
+
+export type ReadModelWriterFactory = (file: ReadModelFile) => ReadModelWriter;
+
+/** The writer can apply nothing more (its thread crashed, or could not open the file). */
+export class ReadModelWriterGone extends Error {
+  override readonly name = 'ReadModelWriterGone';
+}
+
+/**
+ * Applies the batch in one transaction. On a handler error, commits what preceded the bad
+ * event instead: handlers are deterministic, so those events apply again exactly as they did,
+ * and the checkpoint then points at the last event the model really reflects.
+ */
+export function applyOrStopAtFailure(file: ReadModelFile, events: readonly RecordedEvent[]): ApplyOutcome {
+  try {
+    return { position: file.applyBatch(events) };
+  } catch (error) {
+    if (!(error instanceof ProjectionApplyError)) throw error;
+    const position = file.applyBatch(events.slice(0, error.index));
+    const cause = error.cause;
+    return {
+      position,
+      failure: {
+        message: error.message,
+        eventId: error.event.eventId,
+        eventType: error.event.type,
+        position: error.event.position,
+        ...(cause instanceof Error && cause.stack !== undefined ? { stack: cause.stack } : {}),
+      },
+    };
+  }
+}
+
+/** Applies on the calling thread, through the engine's own connection to the file. */
+export const inThreadWriter: ReadModelWriterFactory = (file) => ({
+  apply: (events) => {
+    try {
+      return Promise.resolve(applyOrStopAtFailure(file, events));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  },
+  close: () => Promise.resolve(),
+});

@@ -1,0 +1,170 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { RecordedEvent } from '../../src/event-store/index.js';
+import { PROJECTIONS } from '../../src/projections/projection-definitions.js';
+import type { ProjectionDefinition } from '../../src/projections/projection.js';
+import { ReadModelFile } from '../../src/projections/read-model-file.js';
+import { ReadModelWriterGone } from '../../src/projections/read-model-writer.js';
+import { splitWriter, workerThreadWriter } from '../../src/projections/worker-thread-writer.js';
+import { type TempLog, caughtUp, dumpTables, openTempLog, readAllEvents, startEngine } from './event-log.fixture.js';
+import { recordTadamonReport } from './tadamon.fixture.js';
+
+/** Writer threads run compiled code: `npm test` builds first (pretest). */
+const ENTRY = pathToFileURL(resolve('dist/src/projections/read-model-writer.worker.js'));
+
+async function freshBuild(events: readonly RecordedEvent[], definition: ProjectionDefinition): Promise<Record<string, unknown[]>> {
+  const dir = await mkdtemp(join(tmpdir(), 'fresh-build-'));
+  const file = ReadModelFile.create(join(dir, 'fresh.sqlite'), definition);
+  try {
+    file.applyBatch(events);
+    return dumpTables(file.db, definition);
+  } finally {
+    file.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('projections: batches applied on a writer thread', () => {
+  let temp: TempLog;
+  let events: RecordedEvent[];
+  let dir: string;
+
+  beforeAll(async () => {
+    if (!existsSync(ENTRY)) throw new Error(`${ENTRY.pathname} is missing: run npm run build first`);
+    temp = await openTempLog();
+    await recordTadamonReport(temp.log);
+    events = await readAllEvents(temp.store);
+  });
+
+  afterAll(() => temp.dispose());
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'writer-thread-'));
+  });
+
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it.each(PROJECTIONS.map((definition) => [definition.name, definition] as const))(
+    '%s: what the thread commits is what the engine thread would have built, and the engine connection sees it',
+    async (_name, definition) => {
+      const file = ReadModelFile.create(join(dir, `${definition.name}.1.sqlite`), definition);
+      const writer = workerThreadWriter(file, ENTRY);
+      try {
+        // Batches of three, each applied twice: the second changes nothing.
+        for (let start = 0; start < events.length; start += 3) {
+          const batch = events.slice(start, start + 3);
+          const first = await writer.apply(batch);
+          expect(first).toEqual({ position: batch.at(-1)!.position });
+          expect(await writer.apply(batch)).toEqual(first);
+        }
+        // This connection never wrote: its cached position moves only when told.
+        expect(file.position).toBe(0);
+        file.noteCheckpoint(events.at(-1)!.position);
+        expect(file.position).toBe(events.at(-1)!.position);
+        expect(file.readSnapshot((position) => position)).toBe(events.at(-1)!.position);
+        expect(dumpTables(file.db, definition)).toEqual(await freshBuild(events, definition));
+      } finally {
+        await writer.close();
+        file.close();
+      }
+    },
+  );
+
+  it('a handler failure commits the events before it and reports the event it stopped at', async () => {
+    const definition = PROJECTIONS[0]!;
+    const file = ReadModelFile.create(join(dir, 'control.1.sqlite'), definition);
+    const writer = workerThreadWriter(file, ENTRY);
+    try {
+      const bad = { ...events[5]!, metadata: {} };
+      const outcome = await writer.apply([...events.slice(0, 5), bad, ...events.slice(6)]);
+      expect(outcome.position).toBe(events[4]!.position);
+      expect(outcome.failure).toMatchObject({ eventId: bad.eventId, eventType: bad.type, position: bad.position });
+      expect(outcome.failure!.message).toContain('has no metadata.recordedAt');
+      expect(file.readSnapshot((position) => position)).toBe(events[4]!.position);
+    } finally {
+      await writer.close();
+      file.close();
+    }
+  });
+
+  it('splitWriter applies long batches on this thread and short ones on the writer thread, each from where the other stopped', async () => {
+    const definition = PROJECTIONS[1]!;
+    const file = ReadModelFile.create(join(dir, 'timeline.1.sqlite'), definition);
+    const writer = splitWriter(file, 5, ENTRY);
+    try {
+      await writer.apply(events.slice(0, 5));
+      // Applied through this connection: its position moved by itself.
+      expect(file.position).toBe(events[4]!.position);
+      await writer.apply(events.slice(5, 7));
+      // Applied by the thread: committed, but this connection only learns it when told.
+      expect(file.position).toBe(events[4]!.position);
+      expect(file.readSnapshot((position) => position)).toBe(events[6]!.position);
+      await writer.apply(events.slice(3, 12));
+      expect(file.position).toBe(events[11]!.position);
+      await writer.apply(events.slice(12));
+      expect(dumpTables(file.db, definition)).toEqual(await freshBuild(events, definition));
+    } finally {
+      await writer.close();
+      file.close();
+    }
+  });
+
+  it('a closed writer refuses further batches with ReadModelWriterGone', async () => {
+    const file = ReadModelFile.create(join(dir, 'actors.1.sqlite'), PROJECTIONS[2]!);
+    const writer = workerThreadWriter(file, ENTRY);
+    try {
+      await writer.apply(events.slice(0, 2));
+      await writer.close();
+      await expect(writer.apply(events.slice(2, 4))).rejects.toBeInstanceOf(ReadModelWriterGone);
+    } finally {
+      file.close();
+    }
+  });
+
+  it('a thread that cannot open its file fails the runner instead of retrying forever', async () => {
+    await temp.log.actor({ type: 'ActorRegistered', data: { actorId: 'writer-thread-probe', name: 'Probe', side: 'none' } }, '2018-05-01T00:00:00Z');
+    // A definition the compiled build does not know: the thread throws at start.
+    const unknown = { ...PROJECTIONS[2]!, name: 'not-in-this-build' };
+    const engine = await startEngine(temp, [unknown], { writers: (file) => splitWriter(file, Number.POSITIVE_INFINITY, ENTRY) });
+    try {
+      await expect(caughtUp(engine, temp.store)).rejects.toMatchObject({ code: 'PROJECTION_LAGGING' });
+      const [status] = await engine.status();
+      expect(status).toMatchObject({ name: 'not-in-this-build', status: 'failed' });
+      expect(status!.error!.message).toContain('no projection named not-in-this-build');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('an engine whose live batches go to writer threads answers exactly as a fresh build, through rebuild and restart', async () => {
+    // No batch is long enough to stay on this thread: every one goes to a writer thread, the catch-up included.
+    const writers = (file: ReadModelFile): ReturnType<typeof splitWriter> => splitWriter(file, Number.POSITIVE_INFINITY, ENTRY);
+    let engine = await startEngine(temp, PROJECTIONS, { writers });
+    try {
+      await caughtUp(engine, temp.store);
+      const all = await readAllEvents(temp.store);
+      for (const definition of PROJECTIONS) {
+        expect(await engine.read(definition.name, undefined, ({ db }) => dumpTables(db, definition))).toEqual(await freshBuild(all, definition));
+      }
+      const ticket = engine.rebuild(PROJECTIONS[0]!.name);
+      await ticket.swapped;
+      expect(await engine.read(PROJECTIONS[0]!.name, undefined, ({ db }) => dumpTables(db, PROJECTIONS[0]!))).toEqual(
+        await freshBuild(all, PROJECTIONS[0]!),
+      );
+      await engine.close();
+      await temp.log.actor({ type: 'ActorRegistered', data: { actorId: 'late-arrival', name: 'Late arrival', side: 'none' } }, '2018-05-02T00:00:00Z');
+      engine = await startEngine(temp, PROJECTIONS, { writers });
+      const head = await caughtUp(engine, temp.store);
+      expect(await engine.read(PROJECTIONS[2]!.name, head, ({ position }) => position)).toBe(head);
+      const after = await readAllEvents(temp.store);
+      for (const definition of PROJECTIONS) {
+        expect(await engine.read(definition.name, undefined, ({ db }) => dumpTables(db, definition))).toEqual(await freshBuild(after, definition));
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+});
