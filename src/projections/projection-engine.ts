@@ -405,6 +405,8 @@ export class ProjectionEngine {
     const { generation } = rebuild;
     const head = await this.store.headPosition();
     if (generation.file.position < head || slot.rebuild !== rebuild || this.state !== 'started') return;
+    // Its runner builds them as it reaches the head; a generation without them is not finished.
+    if (generation.file.indexesPending) return;
     const { name } = slot.definition;
     // The manifest is the commit point: from here on a restart opens the new generation.
     this.directory.writeManifest({ name, generation: generation.number, version: generation.file.version });

@@ -156,6 +156,13 @@ export class ProjectionRunner {
     if (failure !== undefined) {
       this.failureInfo = { message: failure.message, eventId: failure.eventId, eventType: failure.eventType, position: failure.position };
       this.fail(failure.message, failure.stack);
+      return;
+    }
+    // Caught up for the first time: the indexes that queries seek through are built now,
+    // before the engine may swap this generation in (it is told after this returns).
+    if (this.file.indexesPending && outcome.position >= (await this.store.headPosition())) {
+      await this.writer!.createDeferredIndexes();
+      this.options.logger.log?.(`projection ${this.name}: caught up at position ${outcome.position}; indexes built`);
     }
   }
 

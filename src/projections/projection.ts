@@ -53,6 +53,14 @@ export interface ProjectionDefinition {
   readonly tables: readonly string[];
   /** DDL run once when a generation file is created. */
   readonly schema: string;
+  /**
+   * DDL of the secondary indexes that only queries use (no handler reads through them). A
+   * generation is created without them and builds them in one go once it has caught up with
+   * the log: sorting every row once costs far less than keeping each index ordered insert by
+   * insert through a whole replay. Until then, queries on a first build still answer, by
+   * scanning. The built file is the same as if `schema` had held them.
+   */
+  readonly indexes?: string;
   /** Prepares the projection's statements on a generation file and returns its handlers. */
   handlers(db: Database.Database): ProjectionHandlers;
 }

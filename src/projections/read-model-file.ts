@@ -36,6 +36,13 @@ const CHECKPOINT_SCHEMA = `
   ) STRICT;
 `;
 
+/** Index DDL a generation still has to run (see `ProjectionDefinition.indexes`). Absent in files of older builds: nothing pending. */
+const DEFERRED_INDEXES_SCHEMA = `
+  CREATE TABLE projection_deferred_indexes (
+    ddl TEXT NOT NULL
+  ) STRICT;
+`;
+
 interface CheckpointRow {
   readonly name: string;
   readonly version: number;
@@ -71,6 +78,8 @@ export class ReadModelFile {
   private readonly writeCheckpoint: Database.Statement<[number]>;
   private readonly beginRead: Database.Statement;
   private readonly endRead: Database.Statement;
+  /** Once false, stays false: indexes are never dropped. */
+  private pendingIndexes: boolean;
 
   private constructor(
     readonly path: string,
@@ -86,6 +95,7 @@ export class ReadModelFile {
     this.beginRead = db.prepare('BEGIN');
     this.endRead = db.prepare('COMMIT');
     this.cachedPosition = this.readCheckpoint.get()!;
+    this.pendingIndexes = this.readPendingIndexes().length > 0;
     // Handlers of another version, or of another layout, would write into tables they do not
     // know: such a file is only ever read, until a rebuild replaces it.
     this.handlers = version === definition.version && layout === layoutOf(definition) ? definition.handlers(db) : undefined;
@@ -106,6 +116,10 @@ export class ReadModelFile {
           definition.version,
         );
         db.exec(definition.schema);
+        if (definition.indexes !== undefined && definition.indexes.trim() !== '') {
+          db.exec(DEFERRED_INDEXES_SCHEMA);
+          db.prepare('INSERT INTO projection_deferred_indexes (ddl) VALUES (?)').run(definition.indexes);
+        }
         db.pragma(`user_version = ${layoutOf(definition)}`);
       })();
       return new ReadModelFile(path, db, definition, definition.version, layoutOf(definition));
@@ -156,6 +170,31 @@ export class ReadModelFile {
     } finally {
       this.endRead.run();
     }
+  }
+
+  /** True while the definition's secondary indexes are yet to be built (possibly by another connection). */
+  get indexesPending(): boolean {
+    if (this.pendingIndexes) this.pendingIndexes = this.readPendingIndexes().length > 0;
+    return this.pendingIndexes;
+  }
+
+  /** Builds the deferred indexes, in one transaction with forgetting them. Does nothing when none are pending. */
+  createDeferredIndexes(): void {
+    this.db.transaction(() => {
+      const pending = this.readPendingIndexes();
+      for (const ddl of pending) this.db.exec(ddl);
+      if (pending.length > 0) this.db.exec('DELETE FROM projection_deferred_indexes');
+    })();
+    this.pendingIndexes = false;
+  }
+
+  private readPendingIndexes(): string[] {
+    const table = this.db
+      .prepare<[], number>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'projection_deferred_indexes'")
+      .pluck()
+      .get();
+    if (table === 0) return [];
+    return this.db.prepare<[], string>('SELECT ddl FROM projection_deferred_indexes').pluck().all();
   }
 
   get writable(): boolean {

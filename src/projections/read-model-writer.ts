@@ -26,6 +26,8 @@ export interface ApplyOutcome {
  */
 export interface ReadModelWriter {
   apply(events: readonly RecordedEvent[]): Promise<ApplyOutcome>;
+  /** Builds the file's deferred indexes (see `ProjectionDefinition.indexes`); like `apply`, one call at a time. */
+  createDeferredIndexes(): Promise<void>;
   /** Waits for the batch in hand, then releases the writer's connection or thread. */
   close(): Promise<void>;
 }
@@ -67,6 +69,14 @@ export const inThreadWriter: ReadModelWriterFactory = (file) => ({
   apply: (events) => {
     try {
       return Promise.resolve(applyOrStopAtFailure(file, events));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  },
+  createDeferredIndexes: () => {
+    try {
+      file.createDeferredIndexes();
+      return Promise.resolve();
     } catch (error) {
       return Promise.reject(error);
     }

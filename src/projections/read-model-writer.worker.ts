@@ -24,7 +24,12 @@ port.on('message', (request: WriterRequest) => {
   }
   let reply: WriterReply;
   try {
-    reply = { ok: true, outcome: applyOrStopAtFailure(file, request.events as RecordedEvent[]) };
+    if (request.type === 'create-indexes') {
+      file.createDeferredIndexes();
+      reply = { ok: true, outcome: { position: file.position } };
+    } else {
+      reply = { ok: true, outcome: applyOrStopAtFailure(file, request.events as RecordedEvent[]) };
+    }
   } catch (error) {
     reply = {
       ok: false,

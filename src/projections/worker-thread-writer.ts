@@ -14,7 +14,10 @@ export interface WriterThreadData {
   readonly projection: string;
 }
 
-export type WriterRequest = { readonly type: 'apply'; readonly events: readonly RecordedEvent[] } | { readonly type: 'close' };
+export type WriterRequest =
+  | { readonly type: 'apply'; readonly events: readonly RecordedEvent[] }
+  | { readonly type: 'create-indexes' }
+  | { readonly type: 'close' };
 
 export type WriterReply =
   | { readonly ok: true; readonly outcome: ApplyOutcome }
@@ -52,14 +55,19 @@ export function workerThreadWriter(file: ReadModelFile, entry: URL = WRITER_THRE
     settle()?.reject(gone);
   });
 
+  const request = (message: WriterRequest): Promise<ApplyOutcome> => {
+    if (gone !== undefined) return Promise.reject(gone);
+    if (pending !== undefined) return Promise.reject(new Error(`the writer thread of ${file.path} is busy with another request`));
+    return new Promise<ApplyOutcome>((resolve, reject) => {
+      pending = { resolve, reject };
+      worker.postMessage(message);
+    });
+  };
+
   return {
-    apply(events) {
-      if (gone !== undefined) return Promise.reject(gone);
-      if (pending !== undefined) return Promise.reject(new Error(`a batch for ${file.path} is already being applied`));
-      return new Promise<ApplyOutcome>((resolve, reject) => {
-        pending = { resolve, reject };
-        worker.postMessage({ type: 'apply', events } satisfies WriterRequest);
-      });
+    apply: (events) => request({ type: 'apply', events }),
+    createDeferredIndexes: async () => {
+      await request({ type: 'create-indexes' });
     },
     async close() {
       if (!closing) {
@@ -100,6 +108,9 @@ export function splitWriter(
       thread ??= workerThreadWriter(file, entry);
       return thread.apply(events);
     },
+    // The end of a catch-up, like the catch-up itself: where the rows were written. (On a
+    // thread of its own, building them measured no faster and held ~70 MB more at the peak.)
+    createDeferredIndexes: () => local.createDeferredIndexes(),
     close: () => thread?.close() ?? Promise.resolve(),
   };
 }

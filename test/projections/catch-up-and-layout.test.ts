@@ -4,7 +4,8 @@ import type { RecordedEvent, SubscribeOptions } from '../../src/event-store/inde
 import { NEIGHBOURHOOD_CONTROL, neighbourhoodControlProjection } from '../../src/projections/neighbourhood-control/neighbourhood-control.projection.js';
 import type { ProjectionEngine } from '../../src/projections/projection-engine.js';
 import { PROJECTIONS } from '../../src/projections/projections.module.js';
-import { type TempLog, caughtUp, dumpTables, openTempLog, startEngine } from './event-log.fixture.js';
+import { ReadModelFile } from '../../src/projections/read-model-file.js';
+import { type TempLog, caughtUp, dumpTables, openTempLog, readAllEvents, startEngine } from './event-log.fixture.js';
 import { recordTadamonReport } from './tadamon.fixture.js';
 
 /** The temp log's store, counting the subscriptions opened on it. */
@@ -81,5 +82,63 @@ describe('projection engine: reading the log once, live batches, physical layout
     await expect(second.read(NEIGHBOURHOOD_CONTROL, head, ({ db }) => dumpTables(db, neighbourhoodControlProjection))).resolves.toEqual(before);
     const [after] = await second.status();
     expect(after).toMatchObject({ version: 1, generation: 2, status: 'running', position: head });
+  });
+
+  /** Names of the indexes SQLite holds for the projection's tables, without its own autoindexes. */
+  const indexNames = (file: { db: ReadModelFile['db'] }): string[] =>
+    file.db
+      .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name")
+      .pluck()
+      .all();
+
+  it('creates a generation without its query indexes and builds them once it has caught up', async () => {
+    await recordTadamonReport(temp.log);
+    const created = ReadModelFile.create(join(temp.dir, 'probe.sqlite'), neighbourhoodControlProjection);
+    expect(created.indexesPending).toBe(true);
+    expect(indexNames(created)).toEqual(['positions_in_order']);
+    created.applyBatch(await readAllEvents(temp.store));
+    created.createDeferredIndexes();
+    const built = indexNames(created);
+    expect(built).toEqual(['contests_in_time', 'control_changes_in_time', 'incidents_in_time', 'positions_in_order']);
+    expect(created.indexesPending).toBe(false);
+    created.close();
+
+    // Batches of 5 while catching up: the indexes come with the batch that reaches the head.
+    const engine = await startEngine(temp, PROJECTIONS, { batchSize: 5 });
+    engines.push(engine);
+    const head = await caughtUp(engine, temp.store);
+    expect(await engine.read(NEIGHBOURHOOD_CONTROL, head, ({ db }) => indexNames({ db }))).toEqual(built);
+    const [timeline] = await engine.read('neighbourhood-timeline', head, ({ db }) => [indexNames({ db })]);
+    expect(timeline).toEqual(['incidents_by_type_in_time', 'incidents_in_time']);
+    const reopened = ReadModelFile.open(join(temp.dir, 'read-models', `${NEIGHBOURHOOD_CONTROL}.1.sqlite`), neighbourhoodControlProjection);
+    expect(reopened.indexesPending).toBe(false);
+    reopened.close();
+  });
+
+  it('swaps a rebuild in only with its indexes, and a file of an older build (indexes in its schema) has none pending', async () => {
+    await recordTadamonReport(temp.log);
+    const withIndexesInSchema = {
+      ...neighbourhoodControlProjection,
+      schema: neighbourhoodControlProjection.schema + neighbourhoodControlProjection.indexes!,
+      indexes: undefined,
+    };
+    const older = ReadModelFile.create(join(temp.dir, 'older.sqlite'), withIndexesInSchema);
+    const reopened = ReadModelFile.open(older.path, neighbourhoodControlProjection);
+    expect(reopened.indexesPending).toBe(false);
+    reopened.close();
+    older.close();
+
+    const engine = await startEngine(temp, [neighbourhoodControlProjection]);
+    engines.push(engine);
+    const head = await caughtUp(engine, temp.store);
+    await engine.rebuild(NEIGHBOURHOOD_CONTROL).swapped;
+    const [status] = await engine.status();
+    expect(status).toMatchObject({ generation: 2, status: 'running', position: head });
+    expect(await engine.read(NEIGHBOURHOOD_CONTROL, head, ({ db }) => indexNames({ db }))).toEqual([
+      'contests_in_time',
+      'control_changes_in_time',
+      'incidents_in_time',
+      'positions_in_order',
+    ]);
   });
 });

@@ -66,6 +66,10 @@ describe('projections: batches applied on a writer thread', () => {
         expect(file.position).toBe(events.at(-1)!.position);
         expect(file.readSnapshot((position) => position)).toBe(events.at(-1)!.position);
         expect(dumpTables(file.db, definition)).toEqual(await freshBuild(events, definition));
+        // Built by the thread's connection; this one sees them as soon as it looks.
+        expect(file.indexesPending).toBe(definition.indexes !== undefined);
+        await writer.createDeferredIndexes();
+        expect(file.indexesPending).toBe(false);
       } finally {
         await writer.close();
         file.close();

@@ -60,7 +60,6 @@ const SCHEMA = `
     recorded_at_ms INTEGER NOT NULL,
     PRIMARY KEY (log_position, position_id)
   ) STRICT, WITHOUT ROWID;
-  CREATE INDEX control_changes_in_time ON control_changes (neighbourhood_id, position_id, occurred_at_ms, log_position);
 
   CREATE TABLE contests (
     event_id TEXT NOT NULL,
@@ -73,7 +72,6 @@ const SCHEMA = `
     recorded_at_ms INTEGER NOT NULL,
     PRIMARY KEY (log_position, position_id)
   ) STRICT, WITHOUT ROWID;
-  CREATE INDEX contests_in_time ON contests (neighbourhood_id, position_id, occurred_at_ms, log_position);
 
   CREATE TABLE incidents (
     event_id TEXT NOT NULL,
@@ -84,7 +82,6 @@ const SCHEMA = `
     log_position INTEGER PRIMARY KEY,
     recorded_at_ms INTEGER NOT NULL
   ) STRICT;
-  CREATE INDEX incidents_in_time ON incidents (neighbourhood_id, occurred_at_ms, log_position);
 
   CREATE TABLE retractions (
     event_id TEXT PRIMARY KEY,
@@ -105,6 +102,13 @@ const SCHEMA = `
     event_id TEXT NOT NULL,
     log_position INTEGER NOT NULL
   ) STRICT;
+`;
+
+/** The time-ordered indexes queries seek through; a generation built from scratch creates them once caught up. */
+const INDEXES = `
+  CREATE INDEX control_changes_in_time ON control_changes (neighbourhood_id, position_id, occurred_at_ms, log_position);
+  CREATE INDEX contests_in_time ON contests (neighbourhood_id, position_id, occurred_at_ms, log_position);
+  CREATE INDEX incidents_in_time ON incidents (neighbourhood_id, occurred_at_ms, log_position);
 `;
 
 type Incident = ProjectedEvent<IncidentEvent>;
@@ -257,5 +261,6 @@ export const neighbourhoodControlProjection: ProjectionDefinition = {
   layout: 1,
   tables: ['neighbourhoods', 'positions', 'control_changes', 'contests', 'incidents', 'retractions', 'actors'],
   schema: SCHEMA,
+  indexes: INDEXES,
   handlers,
 };

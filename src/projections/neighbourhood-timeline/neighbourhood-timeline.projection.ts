@@ -35,8 +35,6 @@ const SCHEMA = `
     log_position INTEGER PRIMARY KEY,
     data TEXT NOT NULL
   ) STRICT;
-  CREATE INDEX incidents_in_time ON incident_reports (neighbourhood_id, occurred_at_ms, log_position);
-  CREATE INDEX incidents_by_type_in_time ON incident_reports (neighbourhood_id, type, occurred_at_ms, log_position);
 
   CREATE TABLE retractions (
     event_id TEXT PRIMARY KEY,
@@ -52,6 +50,12 @@ const SCHEMA = `
            x.retraction_event_id, x.reason AS retraction_reason, x.recorded_at AS retraction_recorded_at
     FROM incident_reports AS r
     LEFT JOIN retractions AS x ON x.event_id = r.event_id AND x.neighbourhood_id = r.neighbourhood_id;
+`;
+
+/** The indexes queries read the timeline through; a generation built from scratch creates them once caught up. */
+const INDEXES = `
+  CREATE INDEX incidents_in_time ON incident_reports (neighbourhood_id, occurred_at_ms, log_position);
+  CREATE INDEX incidents_by_type_in_time ON incident_reports (neighbourhood_id, type, occurred_at_ms, log_position);
 `;
 
 function handlers(db: Database.Database): ProjectionHandlers {
@@ -107,5 +111,6 @@ export const neighbourhoodTimelineProjection: ProjectionDefinition = {
   layout: 1,
   tables: ['neighbourhoods', 'incident_reports', 'retractions', 'incidents'],
   schema: SCHEMA,
+  indexes: INDEXES,
   handlers,
 };
