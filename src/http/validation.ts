@@ -1,6 +1,8 @@
-import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationPipeOptions } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
 import type { ValidationError } from 'class-validator';
 import { ApiHttpException } from './api-http-exception.js';
+import { CompiledValidation } from './compiled-validation.js';
 
 /** One field that failed validation, as it appears in `details`. */
 export type FieldProblems = {
@@ -81,13 +83,41 @@ export function validationFailed(errors: readonly ValidationError[]): ApiHttpExc
  * required field as missing; "the body must be a JSON object" is the useful answer.
  */
 class ApiValidationPipe extends ValidationPipe {
+  private readonly compiled: CompiledValidation;
+
+  constructor(options: ValidationPipeOptions) {
+    super(options);
+    this.compiled = new CompiledValidation(this.validatorOptions);
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
     if (metadata.type === 'body' && value !== undefined && !isObject && this.toValidate(metadata)) {
       throw validationFailed([{ property: '', constraints: { isObject: 'must be a JSON object' }, children: [] }]);
     }
-    if (isObject && this.toValidate(metadata)) refuseUnsafeShapes(value, metadata.type === 'body' ? 'body' : metadata.type);
+    if (isObject && this.toValidate(metadata)) {
+      refuseUnsafeShapes(value, metadata.type === 'body' ? 'body' : metadata.type);
+      if (metadata.type === 'body') {
+        const accepted = this.acceptedAsIs(value, metadata.metatype!);
+        if (accepted !== undefined) return accepted;
+      }
+    }
     return super.transform(value, metadata);
+  }
+
+  /**
+   * The DTO the full pipe would return, when class-validator's rules, checked by the compiled
+   * check, find nothing wrong; undefined sends the body through the full pipe, which also
+   * words the errors. A parsed JSON object that passed `refuseUnsafeShapes` has none of what
+   * the full pipe prepares a value for (gaps in arrays, prototype keys, binary values), so
+   * both build the instance the same way.
+   */
+  private acceptedAsIs(value: object, metatype: Function): object | undefined {
+    const check = this.compiled.checkFor(metatype);
+    if (check === undefined) return undefined;
+    const entity = plainToInstance(metatype as new () => object, value, this.transformOptions) as object;
+    if (entity.constructor !== metatype) return undefined;
+    return check(entity) ? entity : undefined;
   }
 }
 
@@ -126,19 +156,22 @@ function refuseUnsafeShapes(input: object, root: string): void {
 }
 
 /**
- * The global pipe. Unknown fields are refused (a misspelt `occuredAt` must not pass),
+ * The global pipe's options. Unknown fields are refused (a misspelt `occuredAt` must not pass),
  * values are never converted implicitly (`"3"` stays a string and fails `@IsInt()`), and
  * DTOs arrive as class instances. `@IsOptional()` lets `null` through as "absent", which
  * API.md asks for.
  */
+export const VALIDATION_PIPE_OPTIONS: ValidationPipeOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  transform: true,
+  transformOptions: { enableImplicitConversion: false },
+  validationError: { target: false, value: false },
+  exceptionFactory: (errors) => validationFailed(errors),
+};
+
+/** The global pipe: class-validator's rules, checked by a compiled check where a class allows it (see `CompiledValidation`). */
 export function createValidationPipe(): ValidationPipe {
-  return new ApiValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    transform: true,
-    transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => validationFailed(errors),
-  });
+  return new ApiValidationPipe(VALIDATION_PIPE_OPTIONS);
 }

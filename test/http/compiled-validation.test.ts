@@ -1,0 +1,194 @@
+import { type ArgumentMetadata, type Type, ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { IsDefined, IsInt, IsOptional, IsString, ValidateIf, validate } from 'class-validator';
+import fc from 'fast-check';
+import { AddPositionsDto } from '../../src/features/add-positions/add-positions.dto.js';
+import { CapturePositionDto } from '../../src/features/capture-position/capture-position.dto.js';
+import { LaunchAttackDto } from '../../src/features/launch-attack/launch-attack.dto.js';
+import { LaunchCounterattackDto } from '../../src/features/launch-counterattack/launch-counterattack.dto.js';
+import { RegisterActorDto } from '../../src/features/register-actor/register-actor.dto.js';
+import { RegisterNeighbourhoodDto } from '../../src/features/register-neighbourhood/register-neighbourhood.dto.js';
+import { ReportCasualtiesDto } from '../../src/features/report-casualties/report-casualties.dto.js';
+import { RetractReportDto } from '../../src/features/retract-report/retract-report.dto.js';
+import { RetreatDto } from '../../src/features/retreat/retreat.dto.js';
+import { CompiledValidation } from '../../src/http/compiled-validation.js';
+import { VALIDATION_PIPE_OPTIONS, createValidationPipe } from '../../src/http/validation.js';
+import { type BaseContext, type EndpointName, ENDPOINTS, caseArb, materialise } from '../e2e/hostile-input.arbitraries.js';
+
+const DTOS: Readonly<Record<EndpointName, Type<object>>> = {
+  actors: RegisterActorDto,
+  neighbourhoods: RegisterNeighbourhoodDto,
+  positions: AddPositionsDto,
+  attacks: LaunchAttackDto,
+  captures: CapturePositionDto,
+  counterattacks: LaunchCounterattackDto,
+  retreats: RetreatDto,
+  casualties: ReportCasualtiesDto,
+  retractions: RetractReportDto,
+};
+
+// What Nest's ValidationPipe hands class-validator: its options less its own.
+const { transform: _t, transformOptions, exceptionFactory: _e, ...rest } = VALIDATION_PIPE_OPTIONS;
+const VALIDATOR_OPTIONS = { forbidUnknownValues: false, ...rest };
+
+let serial = 0;
+const context = (): BaseContext => ({
+  fresh: (prefix) => `cv-${prefix}-${++serial}`,
+  attackId: '0b4c5f1e-8f1a-4c6e-9a57-2f3f0c9d8e71',
+  frontAttackId: '6a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+  retractableId: '1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b',
+  capturable: 'front-c-1',
+  retreatable: 'front-r-1',
+});
+
+/** The JSON text of an object body a generated case would send, or undefined for a body that is not one. */
+function textOf(endpoint: (typeof ENDPOINTS)[number], hostile: Parameters<typeof materialise>[1]): string | undefined {
+  const request = materialise(endpoint, hostile, context());
+  if (request.body === null || request.contentType !== 'application/json') return undefined;
+  const text = request.body.toString('utf8');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function bodyOf(endpoint: (typeof ENDPOINTS)[number], hostile: Parameters<typeof materialise>[1]): Record<string, unknown> | undefined {
+  const text = textOf(endpoint, hostile);
+  return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
+}
+
+/** class-transformer's instance, as both pipes build it; undefined when it cannot build one (the pipe refuses such bodies first). */
+function instanceOf(dto: Type<object>, body: Record<string, unknown>): object | undefined {
+  try {
+    return plainToInstance(dto, body, transformOptions) as object;
+  } catch {
+    return undefined;
+  }
+}
+
+const bodyMetadata = (metatype: Type<object>): ArgumentMetadata => ({ type: 'body', metatype, data: '' });
+
+async function settle(promise: Promise<unknown>): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+describe('compiled validation: class-validator rules without class-validator error reports', () => {
+  const compiled = new CompiledValidation(VALIDATOR_OPTIONS);
+
+  it.each(ENDPOINTS.map((endpoint) => [endpoint.name, endpoint] as const))(
+    '%s: the DTO compiles and the endpoint\'s valid body passes the check',
+    async (name, endpoint) => {
+      const check = compiled.checkFor(DTOS[name]);
+      expect(check).toBeDefined();
+      const entity = instanceOf(DTOS[name], bodyOf(endpoint, { kind: 'fields', mutations: [] })!)!;
+      expect(await validate(entity, VALIDATOR_OPTIONS)).toEqual([]);
+      expect(check!(entity)).toBe(true);
+    },
+  );
+
+  it.each(ENDPOINTS.map((endpoint) => [endpoint.name, endpoint] as const))(
+    '%s: on generated hostile bodies, the check says yes exactly when class-validator finds nothing',
+    async (name, endpoint) => {
+      const dto = DTOS[name];
+      const check = compiled.checkFor(dto)!;
+      let valid = 0;
+      let invalid = 0;
+      await fc.assert(
+        fc.asyncProperty(caseArb(endpoint), async (hostile) => {
+          const body = bodyOf(endpoint, hostile);
+          const entity = body === undefined ? undefined : instanceOf(dto, body);
+          if (entity === undefined) return;
+          const errors = await validate(entity, VALIDATOR_OPTIONS);
+          expect(check(entity)).toBe(errors.length === 0);
+          if (errors.length === 0) valid += 1;
+          else invalid += 1;
+        }),
+        { numRuns: 300, seed: 20180418 + name.length },
+      );
+      // Both answers were exercised, or the property says little.
+      expect(valid).toBeGreaterThan(5);
+      expect(invalid).toBeGreaterThan(50);
+    },
+  );
+
+  it.each(ENDPOINTS.map((endpoint) => [endpoint.name, endpoint] as const))(
+    '%s: what the pipe accepts, Nest\'s own pipe with the same options accepts too, as the very same DTO',
+    async (name, endpoint) => {
+      const ours = createValidationPipe();
+      const nest = new ValidationPipe(VALIDATION_PIPE_OPTIONS);
+      const metadata = bodyMetadata(DTOS[name]);
+      await fc.assert(
+        fc.asyncProperty(caseArb(endpoint), async (hostile) => {
+          const text = textOf(endpoint, hostile);
+          if (text === undefined) return;
+          const mine = await settle(ours.transform(JSON.parse(text), metadata));
+          if (!mine.ok) return;
+          const theirs = await settle(nest.transform(JSON.parse(text), metadata));
+          expect(theirs.ok).toBe(true);
+          if (theirs.ok) expect(mine.value).toStrictEqual(theirs.value);
+        }),
+        { numRuns: 200, seed: 7 + name.length },
+      );
+    },
+  );
+
+  it('refuses to compile what it does not reproduce, so that class-validator alone decides', async () => {
+    class Defined {
+      @IsDefined()
+      name!: string;
+    }
+    class Plain {
+      @IsOptional()
+      @IsInt()
+      n?: number;
+    }
+    class Conditional {
+      @IsOptional()
+      kind?: string;
+
+      // ValidateIf is a condition like IsOptional: the executor calls it the same way.
+      @ValidateIf((o: { kind?: string }) => o.kind === 'x')
+      @IsString()
+      name!: string;
+    }
+    expect(compiled.checkFor(Defined)).toBeUndefined();
+    expect(compiled.checkFor(Plain)).toBeDefined();
+    const conditional = compiled.checkFor(Conditional)!;
+    for (const body of [{}, { kind: 'x' }, { kind: 'x', name: 'n' }, { kind: 'y', name: 3 }, { kind: 'x', name: 3 }]) {
+      const entity = plainToInstance(Conditional, body);
+      expect([body, conditional(entity)]).toEqual([body, (await validate(entity, VALIDATOR_OPTIONS)).length === 0]);
+    }
+    // Groups change which rules apply: not reproduced.
+    expect(new CompiledValidation({ ...VALIDATOR_OPTIONS, groups: ['admin'] }).checkFor(Plain)).toBeUndefined();
+    // A whitelist that strips unknown fields changes the value: not a yes/no question.
+    expect(new CompiledValidation({ whitelist: true }).checkFor(Plain)).toBeUndefined();
+  });
+
+  it('answers like class-validator on the edges of the executor: null and absent optionals, unknown fields, nested non-objects', async () => {
+    const cases: Record<string, unknown>[] = [
+      { id: 'isis', name: 'ISIS', side: 'isis' },
+      { id: 'isis', name: 'ISIS', side: 'isis', nameAr: null, kind: null },
+      { id: 'isis', name: 'ISIS', side: 'isis', extra: 1 },
+      { id: 'isis', name: '', side: 'isis' },
+      { id: 'isis', name: 'ISIS' },
+      { id: 'isis', name: 'ISIS', side: null },
+    ];
+    const check = compiled.checkFor(RegisterActorDto)!;
+    for (const body of cases) {
+      const entity = instanceOf(RegisterActorDto, body)!;
+      expect([body, check(entity)]).toEqual([body, (await validate(entity, VALIDATOR_OPTIONS)).length === 0]);
+    }
+    const casualties = compiled.checkFor(ReportCasualtiesDto)!;
+    const report = { occurredAt: '2018-04-18T06:00:00Z', sources: [{ name: 'a', kind: 'b', reliability: 'C', credibility: 3 }], killed: { best: 2 } };
+    for (const body of [report, { ...report, killed: 3 }, { ...report, sources: ['x'] }, { ...report, sources: [null] }, { ...report, wounded: null }]) {
+      const entity = instanceOf(ReportCasualtiesDto, body)!;
+      expect([body, casualties(entity)]).toEqual([body, (await validate(entity, VALIDATOR_OPTIONS)).length === 0]);
+    }
+  });
+});
