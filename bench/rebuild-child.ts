@@ -68,7 +68,7 @@ async function rebuild(dataDir: string): Promise<RebuildResult> {
     directory,
     logger: silentLogger,
     waitTimeoutMs: 24 * 3_600_000,
-    ...(process.env.BENCH_IN_THREAD_WRITERS === '1' ? {} : { writers: defaultReadModelWriters() }),
+    writers: defaultReadModelWriters({ eventStoreFile: join(dataDir, SQLITE_EVENT_STORE_FILE_NAME) }),
   });
   const started = performance.now();
   const progress = setInterval(() => {

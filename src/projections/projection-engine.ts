@@ -391,6 +391,9 @@ export class ProjectionEngine {
         if (slot.live === generation) this.notify(slot);
         else if (slot.rebuild?.generation === generation) await this.swapIfCaughtUp(slot, slot.rebuild);
       },
+      onProgress: () => {
+        if (slot.live === generation) this.notify(slot);
+      },
       onHalt: () => {
         if (slot.rebuild?.generation === generation) {
           const reason = generation.runner?.failure?.message ?? 'the event store ended its subscription';

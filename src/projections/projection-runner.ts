@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { RecordedEvent } from '../event-store/index.js';
 import type { ReadModelFile } from './read-model-file.js';
-import { type ReadModelWriter, type ReadModelWriterFactory, ReadModelWriterGone, inThreadWriter } from './read-model-writer.js';
+import { type ApplyOutcome, type ReadModelWriter, type ReadModelWriterFactory, ReadModelWriterGone, inThreadWriter } from './read-model-writer.js';
 import type { LogSource } from './shared-subscriptions.js';
 
 export type RunnerStatus = 'running' | 'failed' | 'stopped';
@@ -21,7 +21,12 @@ export interface ProjectionRunnerOptions {
   readonly onCheckpoint: (runner: ProjectionRunner) => void | Promise<void>;
   /** Called once when the runner fails or the store ends its subscription: waiters on it must not wait for nothing. */
   readonly onHalt?: (runner: ProjectionRunner) => void;
+  /** Called as a catch-up on the writer's side commits a batch (the runner takes no event meanwhile). */
+  readonly onProgress?: (runner: ProjectionRunner) => void;
 }
+
+/** Behind the head by at least this many events, a writer that can read the log catches up by itself. */
+export const CATCH_UP_IN_WRITER_MIN_LAG = 10_000;
 
 export interface RunnerFailure {
   readonly message: string;
@@ -73,6 +78,7 @@ export class ProjectionRunner {
   /** Ends the subscription, commits the batch in hand, and resolves once nothing more will be written. */
   async stop(): Promise<void> {
     this.abort.abort();
+    this.writer?.cancelCatchUp?.();
     await this.loop;
     if (this.state === 'running') this.state = 'stopped';
   }
@@ -119,6 +125,18 @@ export class ProjectionRunner {
   private async consume(batch: RecordedEvent[]): Promise<void> {
     await this.options.onCheckpoint(this);
     let knownHead = await this.store.headPosition();
+    if (this.writer?.catchUp !== undefined && knownHead - this.position >= CATCH_UP_IN_WRITER_MIN_LAG) {
+      // Far behind (a first build, a rebuild, a long stop): the writer reads the log itself,
+      // on its own thread, and this runner subscribes from wherever that ends.
+      const outcome = await this.writer.catchUp((position) => {
+        this.file.noteCheckpoint(position);
+        this.options.onProgress?.(this);
+      });
+      if (!(await this.settle(outcome))) return;
+      await this.options.onCheckpoint(this);
+      if (this.stopping) return;
+      knownHead = await this.store.headPosition();
+    }
     for await (const events of this.store.subscribe({ after: this.position, signal: this.abort.signal })) {
       for (const event of events) {
         batch.push(event);
@@ -150,13 +168,17 @@ export class ProjectionRunner {
   private async commit(batch: RecordedEvent[]): Promise<void> {
     if (batch.length === 0 || this.state === 'failed') return;
     const events = batch.splice(0);
-    const outcome = await this.writer!.apply(events);
+    await this.settle(await this.writer!.apply(events));
+  }
+
+  /** Takes in what the writer committed; false when a handler failed (the runner is then failed). */
+  private async settle(outcome: ApplyOutcome): Promise<boolean> {
     this.file.noteCheckpoint(outcome.position);
     const failure = outcome.failure;
     if (failure !== undefined) {
       this.failureInfo = { message: failure.message, eventId: failure.eventId, eventType: failure.eventType, position: failure.position };
       this.fail(failure.message, failure.stack);
-      return;
+      return false;
     }
     // Caught up for the first time: the indexes that queries seek through are built now,
     // before the engine may swap this generation in (it is told after this returns).
@@ -164,6 +186,7 @@ export class ProjectionRunner {
       await this.writer!.createDeferredIndexes();
       this.options.logger.log?.(`projection ${this.name}: caught up at position ${outcome.position}; indexes built`);
     }
+    return true;
   }
 
   private fail(message: string, stack?: string): void {

@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EVENT_STORE } from '../event-store/event-store.module.js';
 import type { EventStore } from '../event-store/index.js';
+import { SQLITE_EVENT_STORE_FILE_NAME } from '../event-store/sqlite/sqlite-event-store.js';
 import { ActorHoldingsController } from '../features/actor-holdings/actor-holdings.controller.js';
 import { ActorHoldingsHandler } from '../features/actor-holdings/actor-holdings.handler.js';
 import { ControlGeoJsonController } from '../features/control-geojson/control-geojson.controller.js';
@@ -52,7 +53,9 @@ export const READ_MODELS_DIRECTORY = 'read-models';
       useFactory: (store: EventStore, config: AppConfig) =>
         new ProjectionEngine(store, PROJECTIONS, {
           directory: join(config.dataDir, READ_MODELS_DIRECTORY),
-          writers: defaultReadModelWriters(),
+          writers: defaultReadModelWriters(
+            config.eventStore === 'sqlite' ? { eventStoreFile: join(config.dataDir, SQLITE_EVENT_STORE_FILE_NAME) } : {},
+          ),
         }),
     },
     { provide: CLOCK, useValue: systemClock },

@@ -201,6 +201,26 @@ export class ReadModelFile {
     return this.handlers !== undefined;
   }
 
+  /** The event types the projection's handlers take; every other event only moves the checkpoint. */
+  get handledTypes(): readonly string[] {
+    return this.handlers === undefined ? [] : Object.keys(this.handlers);
+  }
+
+  /**
+   * Moves the checkpoint to `position` without applying anything: for a reader that has seen
+   * every event up to there and skipped those no handler takes. Never moves it back.
+   */
+  advanceTo(position: number): number {
+    const moved = this.db.transaction(() => {
+      const checkpoint = this.readCheckpoint.get()!;
+      if (position <= checkpoint) return checkpoint;
+      this.writeCheckpoint.run(position);
+      return position;
+    })();
+    this.cachedPosition = moved;
+    return moved;
+  }
+
   /**
    * Applies the events above the checkpoint and moves the checkpoint, in one transaction.
    * Events at or below the checkpoint are skipped, so applying a batch twice changes nothing.

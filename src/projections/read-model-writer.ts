@@ -28,6 +28,14 @@ export interface ReadModelWriter {
   apply(events: readonly RecordedEvent[]): Promise<ApplyOutcome>;
   /** Builds the file's deferred indexes (see `ProjectionDefinition.indexes`); like `apply`, one call at a time. */
   createDeferredIndexes(): Promise<void>;
+  /**
+   * Present on a writer that can read the log itself: applies, in batches, every event after
+   * the file's checkpoint up to the head as it stood when reading began, reporting each
+   * committed checkpoint to `onProgress`. Ends early, at a committed batch, after
+   * `cancelCatchUp`. Like `apply`, one call at a time.
+   */
+  catchUp?(onProgress: (position: number) => void): Promise<ApplyOutcome>;
+  cancelCatchUp?(): void;
   /** Waits for the batch in hand, then releases the writer's connection or thread. */
   close(): Promise<void>;
 }

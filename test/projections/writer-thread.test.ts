@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RecordedEvent } from '../../src/event-store/index.js';
+import { neighbourhoodStreamId } from '../../src/domain/index.js';
+import { SQLITE_EVENT_STORE_FILE_NAME } from '../../src/event-store/sqlite/sqlite-event-store.js';
+import { CATCH_UP_IN_WRITER_MIN_LAG } from '../../src/projections/projection-runner.js';
 import { PROJECTIONS } from '../../src/projections/projection-definitions.js';
 import type { ProjectionDefinition } from '../../src/projections/projection.js';
 import { ReadModelFile } from '../../src/projections/read-model-file.js';
 import { ReadModelWriterGone } from '../../src/projections/read-model-writer.js';
-import { splitWriter, workerThreadWriter } from '../../src/projections/worker-thread-writer.js';
+import { CATCH_UP_BATCH_EVENTS, splitWriter, workerThreadWriter } from '../../src/projections/worker-thread-writer.js';
 import { type TempLog, caughtUp, dumpTables, openTempLog, readAllEvents, startEngine } from './event-log.fixture.js';
 import { recordTadamonReport } from './tadamon.fixture.js';
 
@@ -51,7 +54,7 @@ describe('projections: batches applied on a writer thread', () => {
     '%s: what the thread commits is what the engine thread would have built, and the engine connection sees it',
     async (_name, definition) => {
       const file = ReadModelFile.create(join(dir, `${definition.name}.1.sqlite`), definition);
-      const writer = workerThreadWriter(file, ENTRY);
+      const writer = workerThreadWriter(file, { entry: ENTRY });
       try {
         // Batches of three, each applied twice: the second changes nothing.
         for (let start = 0; start < events.length; start += 3) {
@@ -80,7 +83,7 @@ describe('projections: batches applied on a writer thread', () => {
   it('a handler failure commits the events before it and reports the event it stopped at', async () => {
     const definition = PROJECTIONS[0]!;
     const file = ReadModelFile.create(join(dir, 'control.1.sqlite'), definition);
-    const writer = workerThreadWriter(file, ENTRY);
+    const writer = workerThreadWriter(file, { entry: ENTRY });
     try {
       const bad = { ...events[5]!, metadata: {} };
       const outcome = await writer.apply([...events.slice(0, 5), bad, ...events.slice(6)]);
@@ -97,7 +100,7 @@ describe('projections: batches applied on a writer thread', () => {
   it('splitWriter applies long batches on this thread and short ones on the writer thread, each from where the other stopped', async () => {
     const definition = PROJECTIONS[1]!;
     const file = ReadModelFile.create(join(dir, 'timeline.1.sqlite'), definition);
-    const writer = splitWriter(file, 5, ENTRY);
+    const writer = splitWriter(file, { threshold: 5, entry: ENTRY });
     try {
       await writer.apply(events.slice(0, 5));
       // Applied through this connection: its position moved by itself.
@@ -118,7 +121,7 @@ describe('projections: batches applied on a writer thread', () => {
 
   it('a closed writer refuses further batches with ReadModelWriterGone', async () => {
     const file = ReadModelFile.create(join(dir, 'actors.1.sqlite'), PROJECTIONS[2]!);
-    const writer = workerThreadWriter(file, ENTRY);
+    const writer = workerThreadWriter(file, { entry: ENTRY });
     try {
       await writer.apply(events.slice(0, 2));
       await writer.close();
@@ -132,7 +135,7 @@ describe('projections: batches applied on a writer thread', () => {
     await temp.log.actor({ type: 'ActorRegistered', data: { actorId: 'writer-thread-probe', name: 'Probe', side: 'none' } }, '2018-05-01T00:00:00Z');
     // A definition the compiled build does not know: the thread throws at start.
     const unknown = { ...PROJECTIONS[2]!, name: 'not-in-this-build' };
-    const engine = await startEngine(temp, [unknown], { writers: (file) => splitWriter(file, Number.POSITIVE_INFINITY, ENTRY) });
+    const engine = await startEngine(temp, [unknown], { writers: (file) => splitWriter(file, { threshold: Number.POSITIVE_INFINITY, entry: ENTRY }) });
     try {
       await expect(caughtUp(engine, temp.store)).rejects.toMatchObject({ code: 'PROJECTION_LAGGING' });
       const [status] = await engine.status();
@@ -145,7 +148,7 @@ describe('projections: batches applied on a writer thread', () => {
 
   it('an engine whose live batches go to writer threads answers exactly as a fresh build, through rebuild and restart', async () => {
     // No batch is long enough to stay on this thread: every one goes to a writer thread, the catch-up included.
-    const writers = (file: ReadModelFile): ReturnType<typeof splitWriter> => splitWriter(file, Number.POSITIVE_INFINITY, ENTRY);
+    const writers = (file: ReadModelFile): ReturnType<typeof splitWriter> => splitWriter(file, { threshold: Number.POSITIVE_INFINITY, entry: ENTRY });
     let engine = await startEngine(temp, PROJECTIONS, { writers });
     try {
       await caughtUp(engine, temp.store);
@@ -170,5 +173,112 @@ describe('projections: batches applied on a writer thread', () => {
     } finally {
       await engine.close();
     }
+  });
+
+  describe('a writer thread that reads the log itself', () => {
+    let big: TempLog;
+    let bigEvents: RecordedEvent[];
+    const storeFile = (log: TempLog): string => join(log.dir, SQLITE_EVENT_STORE_FILE_NAME);
+
+    beforeAll(async () => {
+      // Long enough for the runner to hand the catch-up over, and for several batches.
+      big = await openTempLog();
+      await recordTadamonReport(big.log);
+      const source = { name: 'field sources', kind: 'field', reliability: 'C', credibility: 3 };
+      const stream = neighbourhoodStreamId('damascus-tadamon');
+      const total = CATCH_UP_IN_WRITER_MIN_LAG + 2_500;
+      for (let done = 0; done < total; done += 500) {
+        const batch = Array.from({ length: 500 }, (_, i) => ({
+          eventId: `casualties-${done + i}`,
+          type: 'CasualtiesReported',
+          data: {
+            neighbourhoodId: 'damascus-tadamon',
+            actor: 'isis',
+            killed: { best: (done + i) % 7 },
+            occurredAt: new Date(Date.UTC(2018, 4, 1) + (done + i) * 60_000).toISOString(),
+            timePrecision: 'exact',
+            sources: [source],
+          },
+          metadata: { recordedAt: '2018-06-01T00:00:00.000Z', recordedBy: 'writer-test' },
+        }));
+        await big.store.append(stream, batch, 'any');
+      }
+      // The log ends with events the actors projection does not take.
+      bigEvents = await readAllEvents(big.store);
+    }, 60_000);
+
+    afterAll(() => big.dispose());
+
+    it.each(PROJECTIONS.map((definition) => [definition.name, definition] as const))(
+      '%s: catches up to the head in committed batches, skipping what no handler takes',
+      async (_name, definition) => {
+        const file = ReadModelFile.create(join(dir, `${definition.name}.1.sqlite`), definition);
+        const writer = workerThreadWriter(file, { entry: ENTRY, eventStoreFile: storeFile(big) });
+        const progress: number[] = [];
+        try {
+          const outcome = await writer.catchUp!((position) => progress.push(position));
+          const head = bigEvents.at(-1)!.position;
+          expect(outcome).toEqual({ position: head });
+          expect(file.readSnapshot((position) => position)).toBe(head);
+          expect(progress).toEqual([...progress].sort((a, b) => a - b));
+          if (file.handledTypes.includes('CasualtiesReported')) {
+            expect(progress.length).toBe(Math.ceil(bigEvents.filter((e) => file.handledTypes.includes(e.type)).length / CATCH_UP_BATCH_EVENTS));
+          }
+          expect(dumpTables(file.db, definition)).toEqual(await freshBuild(bigEvents, definition));
+        } finally {
+          await writer.close();
+          file.close();
+        }
+      },
+    );
+
+    it('a cancelled catch-up ends at a committed batch, and the next one carries on from it', async () => {
+      const definition = PROJECTIONS[1]!;
+      const file = ReadModelFile.create(join(dir, 'timeline.1.sqlite'), definition);
+      const writer = workerThreadWriter(file, { entry: ENTRY, eventStoreFile: storeFile(big) });
+      try {
+        // Cancelled before the thread has read anything: it commits its first batch and stops.
+        const first = writer.catchUp!(() => undefined);
+        writer.cancelCatchUp!();
+        const handled = bigEvents.filter((e) => file.handledTypes.includes(e.type));
+        expect(await first).toEqual({ position: handled[CATCH_UP_BATCH_EVENTS - 1]!.position });
+        expect(file.readSnapshot((position) => position)).toBe(handled[CATCH_UP_BATCH_EVENTS - 1]!.position);
+        expect(await writer.catchUp!(() => undefined)).toEqual({ position: bigEvents.at(-1)!.position });
+        expect(dumpTables(file.db, definition)).toEqual(await freshBuild(bigEvents, definition));
+      } finally {
+        await writer.close();
+        file.close();
+      }
+    });
+
+    it('an engine far behind hands the catch-up to the threads, then follows the log live, and answers as a fresh build', async () => {
+      const caughtUpByThread: string[] = [];
+      const writers = (file: ReadModelFile): ReturnType<typeof splitWriter> => {
+        const writer = splitWriter(file, { entry: ENTRY, eventStoreFile: storeFile(big) });
+        return {
+          ...writer,
+          catchUp: (onProgress) => {
+            caughtUpByThread.push(file.definition.name);
+            return writer.catchUp!(onProgress);
+          },
+        };
+      };
+      const engine = await startEngine(big, PROJECTIONS, { writers });
+      try {
+        await caughtUp(engine, big.store);
+        expect(caughtUpByThread.sort()).toEqual(PROJECTIONS.map((p) => p.name).sort());
+        await big.log.actor({ type: 'ActorRegistered', data: { actorId: 'after-catch-up', name: 'After', side: 'none' } }, '2018-07-01T00:00:00Z');
+        const head = await caughtUp(engine, big.store);
+        const all = await readAllEvents(big.store);
+        expect(all.at(-1)!.position).toBe(head);
+        for (const definition of PROJECTIONS) {
+          expect(await engine.read(definition.name, head, ({ db }) => dumpTables(db, definition))).toEqual(await freshBuild(all, definition));
+        }
+        // The query indexes were built at the end of the catch-up, on the thread.
+        expect(await engine.read(PROJECTIONS[1]!.name, head, ({ db }) => db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'incidents%'").pluck().get())).toBe(2);
+      } finally {
+        await engine.close();
+      }
+    }, 60_000);
   });
 });
