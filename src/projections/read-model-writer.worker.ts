@@ -63,6 +63,7 @@ async function handle(request: WriterRequest): Promise<void> {
       outcome = await catchUp(request.batchSize);
     } else {
       outcome = applyOrStopAtFailure(file, request.events as RecordedEvent[]);
+      if (outcome.failure === undefined) outcome = { position: file.advanceTo(request.through) };
     }
     send({ kind: 'reply', ok: true, outcome });
   } catch (error) {

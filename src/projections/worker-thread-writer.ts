@@ -19,7 +19,8 @@ export interface WriterThreadData {
 }
 
 export type WriterRequest =
-  | { readonly type: 'apply'; readonly events: readonly RecordedEvent[] }
+  /** `events` holds only the types the projection handles; the checkpoint moves to `through` (the batch's last position) all the same. */
+  | { readonly type: 'apply'; readonly events: readonly RecordedEvent[]; readonly through: number }
   | { readonly type: 'catch-up'; readonly batchSize: number }
   | { readonly type: 'create-indexes' }
   | { readonly type: 'close' };
@@ -95,8 +96,14 @@ export function workerThreadWriter(file: ReadModelFile, options: WriterThreadOpt
     });
   };
 
+  const handled = new Set(file.handledTypes);
   return {
-    apply: (events) => request({ type: 'apply', events }),
+    // Only what a handler takes is copied to the thread: the actors read model, say, gets
+    // the registrations and not the whole stream of incidents.
+    apply: (events) => {
+      const taken = events.filter((event) => handled.has(event.type));
+      return request({ type: 'apply', events: taken, through: events.at(-1)?.position ?? 0 });
+    },
     createDeferredIndexes: async () => {
       await request({ type: 'create-indexes' });
     },
