@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { SQLITE_EVENT_STORE_FILE_NAME, SQLITE_EVENT_STORE_PRAGMAS, SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store.js';
 import { ProjectionEngine } from '../src/projections/projection-engine.js';
 import { PROJECTIONS, READ_MODELS_DIRECTORY } from '../src/projections/projections.module.js';
-import { defaultReadModelWriters } from '../src/projections/worker-thread-writer.js';
+import { defaultReadModelWriters } from '../src/projections/read-model-writers.js';
 
 export interface RawReadResult {
   readonly mode: 'raw';
@@ -68,7 +68,7 @@ async function rebuild(dataDir: string): Promise<RebuildResult> {
     directory,
     logger: silentLogger,
     waitTimeoutMs: 24 * 3_600_000,
-    writers: defaultReadModelWriters({ eventStoreFile: join(dataDir, SQLITE_EVENT_STORE_FILE_NAME) }),
+    writers: defaultReadModelWriters({ eventStoreFile: store.filePath }),
   });
   const started = performance.now();
   const progress = setInterval(() => {

@@ -68,6 +68,12 @@ export interface ReadAllOptions {
   readonly after?: number;
   readonly filter?: ReadAllFilter;
   readonly maxCount?: number;
+  /**
+   * Ends the read early once it aborts: the iterator finishes, between two events or two
+   * pages, without an error. A sparse filter may scan long stretches of the log that yield
+   * nothing; the signal is looked at there too.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface SubscribeOptions {

@@ -15,8 +15,8 @@ import { type ValidationArguments, type ValidatorOptions, getMetadataStorage } f
  * validated by class-validator. (Schemas registered by name with
  * `registerSchema` are not looked at: this service validates classes only.)
  *
- * `test/http/compiled-validation.test.ts` holds the check to class-validator's verdict on
- * thousands of generated bodies for every command endpoint.
+ * `compiled-validation.spec.ts` holds the check to class-validator's verdict on thousands of
+ * generated bodies for every command endpoint.
  */
 export type CompiledCheck = (instance: object) => boolean;
 
@@ -187,14 +187,17 @@ export class CompiledValidation {
       }
       properties.push({ name, conditions, constraints, nested });
     }
-    const rules: ClassRules = { properties, known: new Set(properties.filter((p) => grouped[p.name]!.length > 0).map((p) => p.name)) };
+    const rules: ClassRules = { properties, known: new Set(properties.map((p) => p.name)) };
     this.rules.set(target, rules);
     return rules;
   }
 }
 
-/** A constraint's answer, as the executor reads it: truthy passes; a promise is async, which only class-validator settles. */
+/**
+ * A constraint's answer, as the executor reads it: truthy passes; a thenable (what
+ * class-validator's `isPromise` takes for one) is async, which only class-validator settles.
+ */
 function settled(answer: unknown): boolean {
-  if (answer instanceof Promise) return false;
+  if (answer !== null && typeof answer === 'object' && typeof (answer as { then?: unknown }).then === 'function') return false;
   return Boolean(answer);
 }

@@ -377,8 +377,17 @@ export class ProjectionEngine {
   private discardRebuild(slot: Slot, rebuild: Rebuild): void {
     slot.rebuild = undefined;
     rebuild.reject(new Error(`the rebuild of ${slot.definition.name} was replaced by a new one`));
-    rebuild.generation.file.close();
-    this.directory.deleteGeneration(slot.definition.name, rebuild.generation.number);
+    const { generation } = rebuild;
+    // Its runner may still be letting go of the file (closing a writer thread's connection,
+    // which checkpoints and removes the -wal and -shm files by name): delete it only after.
+    // Until then the file is on disk, so the next rebuild takes another generation number.
+    void (async () => {
+      await generation.runner?.stop();
+      generation.file.close();
+      this.directory.deleteGeneration(slot.definition.name, generation.number);
+    })().catch((error: unknown) => {
+      this.logger.warn?.(`projection ${slot.definition.name}: removing discarded generation ${generation.number} failed: ${String(error)}`);
+    });
   }
 
   private runner(slot: Slot, generation: Generation): ProjectionRunner {

@@ -78,7 +78,6 @@ export class ProjectionRunner {
   /** Ends the subscription, commits the batch in hand, and resolves once nothing more will be written. */
   async stop(): Promise<void> {
     this.abort.abort();
-    this.writer?.cancelCatchUp?.();
     await this.loop;
     if (this.state === 'running') this.state = 'stopped';
   }
@@ -125,18 +124,23 @@ export class ProjectionRunner {
   private async consume(batch: RecordedEvent[]): Promise<void> {
     await this.options.onCheckpoint(this);
     let knownHead = await this.store.headPosition();
-    if (this.writer?.catchUp !== undefined && knownHead - this.position >= CATCH_UP_IN_WRITER_MIN_LAG) {
+    const writer = this.writer!;
+    if (writer.catchUp !== undefined && !this.stopping && knownHead - this.position >= CATCH_UP_IN_WRITER_MIN_LAG) {
       // Far behind (a first build, a rebuild, a long stop): the writer reads the log itself,
-      // on its own thread, and this runner subscribes from wherever that ends.
-      const outcome = await this.writer.catchUp((position) => {
+      // on its own thread, and this runner subscribes from wherever that ends. Stopping the
+      // runner ends it at its next committed batch.
+      const outcome = await writer.catchUp((position) => {
         this.file.noteCheckpoint(position);
         this.options.onProgress?.(this);
-      });
-      if (!(await this.settle(outcome))) return;
+      }, this.abort.signal);
+      if (!(await this.takeOutcome(outcome))) return;
       await this.options.onCheckpoint(this);
       if (this.stopping) return;
       knownHead = await this.store.headPosition();
     }
+    // Already at the head with the indexes still to build (nothing new came since a catch-up
+    // ended, or a stop or crash interrupted the build): nothing else would build them.
+    if (await this.buildIndexesIfCaughtUp(this.position)) await this.options.onCheckpoint(this);
     for await (const events of this.store.subscribe({ after: this.position, signal: this.abort.signal })) {
       for (const event of events) {
         batch.push(event);
@@ -168,11 +172,11 @@ export class ProjectionRunner {
   private async commit(batch: RecordedEvent[]): Promise<void> {
     if (batch.length === 0 || this.state === 'failed') return;
     const events = batch.splice(0);
-    await this.settle(await this.writer!.apply(events));
+    await this.takeOutcome(await this.writer!.apply(events));
   }
 
   /** Takes in what the writer committed; false when a handler failed (the runner is then failed). */
-  private async settle(outcome: ApplyOutcome): Promise<boolean> {
+  private async takeOutcome(outcome: ApplyOutcome): Promise<boolean> {
     this.file.noteCheckpoint(outcome.position);
     const failure = outcome.failure;
     if (failure !== undefined) {
@@ -180,12 +184,18 @@ export class ProjectionRunner {
       this.fail(failure.message, failure.stack);
       return false;
     }
-    // Caught up for the first time: the indexes that queries seek through are built now,
-    // before the engine may swap this generation in (it is told after this returns).
-    if (this.file.indexesPending && outcome.position >= (await this.store.headPosition())) {
-      await this.writer!.createDeferredIndexes();
-      this.options.logger.log?.(`projection ${this.name}: caught up at position ${outcome.position}; indexes built`);
-    }
+    await this.buildIndexesIfCaughtUp(outcome.position);
+    return true;
+  }
+
+  /**
+   * Caught up for the first time: the indexes that queries seek through are built now, before
+   * the engine may swap this generation in (it is told after this returns). True when built.
+   */
+  private async buildIndexesIfCaughtUp(position: number): Promise<boolean> {
+    if (!this.file.indexesPending || this.stopping || position < (await this.store.headPosition())) return false;
+    await this.writer!.createDeferredIndexes();
+    this.options.logger.log?.(`projection ${this.name}: caught up at position ${position}; indexes built`);
     return true;
   }
 

@@ -1,4 +1,4 @@
-import { type BeforeApplicationShutdown, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { join } from 'node:path';
 import { CLOCK, systemClock } from '../application/clock.js';
@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EVENT_STORE } from '../event-store/event-store.module.js';
 import type { EventStore } from '../event-store/index.js';
-import { SQLITE_EVENT_STORE_FILE_NAME } from '../event-store/sqlite/sqlite-event-store.js';
+import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import { ActorHoldingsController } from '../features/actor-holdings/actor-holdings.controller.js';
 import { ActorHoldingsHandler } from '../features/actor-holdings/actor-holdings.handler.js';
 import { ControlGeoJsonController } from '../features/control-geojson/control-geojson.controller.js';
@@ -23,7 +23,7 @@ import { ProjectionsAdminController } from '../features/projections-admin/projec
 import { ListProjectionsHandler, RebuildProjectionHandler } from '../features/projections-admin/projections-admin.handler.js';
 import { PROJECTIONS } from './projection-definitions.js';
 import { ProjectionEngine } from './projection-engine.js';
-import { defaultReadModelWriters } from './worker-thread-writer.js';
+import { defaultReadModelWriters } from './read-model-writers.js';
 
 export { PROJECTIONS };
 
@@ -53,9 +53,10 @@ export const READ_MODELS_DIRECTORY = 'read-models';
       useFactory: (store: EventStore, config: AppConfig) =>
         new ProjectionEngine(store, PROJECTIONS, {
           directory: join(config.dataDir, READ_MODELS_DIRECTORY),
-          writers: defaultReadModelWriters(
-            config.eventStore === 'sqlite' ? { eventStoreFile: join(config.dataDir, SQLITE_EVENT_STORE_FILE_NAME) } : {},
-          ),
+          writers: defaultReadModelWriters({
+            ...(store instanceof SqliteEventStore && { eventStoreFile: store.filePath }),
+            onFallback: (projection, reason) => new Logger('Projections').warn(`projection ${projection}: ${reason}`),
+          }),
         }),
     },
     { provide: CLOCK, useValue: systemClock },

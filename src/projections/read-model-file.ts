@@ -80,6 +80,7 @@ export class ReadModelFile {
   private readonly endRead: Database.Statement;
   /** Once false, stays false: indexes are never dropped. */
   private pendingIndexes: boolean;
+  private readonly deferredIndexDdl: Database.Statement<[], string> | undefined;
 
   private constructor(
     readonly path: string,
@@ -95,6 +96,12 @@ export class ReadModelFile {
     this.beginRead = db.prepare('BEGIN');
     this.endRead = db.prepare('COMMIT');
     this.cachedPosition = this.readCheckpoint.get()!;
+    const hasDeferredIndexes = db
+      .prepare<[], number>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'projection_deferred_indexes'")
+      .pluck()
+      .get();
+    this.deferredIndexDdl =
+      hasDeferredIndexes === 1 ? db.prepare<[], string>('SELECT ddl FROM projection_deferred_indexes').pluck() : undefined;
     this.pendingIndexes = this.readPendingIndexes().length > 0;
     // Handlers of another version, or of another layout, would write into tables they do not
     // know: such a file is only ever read, until a rebuild replaces it.
@@ -168,7 +175,8 @@ export class ReadModelFile {
     try {
       return read(this.readCheckpoint.get()!);
     } finally {
-      this.endRead.run();
+      // A read-only transaction: ending it can only release the snapshot.
+      if (this.db.inTransaction) this.endRead.run();
     }
   }
 
@@ -189,12 +197,7 @@ export class ReadModelFile {
   }
 
   private readPendingIndexes(): string[] {
-    const table = this.db
-      .prepare<[], number>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'projection_deferred_indexes'")
-      .pluck()
-      .get();
-    if (table === 0) return [];
-    return this.db.prepare<[], string>('SELECT ddl FROM projection_deferred_indexes').pluck().all();
+    return this.deferredIndexDdl?.all() ?? [];
   }
 
   get writable(): boolean {
@@ -224,9 +227,11 @@ export class ReadModelFile {
   /**
    * Applies the events above the checkpoint and moves the checkpoint, in one transaction.
    * Events at or below the checkpoint are skipped, so applying a batch twice changes nothing.
-   * Throws ProjectionApplyError (and commits nothing) when a handler throws.
+   * `through`, when given, is a position up to which the caller has seen every event (those
+   * left out had no handler): the checkpoint moves there too. Throws ProjectionApplyError (and
+   * commits nothing) when a handler throws.
    */
-  applyBatch(events: readonly RecordedEvent[]): number {
+  applyBatch(events: readonly RecordedEvent[], through = 0): number {
     const handlers = this.handlers;
     if (handlers === undefined) {
       throw new Error(`${this.path} was built by version ${this.version} of ${this.definition.name}; this build writes version ${this.definition.version}`);
@@ -242,6 +247,7 @@ export class ReadModelFile {
         }
         checkpoint = event.position;
       });
+      checkpoint = Math.max(checkpoint, through);
       this.writeCheckpoint.run(checkpoint);
       return checkpoint;
     })();

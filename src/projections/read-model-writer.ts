@@ -31,11 +31,10 @@ export interface ReadModelWriter {
   /**
    * Present on a writer that can read the log itself: applies, in batches, every event after
    * the file's checkpoint up to the head as it stood when reading began, reporting each
-   * committed checkpoint to `onProgress`. Ends early, at a committed batch, after
-   * `cancelCatchUp`. Like `apply`, one call at a time.
+   * committed checkpoint to `onProgress`. Once `signal` aborts, ends at the next committed
+   * batch (or at once, when it was aborted before). Like `apply`, one call at a time.
    */
-  catchUp?(onProgress: (position: number) => void): Promise<ApplyOutcome>;
-  cancelCatchUp?(): void;
+  catchUp?(onProgress: (position: number) => void, signal: AbortSignal): Promise<ApplyOutcome>;
   /** Waits for the batch in hand, then releases the writer's connection or thread. */
   close(): Promise<void>;
 }
@@ -48,13 +47,14 @@ export class ReadModelWriterGone extends Error {
 }
 
 /**
- * Applies the batch in one transaction. On a handler error, commits what preceded the bad
+ * Applies the batch in one transaction (moving the checkpoint to `through` as well, when
+ * given; see `ReadModelFile.applyBatch`). On a handler error, commits what preceded the bad
  * event instead: handlers are deterministic, so those events apply again exactly as they did,
  * and the checkpoint then points at the last event the model really reflects.
  */
-export function applyOrStopAtFailure(file: ReadModelFile, events: readonly RecordedEvent[]): ApplyOutcome {
+export function applyOrStopAtFailure(file: ReadModelFile, events: readonly RecordedEvent[], through?: number): ApplyOutcome {
   try {
-    return { position: file.applyBatch(events) };
+    return { position: file.applyBatch(events, through) };
   } catch (error) {
     if (!(error instanceof ProjectionApplyError)) throw error;
     const position = file.applyBatch(events.slice(0, error.index));

@@ -4,6 +4,7 @@
  * apply, the deferred indexes, and (for the embedded store) a catch-up that reads the log
  * through a connection of its own.
  */
+import { existsSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RecordedEvent } from '../event-store/index.js';
 import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
@@ -18,32 +19,43 @@ const data = workerData as WriterThreadData;
 const definition = PROJECTIONS.find((candidate) => candidate.name === data.projection);
 if (definition === undefined) throw new Error(`no projection named ${data.projection} in this build`);
 const file = ReadModelFile.open(data.path, definition);
-const cancelled = new Int32Array(data.cancel);
 let log: SqliteEventStore | undefined;
+/** One per catch-up request, created when the request arrives, so that a cancel sent right after it finds it. */
+const catchUps: AbortController[] = [];
 
 const send = (message: WriterMessage): void => port.postMessage(message);
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Reads the log from the checkpoint to the head, only the types the projection handles, and applies it in batches. */
-async function catchUp(batchSize: number): Promise<ApplyOutcome> {
+async function catchUp(batchSize: number, signal: AbortSignal): Promise<ApplyOutcome> {
   if (data.eventStoreFile === undefined) throw new Error('this writer thread was given no event store to read');
+  // Opening a missing file would create an empty store: the path comes from the running store.
+  if (!existsSync(data.eventStoreFile)) throw new Error(`no event store at ${data.eventStoreFile}`);
   log ??= SqliteEventStore.open(data.eventStoreFile);
   // Everything up to here is read below (the read ends at the head as it stands when it
   // starts, which is at least this): once it is applied, the checkpoint may move here even
   // when the last events were of types this projection skips.
   const head = await log.headPosition();
+  // The engine's thread may have applied batches through its own connection since this one
+  // last looked: start from the checkpoint as stored.
+  const from = file.readSnapshot((position) => position);
   const batch: RecordedEvent[] = [];
-  let outcome: ApplyOutcome = { position: file.position };
-  const commit = (): boolean => {
+  let outcome: ApplyOutcome = { position: from };
+  const commit = async (): Promise<boolean> => {
     outcome = applyOrStopAtFailure(file, batch.splice(0));
     if (outcome.failure !== undefined) return false;
     send({ kind: 'progress', position: outcome.position });
-    return Atomics.load(cancelled, 0) === 0;
+    // Reading pages runs on microtasks alone: a turn of the event loop lets a cancel in.
+    await nextTurn();
+    return !signal.aborted;
   };
-  for await (const event of log.readAll({ after: file.position, filter: { eventTypes: [...file.handledTypes] } })) {
+  for await (const event of log.readAll({ after: from, filter: { eventTypes: [...file.handledTypes] }, signal })) {
     batch.push(event);
-    if (batch.length >= batchSize && !commit()) return outcome;
+    if (batch.length >= batchSize && !(await commit())) return outcome;
   }
-  if (batch.length > 0 && !commit()) return outcome;
+  if (batch.length > 0 && !(await commit())) return outcome;
+  // Cancelled while scanning: the read ended before the head, so the checkpoint stays put.
+  if (signal.aborted) return outcome;
   return { position: file.advanceTo(head) };
 }
 
@@ -60,10 +72,11 @@ async function handle(request: WriterRequest): Promise<void> {
       file.createDeferredIndexes();
       outcome = { position: file.position };
     } else if (request.type === 'catch-up') {
-      outcome = await catchUp(request.batchSize);
+      outcome = await catchUp(request.batchSize, catchUps[0]!.signal);
+    } else if (request.type === 'apply') {
+      outcome = applyOrStopAtFailure(file, request.events as RecordedEvent[], request.through);
     } else {
-      outcome = applyOrStopAtFailure(file, request.events as RecordedEvent[]);
-      if (outcome.failure === undefined) outcome = { position: file.advanceTo(request.through) };
+      return;
     }
     send({ kind: 'reply', ok: true, outcome });
   } catch (error) {
@@ -73,11 +86,19 @@ async function handle(request: WriterRequest): Promise<void> {
       message: error instanceof Error ? error.message : String(error),
       ...(error instanceof Error && error.stack !== undefined ? { stack: error.stack } : {}),
     });
+  } finally {
+    if (request.type === 'catch-up') catchUps.shift();
   }
 }
 
 // A catch-up awaits the log between pages: later requests wait for it rather than interleave.
 let queue = Promise.resolve();
 port.on('message', (request: WriterRequest) => {
+  if (request.type === 'catch-up') catchUps.push(new AbortController());
+  if (request.type === 'cancel-catch-up') {
+    // The newest catch-up asked for: the one the engine's thread is waiting on.
+    catchUps.at(-1)?.abort();
+    return;
+  }
   queue = queue.then(() => handle(request));
 });

@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RecordedEvent } from '../event-store/index.js';
-import { PROJECTIONS } from './projection-definitions.js';
 import type { ReadModelFile } from './read-model-file.js';
-import { type ApplyOutcome, type ReadModelWriter, type ReadModelWriterFactory, ReadModelWriterGone, inThreadWriter } from './read-model-writer.js';
+import { type ApplyOutcome, type ReadModelWriter, ReadModelWriterGone } from './read-model-writer.js';
 
 /** The compiled entry point. Run from TypeScript sources (a test runner), it does not exist. */
 export const WRITER_THREAD_ENTRY = new URL('./read-model-writer.worker.js', import.meta.url);
@@ -14,14 +11,14 @@ export interface WriterThreadData {
   readonly projection: string;
   /** The embedded store's file, which a catch-up reads through a connection of its own; absent for other stores. */
   readonly eventStoreFile?: string;
-  /** One Int32: set to 1 to end a catch-up at its next committed batch. */
-  readonly cancel: SharedArrayBuffer;
 }
 
 export type WriterRequest =
   /** `events` holds only the types the projection handles; the checkpoint moves to `through` (the batch's last position) all the same. */
   | { readonly type: 'apply'; readonly events: readonly RecordedEvent[]; readonly through: number }
   | { readonly type: 'catch-up'; readonly batchSize: number }
+  /** Ends the catch-up under way (or the one just sent) at its next committed batch. Handled on arrival, not in turn. */
+  | { readonly type: 'cancel-catch-up' }
   | { readonly type: 'create-indexes' }
   | { readonly type: 'close' };
 
@@ -48,12 +45,9 @@ export const CATCH_UP_BATCH_EVENTS = 2_000;
  * is copied between threads then, and each read model catches up on a core of its own.
  */
 export function workerThreadWriter(file: ReadModelFile, options: WriterThreadOptions = {}): ReadModelWriter {
-  const cancel = new SharedArrayBuffer(4);
-  const cancelled = new Int32Array(cancel);
   const data: WriterThreadData = {
     path: file.path,
     projection: file.definition.name,
-    cancel,
     ...(options.eventStoreFile !== undefined && { eventStoreFile: options.eventStoreFile }),
   };
   const worker = new Worker(options.entry ?? WRITER_THREAD_ENTRY, { workerData: data });
@@ -64,7 +58,7 @@ export function workerThreadWriter(file: ReadModelFile, options: WriterThreadOpt
   let closing = false;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
 
-  const settle = (): typeof pending => {
+  const takePending = (): typeof pending => {
     const current = pending;
     pending = undefined;
     return current;
@@ -74,21 +68,22 @@ export function workerThreadWriter(file: ReadModelFile, options: WriterThreadOpt
       pending?.onProgress?.(message.position);
       return;
     }
-    const current = settle();
+    const current = takePending();
     if (message.ok) current?.resolve(message.outcome);
     else current?.reject(Object.assign(new Error(message.message), message.stack === undefined ? {} : { stack: message.stack }));
   });
   worker.on('error', (error) => {
     gone ??= new ReadModelWriterGone(`the writer thread of ${file.path} failed: ${error.message}`, { cause: error });
-    settle()?.reject(gone);
+    takePending()?.reject(gone);
   });
   worker.on('exit', (code) => {
     gone ??= new ReadModelWriterGone(`the writer thread of ${file.path} ${closing ? 'was closed' : `exited with code ${code}`}`);
-    settle()?.reject(gone);
+    takePending()?.reject(gone);
   });
 
   const request = (message: WriterRequest, onProgress?: (position: number) => void): Promise<ApplyOutcome> => {
     if (gone !== undefined) return Promise.reject(gone);
+    if (closing) return Promise.reject(new ReadModelWriterGone(`the writer thread of ${file.path} is closing`));
     if (pending !== undefined) return Promise.reject(new Error(`the writer thread of ${file.path} is busy with another request`));
     return new Promise<ApplyOutcome>((resolve, reject) => {
       pending = { resolve, reject, ...(onProgress !== undefined && { onProgress }) };
@@ -108,74 +103,23 @@ export function workerThreadWriter(file: ReadModelFile, options: WriterThreadOpt
       await request({ type: 'create-indexes' });
     },
     ...(options.eventStoreFile !== undefined && {
-      catchUp: (onProgress: (position: number) => void) => {
-        Atomics.store(cancelled, 0, 0);
-        return request({ type: 'catch-up', batchSize: CATCH_UP_BATCH_EVENTS }, onProgress);
-      },
-      cancelCatchUp: () => {
-        Atomics.store(cancelled, 0, 1);
+      catchUp: (onProgress: (position: number) => void, signal: AbortSignal) => {
+        if (signal.aborted) return Promise.resolve({ position: file.position });
+        const caughtUp = request({ type: 'catch-up', batchSize: CATCH_UP_BATCH_EVENTS }, onProgress);
+        const cancel = (): void => {
+          if (gone === undefined && !closing) worker.postMessage({ type: 'cancel-catch-up' } satisfies WriterRequest);
+        };
+        signal.addEventListener('abort', cancel, { once: true });
+        return caughtUp.finally(() => signal.removeEventListener('abort', cancel));
       },
     }),
     async close() {
       if (!closing) {
         closing = true;
-        Atomics.store(cancelled, 0, 1);
         // Requests are handled in order: the batch in hand commits before the file closes.
         if (gone === undefined) worker.postMessage({ type: 'close' } satisfies WriterRequest);
       }
       await exited;
     },
   };
-}
-
-/**
- * Batches at least this long are applied on the engine's thread. Copying an event to another
- * thread costs about what applying it costs, so a catch-up (full batches, nothing else to
- * serve yet) runs faster and in less memory where the events already are; the live batches
- * that follow a steady stream of commands (tens to hundreds of events per interval) go to the
- * writer thread, and the requests on the main thread no longer wait for them.
- */
-export const IN_THREAD_BATCH_THRESHOLD = 1_000;
-
-/**
- * Large batches in the engine's thread, small ones on a writer thread started when the first
- * one comes, and a catch-up (when the writer thread can read the log) on the thread too.
- * Batches are applied one at a time, each in its own transaction that reads the checkpoint it
- * starts from, so the two connections never write at once and either one carries on exactly
- * where the other stopped.
- */
-export function splitWriter(
-  file: ReadModelFile,
-  options: WriterThreadOptions & { readonly threshold?: number } = {},
-): ReadModelWriter {
-  const threshold = options.threshold ?? IN_THREAD_BATCH_THRESHOLD;
-  const local = inThreadWriter(file);
-  let thread: ReadModelWriter | undefined;
-  const onThread = (): ReadModelWriter => (thread ??= workerThreadWriter(file, options));
-  return {
-    apply(events) {
-      if (events.length >= threshold) return local.apply(events);
-      return onThread().apply(events);
-    },
-    // The end of a catch-up, where it was written: on the thread after a catch-up there, here
-    // after one here. (Starting a thread only to build them measured no faster and held ~70 MB
-    // more at the peak.)
-    createDeferredIndexes: () => (thread ?? local).createDeferredIndexes(),
-    ...(options.eventStoreFile !== undefined && {
-      catchUp: (onProgress: (position: number) => void) => onThread().catchUp!(onProgress),
-      cancelCatchUp: () => thread?.cancelCatchUp?.(),
-    }),
-    close: () => thread?.close() ?? Promise.resolve(),
-  };
-}
-
-/**
- * For this build's own projections when running compiled: catch-ups and live batches on a
- * writer thread per read model (`splitWriter`); given the embedded store's file, a catch-up
- * reads the log on that thread too. Otherwise (definitions a thread cannot load, or
- * TypeScript sources under a test runner) everything in the engine's thread.
- */
-export function defaultReadModelWriters(options: { readonly eventStoreFile?: string } = {}): ReadModelWriterFactory {
-  if (!existsSync(fileURLToPath(WRITER_THREAD_ENTRY))) return inThreadWriter;
-  return (file) => (PROJECTIONS.includes(file.definition) ? splitWriter(file, options) : inThreadWriter(file));
 }

@@ -473,6 +473,24 @@ export function describeEventStoreContract(adapterName: string, factory: Contrac
         expect(atHead).toEqual([]);
         expect(await collect(store.readAll({ filter: ours(), maxCount: 0 }))).toEqual([]);
       });
+
+      it('ends without an error once its signal aborts, and reads nothing when it was aborted before', async () => {
+        const store = await freshStore();
+        await writeMixedLog(store);
+        const aborted = new AbortController();
+        aborted.abort();
+        expect(await collect(store.readAll({ filter: ours(), signal: aborted.signal }))).toEqual([]);
+
+        const midway = new AbortController();
+        const seen: string[] = [];
+        for await (const event of store.readAll({ filter: ours(), signal: midway.signal })) {
+          seen.push(event.eventId);
+          if (seen.length === 2) midway.abort();
+        }
+        const all = await collect(store.readAll({ filter: ours() }));
+        expect(all.length).toBeGreaterThan(2);
+        expect(seen).toEqual(all.slice(0, 2).map((event) => event.eventId));
+      });
     });
 
     describe('subscribe', () => {

@@ -141,4 +141,39 @@ describe('projection engine: reading the log once, live batches, physical layout
       'positions_in_order',
     ]);
   });
+
+  it('builds the indexes of a generation already at the head: a rebuild on an empty log swaps in', async () => {
+    const engine = await startEngine(temp, [neighbourhoodControlProjection]);
+    engines.push(engine);
+    await engine.rebuild(NEIGHBOURHOOD_CONTROL).swapped;
+    const [status] = await engine.status();
+    expect(status).toMatchObject({ generation: 2, status: 'running', position: 0 });
+    expect(await engine.read(NEIGHBOURHOOD_CONTROL, undefined, ({ db }) => indexNames({ db }))).toContain('control_changes_in_time');
+  });
+
+  it('resumes a rebuild whose index build was interrupted at the head, and swaps it in', async () => {
+    await recordTadamonReport(temp.log);
+    const first = await startEngine(temp, [neighbourhoodControlProjection]);
+    const head = await caughtUp(first, temp.store);
+    await first.close();
+    // Generation 2 as a crash during its index build leaves it: every event applied, the
+    // checkpoint at the head, the index build rolled back.
+    const directory = join(temp.dir, 'read-models');
+    const rebuilt = ReadModelFile.create(join(directory, `${NEIGHBOURHOOD_CONTROL}.2.sqlite`), neighbourhoodControlProjection);
+    rebuilt.applyBatch(await readAllEvents(temp.store));
+    expect(rebuilt.indexesPending).toBe(true);
+    rebuilt.close();
+
+    const second = await startEngine(temp, [neighbourhoodControlProjection]);
+    engines.push(second);
+    await second.pendingRebuild(NEIGHBOURHOOD_CONTROL)!.swapped;
+    const [status] = await second.status();
+    expect(status).toMatchObject({ generation: 2, status: 'running', position: head });
+    expect(await second.read(NEIGHBOURHOOD_CONTROL, head, ({ db }) => indexNames({ db }))).toEqual([
+      'contests_in_time',
+      'control_changes_in_time',
+      'incidents_in_time',
+      'positions_in_order',
+    ]);
+  });
 });

@@ -11,7 +11,8 @@ import { PROJECTIONS } from '../../src/projections/projection-definitions.js';
 import type { ProjectionDefinition } from '../../src/projections/projection.js';
 import { ReadModelFile } from '../../src/projections/read-model-file.js';
 import { ReadModelWriterGone } from '../../src/projections/read-model-writer.js';
-import { CATCH_UP_BATCH_EVENTS, splitWriter, workerThreadWriter } from '../../src/projections/worker-thread-writer.js';
+import { splitWriter } from '../../src/projections/read-model-writers.js';
+import { CATCH_UP_BATCH_EVENTS, workerThreadWriter } from '../../src/projections/worker-thread-writer.js';
 import { type TempLog, caughtUp, dumpTables, openTempLog, readAllEvents, startEngine } from './event-log.fixture.js';
 import { recordTadamonReport } from './tadamon.fixture.js';
 
@@ -131,16 +132,21 @@ describe('projections: batches applied on a writer thread', () => {
     }
   });
 
-  it('a thread that cannot open its file fails the runner instead of retrying forever', async () => {
+  it('a thread that cannot start costs the speed-up, not the read model: everything is applied in the engine thread', async () => {
     await temp.log.actor({ type: 'ActorRegistered', data: { actorId: 'writer-thread-probe', name: 'Probe', side: 'none' } }, '2018-05-01T00:00:00Z');
     // A definition the compiled build does not know: the thread throws at start.
     const unknown = { ...PROJECTIONS[2]!, name: 'not-in-this-build' };
-    const engine = await startEngine(temp, [unknown], { writers: (file) => splitWriter(file, { threshold: Number.POSITIVE_INFINITY, entry: ENTRY }) });
+    const fallbacks: string[] = [];
+    const engine = await startEngine(temp, [unknown], {
+      writers: (file) => splitWriter(file, { threshold: Number.POSITIVE_INFINITY, entry: ENTRY, onFallback: (reason) => fallbacks.push(reason) }),
+    });
     try {
-      await expect(caughtUp(engine, temp.store)).rejects.toMatchObject({ code: 'PROJECTION_LAGGING' });
+      const head = await caughtUp(engine, temp.store);
       const [status] = await engine.status();
-      expect(status).toMatchObject({ name: 'not-in-this-build', status: 'failed' });
-      expect(status!.error!.message).toContain('no projection named not-in-this-build');
+      expect(status).toMatchObject({ name: 'not-in-this-build', status: 'running', position: head });
+      expect(fallbacks).toHaveLength(1);
+      expect(fallbacks[0]).toContain('no projection named not-in-this-build');
+      expect(await engine.read(unknown.name, head, ({ db }) => dumpTables(db, unknown))).toEqual(await freshBuild(await readAllEvents(temp.store), unknown));
     } finally {
       await engine.close();
     }
@@ -216,7 +222,7 @@ describe('projections: batches applied on a writer thread', () => {
         const writer = workerThreadWriter(file, { entry: ENTRY, eventStoreFile: storeFile(big) });
         const progress: number[] = [];
         try {
-          const outcome = await writer.catchUp!((position) => progress.push(position));
+          const outcome = await writer.catchUp!((position) => progress.push(position), new AbortController().signal);
           const head = bigEvents.at(-1)!.position;
           expect(outcome).toEqual({ position: head });
           expect(file.readSnapshot((position) => position)).toBe(head);
@@ -237,14 +243,38 @@ describe('projections: batches applied on a writer thread', () => {
       const file = ReadModelFile.create(join(dir, 'timeline.1.sqlite'), definition);
       const writer = workerThreadWriter(file, { entry: ENTRY, eventStoreFile: storeFile(big) });
       try {
-        // Cancelled before the thread has read anything: it commits its first batch and stops.
-        const first = writer.catchUp!(() => undefined);
-        writer.cancelCatchUp!();
+        // Cancelled right after it was asked for: it stops at a committed batch, short of the head.
+        const stop = new AbortController();
+        const first = writer.catchUp!(() => undefined, stop.signal);
+        stop.abort();
         const handled = bigEvents.filter((e) => file.handledTypes.includes(e.type));
-        expect(await first).toEqual({ position: handled[CATCH_UP_BATCH_EVENTS - 1]!.position });
-        expect(file.readSnapshot((position) => position)).toBe(handled[CATCH_UP_BATCH_EVENTS - 1]!.position);
-        expect(await writer.catchUp!(() => undefined)).toEqual({ position: bigEvents.at(-1)!.position });
+        const boundaries = handled.filter((_, i) => (i + 1) % CATCH_UP_BATCH_EVENTS === 0).map((e) => e.position);
+        const { position } = await first;
+        expect(boundaries.slice(0, -1)).toContain(position);
+        expect(file.readSnapshot((checkpoint) => checkpoint)).toBe(position);
+        // Aborted before it starts: nothing is read at all.
+        expect(await writer.catchUp!(() => undefined, stop.signal)).toEqual({ position: file.position });
+        expect(file.readSnapshot((checkpoint) => checkpoint)).toBe(position);
+        expect(await writer.catchUp!(() => undefined, new AbortController().signal)).toEqual({ position: bigEvents.at(-1)!.position });
         expect(dumpTables(file.db, definition)).toEqual(await freshBuild(bigEvents, definition));
+      } finally {
+        await writer.close();
+        file.close();
+      }
+    });
+
+    it('a catch-up that only scans (no event it handles) still stops when cancelled, without moving the checkpoint to the head', async () => {
+      const definition = PROJECTIONS[2]!;
+      const file = ReadModelFile.create(join(dir, 'actors.1.sqlite'), definition);
+      const writer = workerThreadWriter(file, { entry: ENTRY, eventStoreFile: storeFile(big) });
+      try {
+        const stop = new AbortController();
+        const scan = writer.catchUp!(() => undefined, stop.signal);
+        stop.abort();
+        const { position } = await scan;
+        // Every actor is registered before the casualties: fewer than a batch, read in the first window.
+        expect(position).toBeLessThan(bigEvents.at(-1)!.position);
+        expect(file.readSnapshot((checkpoint) => checkpoint)).toBe(position);
       } finally {
         await writer.close();
         file.close();
@@ -257,9 +287,9 @@ describe('projections: batches applied on a writer thread', () => {
         const writer = splitWriter(file, { entry: ENTRY, eventStoreFile: storeFile(big) });
         return {
           ...writer,
-          catchUp: (onProgress) => {
+          catchUp: (onProgress: (position: number) => void, signal: AbortSignal) => {
             caughtUpByThread.push(file.definition.name);
-            return writer.catchUp!(onProgress);
+            return writer.catchUp!(onProgress, signal);
           },
         };
       };

@@ -237,6 +237,7 @@ export class KurrentDbEventStore implements EventStore {
     // No maxCount for the server: events the exact filter drops here would count against it.
     // Leaving the loop early cancels the read.
     for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition, filter: filter.serverFilter })) {
+      if (options.signal?.aborted === true) return;
       const event = resolved.event;
       if (event === undefined || !filter.matches(event)) continue;
       const recorded = toRecordedEvent(event);

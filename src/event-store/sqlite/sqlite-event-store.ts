@@ -277,12 +277,17 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     // "Ends at the current head": fixed when reading starts, so a busy log still ends.
     const until = this.statements.headPosition.get()!;
-    while (cursor < until && remaining > 0) {
+    // A function, not an expression: the answer changes while the generator is suspended.
+    const aborted = (): boolean => options.signal?.aborted === true;
+    while (cursor < until && remaining > 0 && !aborted()) {
       this.assertOpen();
       const page = this.readPage(cursor, until, filter, Math.min(this.pageSize, remaining));
       cursor = page.scannedTo;
       remaining -= page.rows.length;
-      for (const row of page.rows) yield toRecordedEvent(row);
+      for (const row of page.rows) {
+        if (aborted()) return;
+        yield toRecordedEvent(row);
+      }
       if (page.rows.length === 0) await nextTurn();
     }
   }
@@ -319,6 +324,11 @@ export class SqliteEventStore implements EventStore {
       cursor = page.scannedTo;
       if (page.rows.length === 0) await nextTurn();
     }
+  }
+
+  /** The database file: another connection (a read model's writer thread) may read the log through it. */
+  get filePath(): string {
+    return this.db.name;
   }
 
   async headPosition(): Promise<number> {

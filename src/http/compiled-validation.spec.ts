@@ -2,18 +2,18 @@ import { type ArgumentMetadata, type Type, ValidationPipe } from '@nestjs/common
 import { plainToInstance } from 'class-transformer';
 import { IsDefined, IsInt, IsOptional, IsString, ValidateIf, validate } from 'class-validator';
 import fc from 'fast-check';
-import { AddPositionsDto } from '../../src/features/add-positions/add-positions.dto.js';
-import { CapturePositionDto } from '../../src/features/capture-position/capture-position.dto.js';
-import { LaunchAttackDto } from '../../src/features/launch-attack/launch-attack.dto.js';
-import { LaunchCounterattackDto } from '../../src/features/launch-counterattack/launch-counterattack.dto.js';
-import { RegisterActorDto } from '../../src/features/register-actor/register-actor.dto.js';
-import { RegisterNeighbourhoodDto } from '../../src/features/register-neighbourhood/register-neighbourhood.dto.js';
-import { ReportCasualtiesDto } from '../../src/features/report-casualties/report-casualties.dto.js';
-import { RetractReportDto } from '../../src/features/retract-report/retract-report.dto.js';
-import { RetreatDto } from '../../src/features/retreat/retreat.dto.js';
-import { CompiledValidation } from '../../src/http/compiled-validation.js';
-import { VALIDATION_PIPE_OPTIONS, createValidationPipe } from '../../src/http/validation.js';
-import { type BaseContext, type EndpointName, ENDPOINTS, caseArb, materialise } from '../e2e/hostile-input.arbitraries.js';
+import { AddPositionsDto } from '../features/add-positions/add-positions.dto.js';
+import { CapturePositionDto } from '../features/capture-position/capture-position.dto.js';
+import { LaunchAttackDto } from '../features/launch-attack/launch-attack.dto.js';
+import { LaunchCounterattackDto } from '../features/launch-counterattack/launch-counterattack.dto.js';
+import { RegisterActorDto } from '../features/register-actor/register-actor.dto.js';
+import { RegisterNeighbourhoodDto } from '../features/register-neighbourhood/register-neighbourhood.dto.js';
+import { ReportCasualtiesDto } from '../features/report-casualties/report-casualties.dto.js';
+import { RetractReportDto } from '../features/retract-report/retract-report.dto.js';
+import { RetreatDto } from '../features/retreat/retreat.dto.js';
+import { CompiledValidation } from './compiled-validation.js';
+import { VALIDATION_PIPE_OPTIONS, createValidationPipe } from './validation.js';
+import { type BaseContext, type EndpointName, ENDPOINTS, caseArb, materialise } from '../../test/e2e/hostile-input.arbitraries.js';
 
 const DTOS: Readonly<Record<EndpointName, Type<object>>> = {
   actors: RegisterActorDto,

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PROJECTIONS } from './projection-definitions.js';
+import type { ReadModelFile } from './read-model-file.js';
+import { type ReadModelWriter, type ReadModelWriterFactory, ReadModelWriterGone, inThreadWriter } from './read-model-writer.js';
+import { WRITER_THREAD_ENTRY, type WriterThreadOptions, workerThreadWriter } from './worker-thread-writer.js';
+
+/**
+ * Batches at least this long are applied on the engine's thread. Copying an event to another
+ * thread costs about what applying it costs, so a catch-up that comes through the engine's
+ * subscription (full batches, nothing else to serve yet) runs faster and in less memory where
+ * the events already are; the live batches that follow a steady stream of commands (tens to
+ * hundreds of events per interval) go to the writer thread, and the requests on the main
+ * thread no longer wait for them.
+ */
+export const IN_THREAD_BATCH_THRESHOLD = 1_000;
+
+export interface SplitWriterOptions extends WriterThreadOptions {
+  readonly threshold?: number;
+  /** Told when work meant for the writer thread goes to the engine's thread from then on, and why. */
+  readonly onFallback?: (reason: string) => void;
+}
+
+/**
+ * Large batches in the engine's thread, small ones on a writer thread started when the first
+ * one comes, and a catch-up (when the thread can read the log) on the thread. Requests are
+ * made one at a time, and each batch is applied in its own transaction that reads the
+ * checkpoint it starts from, so the two connections never write at once and either one carries
+ * on exactly where the other stopped.
+ *
+ * A thread that dies or cannot start (it found no such projection, no event store file) costs
+ * the speed-up, not the read model: the batch it was given, and every later one, is applied in
+ * the engine's thread, and catching up goes through the engine's subscription again.
+ */
+export function splitWriter(file: ReadModelFile, options: SplitWriterOptions = {}): ReadModelWriter {
+  const threshold = options.threshold ?? IN_THREAD_BATCH_THRESHOLD;
+  const local = inThreadWriter(file);
+  let thread: ReadModelWriter | undefined;
+  let lost = false;
+  let catchUpBroken = false;
+  const onThread = (): ReadModelWriter | undefined => (lost ? undefined : (thread ??= workerThreadWriter(file, options)));
+  const loseThread = (error: unknown): void => {
+    if (lost) return;
+    lost = true;
+    options.onFallback?.(`${error instanceof Error ? error.message : String(error)}; applying in the engine's thread from now on`);
+  };
+  /** `use` on the thread, or in this thread once the thread is gone. */
+  const preferThread = async <T>(use: (writer: ReadModelWriter) => Promise<T>): Promise<T> => {
+    const writer = onThread();
+    if (writer === undefined) return use(local);
+    try {
+      return await use(writer);
+    } catch (error) {
+      if (!(error instanceof ReadModelWriterGone)) throw error;
+      loseThread(error);
+      return use(local);
+    }
+  };
+  return {
+    apply: (events) => (events.length >= threshold ? local.apply(events) : preferThread((writer) => writer.apply(events))),
+    // At the end of a catch-up: on the thread, which did the catch-up or can take the time
+    // the build needs off the main thread.
+    createDeferredIndexes: () => preferThread((writer) => writer.createDeferredIndexes()),
+    ...(options.eventStoreFile !== undefined && {
+      async catchUp(onProgress: (position: number) => void, signal: AbortSignal) {
+        const writer = onThread();
+        // Nothing caught up here: the runner carries on through its subscription.
+        if (writer === undefined || catchUpBroken) return { position: file.position };
+        try {
+          return await writer.catchUp!(onProgress, signal);
+        } catch (error) {
+          if (error instanceof ReadModelWriterGone) loseThread(error);
+          else {
+            // The thread could not read the log (the file moved, a schema it does not know):
+            // once is enough to fall back on the subscription for good.
+            catchUpBroken = true;
+            options.onFallback?.(
+              `catching up on the writer thread failed (${error instanceof Error ? error.message : String(error)}); catching up through the engine's subscription instead`,
+            );
+          }
+          return { position: file.position };
+        }
+      },
+    }),
+    close: () => thread?.close().catch(() => undefined) ?? Promise.resolve(),
+  };
+}
+
+/**
+ * For this build's own projections when running compiled: live batches on a writer thread per
+ * read model, and, given the embedded store's file, catch-ups there too (`splitWriter`).
+ * Otherwise (definitions a thread cannot load, or TypeScript sources under a test runner)
+ * everything in the engine's thread.
+ */
+export function defaultReadModelWriters(
+  options: { readonly eventStoreFile?: string; readonly onFallback?: (projection: string, reason: string) => void } = {},
+): ReadModelWriterFactory {
+  if (!existsSync(fileURLToPath(WRITER_THREAD_ENTRY))) return inThreadWriter;
+  return (file) =>
+    PROJECTIONS.includes(file.definition)
+      ? splitWriter(file, {
+          ...(options.eventStoreFile !== undefined && { eventStoreFile: options.eventStoreFile }),
+          ...(options.onFallback !== undefined && { onFallback: (reason: string) => options.onFallback!(file.definition.name, reason) }),
+        })
+      : inThreadWriter(file);
+}
