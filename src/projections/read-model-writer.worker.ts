@@ -23,6 +23,8 @@ let log: SqliteEventStore | undefined;
 /** One per catch-up request, created when the request arrives, so that a cancel sent right after it finds it. */
 const catchUps: AbortController[] = [];
 
+const LOG_READER_CACHE_KIB = 2_048;
+
 const send = (message: WriterMessage): void => port.postMessage(message);
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -31,7 +33,8 @@ async function catchUp(batchSize: number, signal: AbortSignal): Promise<ApplyOut
   if (data.eventStoreFile === undefined) throw new Error('this writer thread was given no event store to read');
   // Opening a missing file would create an empty store: the path comes from the running store.
   if (!existsSync(data.eventStoreFile)) throw new Error(`no event store at ${data.eventStoreFile}`);
-  log ??= SqliteEventStore.open(data.eventStoreFile);
+  // Read through once, page by page: a small page cache does (each thread has its own).
+  log ??= SqliteEventStore.open(data.eventStoreFile, { cacheSizeKiB: LOG_READER_CACHE_KIB });
   // Everything up to here is read below (the read ends at the head as it stands when it
   // starts, which is at least this): once it is applied, the checkpoint may move here even
   // when the last events were of types this projection skips.

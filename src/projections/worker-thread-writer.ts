@@ -34,6 +34,8 @@ export interface WriterThreadOptions {
   readonly eventStoreFile?: string;
 }
 
+const WRITER_THREAD_YOUNG_GENERATION_MB = 16;
+
 /** Events per transaction when a writer thread catches up by itself: memory stays at one batch. */
 export const CATCH_UP_BATCH_EVENTS = 2_000;
 
@@ -50,7 +52,12 @@ export function workerThreadWriter(file: ReadModelFile, options: WriterThreadOpt
     projection: file.definition.name,
     ...(options.eventStoreFile !== undefined && { eventStoreFile: options.eventStoreFile }),
   };
-  const worker = new Worker(options.entry ?? WRITER_THREAD_ENTRY, { workerData: data });
+  const worker = new Worker(options.entry ?? WRITER_THREAD_ENTRY, {
+    workerData: data,
+    // A batch's events die young: a small young generation keeps each thread's memory down
+    // (about 20 MB less per thread at the peak of a rebuild, measured no slower).
+    resourceLimits: { maxYoungGenerationSizeMb: WRITER_THREAD_YOUNG_GENERATION_MB },
+  });
   let pending:
     | { resolve: (outcome: ApplyOutcome) => void; reject: (error: Error) => void; onProgress?: (position: number) => void }
     | undefined;

@@ -96,6 +96,17 @@ describe('SqliteEventStore', () => {
       expect(() => SqliteEventStore.openInDirectory(directory)).toThrow(/schema version/);
     });
 
+    it('names its file, and takes a page cache size for a connection that only reads', async () => {
+      const directory = join(root, 'data');
+      const writer = openStore({}, directory);
+      expect(writer.filePath).toBe(join(directory, SQLITE_EVENT_STORE_FILE_NAME));
+      await writer.append('neighbourhood-1', [{ eventId: 'e-1', type: 'Happened', data: {}, metadata: {} }], 'no_stream');
+      const reader = SqliteEventStore.open(writer.filePath, { cacheSizeKiB: 2_048 });
+      opened.push(reader);
+      expect((await collect(reader.readAll())).map((event) => event.eventId)).toEqual(['e-1']);
+      expect(() => SqliteEventStore.open(writer.filePath, { cacheSizeKiB: 0 })).toThrow(RangeError);
+    });
+
     it('exports the pragmas it runs with, durable commits included', () => {
       expect(SQLITE_EVENT_STORE_PRAGMAS).toEqual(
         expect.arrayContaining(['journal_mode = WAL', 'synchronous = FULL', expect.stringMatching(/^busy_timeout = \d+$/)]),
