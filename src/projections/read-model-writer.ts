@@ -21,8 +21,9 @@ export interface ApplyOutcome {
  * connection; a writer may run on another thread, so that applying events (most of a
  * projection's cost) does not hold up the requests served on the main thread.
  *
- * `apply` is called with one batch at a time, and only after the previous one settled.
- * It rejects for anything but a handler error (an I/O failure, a closed writer).
+ * `apply` is called with one batch at a time, and only after the previous one settled. A
+ * handler error comes back in the outcome (`failure`); anything else (an I/O failure, a closed
+ * writer) rejects.
  */
 export interface ReadModelWriter {
   apply(events: readonly RecordedEvent[]): Promise<ApplyOutcome>;
