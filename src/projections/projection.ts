@@ -56,8 +56,8 @@ export interface ProjectionDefinition {
   /**
    * DDL of the secondary indexes that only queries use (no handler reads through them). A
    * generation is created without them and builds them in one go once it has caught up with
-   * the log: sorting every row once costs far less than keeping each index ordered insert by
-   * insert through a whole replay. Until then, queries on a first build still answer, by
+   * the log: sorting every row once costs less than keeping each index ordered insert by
+   * insert through a whole replay (measured: a 200k-event rebuild went from 6.7 to 5.0-6.0 s). Until then, queries on a first build still answer, by
    * scanning. The built file is the same as if `schema` had held them.
    */
   readonly indexes?: string;
