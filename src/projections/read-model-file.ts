@@ -210,21 +210,6 @@ export class ReadModelFile {
   }
 
   /**
-   * Moves the checkpoint to `position` without applying anything: for a reader that has seen
-   * every event up to there and skipped those no handler takes. Never moves it back.
-   */
-  advanceTo(position: number): number {
-    const moved = this.db.transaction(() => {
-      const checkpoint = this.readCheckpoint.get()!;
-      if (position <= checkpoint) return checkpoint;
-      this.writeCheckpoint.run(position);
-      return position;
-    })();
-    this.cachedPosition = moved;
-    return moved;
-  }
-
-  /**
    * Applies the events above the checkpoint and moves the checkpoint, in one transaction.
    * Events at or below the checkpoint are skipped, so applying a batch twice changes nothing.
    * `through`, when given, is a position up to which the caller has seen every event (those

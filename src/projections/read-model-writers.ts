@@ -42,7 +42,7 @@ export function splitWriter(file: ReadModelFile, options: SplitWriterOptions = {
   const loseThread = (error: unknown): void => {
     if (lost) return;
     lost = true;
-    options.onFallback?.(`${error instanceof Error ? error.message : String(error)}; applying in the engine's thread from now on`);
+    options.onFallback?.(`${describe(error)}; applying in the engine's thread from now on`);
   };
   /** `use` on the thread, or in this thread once the thread is gone. */
   const preferThread = async <T>(use: (writer: ReadModelWriter) => Promise<T>): Promise<T> => {
@@ -75,7 +75,7 @@ export function splitWriter(file: ReadModelFile, options: SplitWriterOptions = {
             // once is enough to fall back on the subscription for good.
             catchUpBroken = true;
             options.onFallback?.(
-              `catching up on the writer thread failed (${error instanceof Error ? error.message : String(error)}); catching up through the engine's subscription instead`,
+              `catching up on the writer thread failed (${describe(error)}); catching up through the engine's subscription instead`,
             );
           }
           return { position: file.position };
@@ -103,4 +103,8 @@ export function defaultReadModelWriters(
           ...(options.onFallback !== undefined && { onFallback: (reason: string) => options.onFallback!(file.definition.name, reason) }),
         })
       : inThreadWriter(file);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
