@@ -41,6 +41,12 @@ export interface RecordedEvent {
   /** Position of this event in the global log. */
   readonly position: number;
   readonly data: unknown;
+  /**
+   * `data` as the JSON text the store holds, when it keeps events as text (the embedded store
+   * does; KurrentDB's client hands data over parsed). It is the same JSON value as `data`: a
+   * consumer that stores the data as text takes it rather than serialising `data` again.
+   */
+  readonly dataJson?: string;
   readonly metadata: Readonly<Record<string, unknown>>;
 }
 

@@ -14,6 +14,8 @@ export interface ProjectedEvent<E extends KnownEvent = KnownEvent> {
   /** Global log position: the checkpoint, and the tie-break between events at the same instant. */
   readonly position: number;
   readonly data: E['data'];
+  /** `data` as stored, JSON text, when the event store keeps it as text (see `RecordedEvent.dataJson`). */
+  readonly dataJson: string | undefined;
   /** `metadata.recordedAt` as the server wrote it. */
   readonly recordedAt: string;
   /** `recordedAt` in epoch milliseconds: what `knownAt` compares against. */
@@ -89,6 +91,7 @@ export function toProjectedEvent(event: RecordedEvent): ProjectedEvent {
     streamId: event.streamId,
     position: event.position,
     data: event.data as KnownEvent['data'],
+    dataJson: event.dataJson,
     recordedAt,
     recordedAtMs: instantMs(recordedAt, 'metadata.recordedAt', event.eventId),
   };

@@ -375,6 +375,37 @@ export function describeEventStoreContract(adapterName: string, factory: Contrac
       });
     });
 
+    describe('data as stored text', () => {
+      it('where a store also hands over the text of the data, it is that same JSON value, on every read path', async () => {
+        const store = await freshStore();
+        const stream = neighbourhood('text');
+        const data = [
+          { neighbourhood: ARABIC_NEIGHBOURHOOD, notes: 'quote " backslash \\ newline \n tab \t', emoji: '🏳️' },
+          { big: 1e21, small: 5e-324, negative: -12.5, integer: 9007199254740991, nested: [[1, [2, { deep: null }]], {}] },
+          { __proto__key: 'x', ['__proto__']: { polluted: true }, empty: '' },
+        ];
+        await store.append(stream, data.map((item) => newEvent('PositionCaptured', item)), 'no_stream');
+
+        const controller = new AbortController();
+        const subscribed: RecordedEvent[] = [];
+        for await (const event of store.subscribe({ filter: { streamPrefixes: [stream] }, signal: controller.signal })) {
+          subscribed.push(event);
+          if (subscribed.length === data.length) controller.abort();
+        }
+        const paths = {
+          readStream: await collect(store.readStream(stream)),
+          readAll: await collect(store.readAll({ filter: { streamPrefixes: [stream] } })),
+          subscribe: subscribed,
+        };
+        for (const [path, events] of Object.entries(paths)) {
+          expect({ path, data: events.map((event) => event.data) }).toEqual({ path, data });
+          for (const event of events) {
+            if (event.dataJson !== undefined) expect({ path, data: JSON.parse(event.dataJson) as unknown }).toEqual({ path, data: event.data });
+          }
+        }
+      });
+    });
+
     describe('readAll', () => {
       interface Written {
         readonly streamId: string;

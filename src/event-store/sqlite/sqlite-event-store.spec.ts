@@ -257,6 +257,21 @@ describe('SqliteEventStore', () => {
     });
   });
 
+  describe('data as stored text', () => {
+    it('hands over the data column as written: the serialisation of the data appended', async () => {
+      const store = openStore();
+      const data = { neighbourhood: 'حي التضامن', numbers: [1e21, -0.5, 5e-324], nested: { quote: '"', empty: [] } };
+      await store.append('neighbourhood-1', [newEvent('PositionCaptured', data)], 'no_stream');
+      const stored = rawConnection().prepare<[], string>('SELECT data FROM events').pluck().get();
+
+      const [event] = await collect(store.readAll());
+
+      expect(stored).toBe(JSON.stringify(data));
+      expect(event!.dataJson).toBe(stored);
+      expect(event!.data).toEqual(data);
+    });
+  });
+
   describe('paged reads', () => {
     it('reads streams and filtered logs across many small pages and scan windows', async () => {
       const store = openStore({ pageSize: 2 });

@@ -617,6 +617,7 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     revision: row.revision,
     position: row.position,
     data: JSON.parse(row.data) as unknown,
+    dataJson: row.data,
     metadata: JSON.parse(row.metadata) as Record<string, unknown>,
   };
 }

@@ -88,7 +88,9 @@ function handlers(db: Database.Database): ProjectionHandlers {
       data.timePrecision,
       event.recordedAt,
       event.position,
-      JSON.stringify(data),
+      // The stored text is this very JSON value: serialising the parsed copy again cost a
+      // quarter of a rebuild's time on this model's thread.
+      event.dataJson ?? JSON.stringify(data),
     );
   };
 
