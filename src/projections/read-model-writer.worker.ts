@@ -48,13 +48,22 @@ async function catchUp(batchSize: number, signal: AbortSignal): Promise<ApplyOut
     outcome = applyOrStopAtFailure(file, batch.splice(0));
     if (outcome.failure !== undefined) return false;
     send({ kind: 'progress', position: outcome.position });
-    // Reading pages runs on microtasks alone: a turn of the event loop lets a cancel in.
+    // Reading pages is synchronous: a turn of the event loop lets a cancel in.
     await nextTurn();
     return !signal.aborted;
   };
-  for await (const event of log.readAll({ after: from, filter: { eventTypes: [...file.handledTypes] }, signal })) {
-    batch.push(event);
-    if (batch.length >= batchSize && !(await commit())) return outcome;
+  // Page by page and synchronously (see `readAllPages`): a page's events are applied soon
+  // after they were read, and are garbage by the next page.
+  for (const page of log.readAllPages({ after: from, filter: { eventTypes: [...file.handledTypes] } })) {
+    batch.push(...page);
+    if (batch.length >= batchSize) {
+      if (!(await commit())) return outcome;
+    } else {
+      // A page short of a batch (a scan window with little or nothing this projection
+      // handles): let a cancel in here too.
+      await nextTurn();
+      if (signal.aborted) break;
+    }
   }
   if (batch.length > 0 && !(await commit())) return outcome;
   // Cancelled while scanning: the read ended before the head, so the checkpoint stays put.

@@ -62,8 +62,12 @@ export interface WriterThreadOptions {
 
 const WRITER_THREAD_YOUNG_GENERATION_MB = 16;
 
-/** Events per transaction when a writer thread catches up by itself: memory stays at one batch. */
-export const CATCH_UP_BATCH_EVENTS = 2_000;
+/**
+ * Events per transaction when a writer thread catches up by itself: memory stays at one batch.
+ * One page of the embedded store: a 200k-event catch-up ran about 5% faster in batches of 500
+ * than of 2,000 (four alternating runs per read model), as fewer events outlive a young-generation collection.
+ */
+export const CATCH_UP_BATCH_EVENTS = 500;
 
 /**
  * Applies batches on a thread of its own, through a second connection to the generation file

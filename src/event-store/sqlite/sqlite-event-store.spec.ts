@@ -291,6 +291,30 @@ describe('SqliteEventStore', () => {
       expect(tail.map((event) => event.position)).toEqual([151, 152, 153, 154, 155, 156, 157]);
     });
 
+    it('reads in synchronous pages exactly what readAll reads, up to the head as it stood when reading began', async () => {
+      const store = openStore({ pageSize: 2 });
+      for (let index = 0; index < 200; index += 1) {
+        const type = index % 50 === 7 ? 'ControlHandedOver' : 'PositionCaptured';
+        await store.append(`neighbourhood-${index % 4}`, [newEvent(type, { index })], 'any');
+      }
+      const filter = { eventTypes: ['ControlHandedOver'] };
+
+      const pages = [...store.readAllPages({ after: 20, filter })];
+      const all = [...store.readAllPages()];
+      const growing: RecordedEvent[][] = [];
+      for (const page of store.readAllPages({ after: 190 })) {
+        growing.push(page);
+        if (growing.length === 1) await store.append('neighbourhood-9', [newEvent()], 'any');
+      }
+
+      expect(pages.flat()).toEqual(await collect(store.readAll({ after: 20, filter })));
+      // Windows of 40 positions (20 pages of 2): (20, 60] holds 58, (60, 100] nothing, then 108, 158, nothing.
+      expect(pages.map((page) => page.length)).toEqual([1, 0, 1, 1, 0]);
+      expect(all.flat()).toEqual(await collect(store.readAll({ maxCount: 200 })));
+      expect(all.map((page) => page.length)).toEqual(Array.from({ length: 100 }, () => 2));
+      expect(growing.flat().map((event) => event.position)).toEqual([191, 192, 193, 194, 195, 196, 197, 198, 199, 200]);
+    });
+
     it('catches a sparse subscription up across scan windows, then follows live', async () => {
       const store = openStore({ pageSize: 2 });
       for (let index = 0; index < 150; index += 1) {

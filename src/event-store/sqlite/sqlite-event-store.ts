@@ -298,6 +298,28 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  /**
+   * What `readAll` reads (after `after`, up to the head as it stands when reading starts,
+   * filtered the same way), synchronously and a page at a time, for a reader on this
+   * connection that applies a page at a time: a read model's writer thread catching up. Handing
+   * the events over one by one through an async generator cost that reader about a sixth of
+   * its time, and the pages' events die young. A page holds at most the store's page size;
+   * it is empty where a scan window matched nothing, so that a sparse read still comes back
+   * between windows (the caller may yield there).
+   */
+  *readAllPages(options: { readonly after?: number; readonly filter?: ReadAllFilter } = {}): Generator<RecordedEvent[]> {
+    let cursor = nonNegativeInteger(options.after ?? 0, 'after');
+    const filter = compileFilter(options.filter);
+    this.assertOpen();
+    const until = this.statements.headPosition.get()!;
+    while (cursor < until) {
+      this.assertOpen();
+      const page = this.readPage(cursor, until, filter, this.pageSize);
+      cursor = page.scannedTo;
+      yield page.rows.map(toRecordedEvent);
+    }
+  }
+
   /*
    * Why reading `position > checkpoint` can never skip an event:
    * - SQLite has a single writer. Positions are assigned inside the write transaction
