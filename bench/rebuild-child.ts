@@ -11,6 +11,7 @@ import { SQLITE_EVENT_STORE_FILE_NAME, SQLITE_EVENT_STORE_PRAGMAS, SqliteEventSt
 import { ProjectionEngine } from '../src/projections/projection-engine.js';
 import { PROJECTIONS, READ_MODELS_DIRECTORY } from '../src/projections/projections.module.js';
 import { defaultReadModelWriters } from '../src/projections/read-model-writers.js';
+import { sleep } from './measure.js';
 
 export interface RawReadResult {
   readonly mode: 'raw';
@@ -57,7 +58,7 @@ function rawRead(dataDir: string): RawReadResult {
   return { mode: 'raw', events, seconds, peakRssMb: peakRssMb() };
 }
 
-/** A first build of every projection from position 0, through the real engine, until all reach the head. */
+/** A first build of every projection from position 0, through the real engine, until all reach the head with their indexes built. */
 async function rebuild(dataDir: string): Promise<RebuildResult> {
   const directory = join(dataDir, READ_MODELS_DIRECTORY);
   rmSync(directory, { recursive: true, force: true });
@@ -78,6 +79,9 @@ async function rebuild(dataDir: string): Promise<RebuildResult> {
   try {
     await engine.start();
     await Promise.all(engine.names.map((name) => engine.read(name, head, () => undefined)));
+    // Finished means as queries will find it: a first build at the head still builds its
+    // query indexes, so the clock stops once every one has them.
+    while (!(await engine.status()).every((status) => status.indexesBuilt)) await sleep(5);
     const seconds = (performance.now() - started) / 1000;
     return { mode: 'rebuild', events: head, seconds, peakRssMb: peakRssMb() };
   } finally {

@@ -52,6 +52,11 @@ export interface ProjectionStatus {
   readonly headPosition: number;
   readonly lag: number;
   readonly status: ProjectionState;
+  /**
+   * False while the live generation, a first build at the head, still builds its query
+   * indexes (see `ProjectionDefinition.indexes`): it answers meanwhile, by scanning.
+   */
+  readonly indexesBuilt: boolean;
   readonly error?: RunnerFailure;
   readonly rebuild?: {
     readonly generation: number;
@@ -237,6 +242,7 @@ export class ProjectionEngine {
         headPosition,
         lag: Math.max(0, headPosition - position),
         status: this.stateOf(slot),
+        indexesBuilt: live === undefined || !live.file.indexesPending,
         ...(error !== undefined && { error }),
         ...(rebuild !== undefined && {
           rebuild: {

@@ -5,6 +5,7 @@ import { NEIGHBOURHOOD_CONTROL, neighbourhoodControlProjection } from '../../src
 import type { ProjectionEngine } from '../../src/projections/projection-engine.js';
 import { PROJECTIONS } from '../../src/projections/projections.module.js';
 import { ReadModelFile } from '../../src/projections/read-model-file.js';
+import { inThreadWriter } from '../../src/projections/read-model-writer.js';
 import { type TempLog, caughtUp, dumpTables, openTempLog, readAllEvents, startEngine } from './event-log.fixture.js';
 import { recordTadamonReport } from './tadamon.fixture.js';
 
@@ -113,6 +114,41 @@ describe('projection engine: reading the log once, live batches, physical layout
     const reopened = ReadModelFile.open(join(temp.dir, 'read-models', `${NEIGHBOURHOOD_CONTROL}.1.sqlite`), neighbourhoodControlProjection);
     expect(reopened.indexesPending).toBe(false);
     reopened.close();
+  });
+
+  it('says in its status whether a first build at the head has built its query indexes yet', async () => {
+    await recordTadamonReport(temp.log);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let asked!: () => void;
+    const indexBuildAsked = new Promise<void>((resolve) => (asked = resolve));
+    let done!: () => void;
+    const indexBuildDone = new Promise<void>((resolve) => (done = resolve));
+    const engine = await startEngine(temp, [neighbourhoodControlProjection], {
+      writers: (file) => {
+        const writer = inThreadWriter(file);
+        return {
+          ...writer,
+          createDeferredIndexes: async () => {
+            asked();
+            await gate;
+            await writer.createDeferredIndexes();
+            done();
+          },
+        };
+      },
+    });
+    engines.push(engine);
+    await indexBuildAsked;
+
+    const head = await temp.store.headPosition();
+    const [building] = await engine.status();
+    release();
+    await indexBuildDone;
+    const [built] = await engine.status();
+
+    expect(building).toMatchObject({ position: head, lag: 0, indexesBuilt: false });
+    expect(built).toMatchObject({ position: head, lag: 0, indexesBuilt: true });
   });
 
   it('swaps a rebuild in only with its indexes, and a file of an older build (indexes in its schema) has none pending', async () => {

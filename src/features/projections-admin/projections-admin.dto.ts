@@ -26,6 +26,10 @@ export class ProjectionStatusDto {
   @ApiProperty({ enum: STATUSES, description: 'rebuilding: a new generation is being built beside the live one' })
   status!: string;
   @ApiProperty({ type: 'integer', description: 'Number of the live generation file' }) generation!: number;
+  @ApiProperty({
+    description: 'False while a first build that has reached the head still builds its query indexes; it answers meanwhile, by scanning',
+  })
+  indexesBuilt!: boolean;
   @ApiPropertyOptional({ type: ProjectionFailureDto, description: 'Why the projection failed' }) error?: ProjectionFailureDto;
   @ApiPropertyOptional({ type: ProjectionRebuildDto, description: 'The generation being built, while a rebuild runs' })
   rebuild?: ProjectionRebuildDto;
