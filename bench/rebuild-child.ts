@@ -81,7 +81,13 @@ async function rebuild(dataDir: string): Promise<RebuildResult> {
     await Promise.all(engine.names.map((name) => engine.read(name, head, () => undefined)));
     // Finished means as queries will find it: a first build at the head still builds its
     // query indexes, so the clock stops once every one has them.
-    while (!(await engine.status()).every((status) => status.indexesBuilt)) await sleep(5);
+    for (;;) {
+      const statuses = await engine.status();
+      const failed = statuses.find((status) => status.status === 'failed');
+      if (failed !== undefined) throw new Error(`projection ${failed.name} failed: ${failed.error?.message ?? 'no reason given'}`);
+      if (statuses.every((status) => status.indexesBuilt)) break;
+      await sleep(5);
+    }
     const seconds = (performance.now() - started) / 1000;
     return { mode: 'rebuild', events: head, seconds, peakRssMb: peakRssMb() };
   } finally {

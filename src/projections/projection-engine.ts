@@ -53,8 +53,9 @@ export interface ProjectionStatus {
   readonly lag: number;
   readonly status: ProjectionState;
   /**
-   * False while the live generation, a first build at the head, still builds its query
-   * indexes (see `ProjectionDefinition.indexes`): it answers meanwhile, by scanning.
+   * Whether the live generation has its query indexes (see `ProjectionDefinition.indexes`).
+   * False through a first build, from position 0 until they are built once it reaches the
+   * head (it answers meanwhile, by scanning), and while no generation is live.
    */
   readonly indexesBuilt: boolean;
   readonly error?: RunnerFailure;
@@ -242,7 +243,7 @@ export class ProjectionEngine {
         headPosition,
         lag: Math.max(0, headPosition - position),
         status: this.stateOf(slot),
-        indexesBuilt: live === undefined || !live.file.indexesPending,
+        indexesBuilt: live !== undefined && !live.file.indexesPending,
         ...(error !== undefined && { error }),
         ...(rebuild !== undefined && {
           rebuild: {

@@ -34,7 +34,7 @@ async function catchUp(batchSize: number, signal: AbortSignal): Promise<ApplyOut
   // Opening a missing file would create an empty store: the path comes from the running store.
   if (!existsSync(data.eventStoreFile)) throw new Error(`no event store at ${data.eventStoreFile}`);
   // Read through once, page by page: a small page cache does (each thread has its own).
-  log ??= SqliteEventStore.open(data.eventStoreFile, { cacheSizeKiB: LOG_READER_CACHE_KIB });
+  log ??= SqliteEventStore.open(data.eventStoreFile, { cacheSizeKiB: LOG_READER_CACHE_KIB, pageSize: batchSize });
   // Everything up to here is read below (the read ends at the head as it stands when it
   // starts, which is at least this): once it is applied, the checkpoint may move here even
   // when the last events were of types this projection skips.

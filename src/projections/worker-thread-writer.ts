@@ -23,15 +23,8 @@ export type EventOnTheWire = Omit<RecordedEvent, 'data'> & { readonly data?: unk
 
 export function toWire(event: RecordedEvent): EventOnTheWire {
   if (event.dataJson === undefined) return event;
-  return {
-    eventId: event.eventId,
-    type: event.type,
-    streamId: event.streamId,
-    revision: event.revision,
-    position: event.position,
-    dataJson: event.dataJson,
-    metadata: event.metadata,
-  };
+  const { data: _parsed, ...wire } = event;
+  return wire;
 }
 
 export function fromWire(event: EventOnTheWire): RecordedEvent {
@@ -63,9 +56,10 @@ export interface WriterThreadOptions {
 const WRITER_THREAD_YOUNG_GENERATION_MB = 16;
 
 /**
- * Events per transaction when a writer thread catches up by itself: memory stays at one batch.
- * One page of the embedded store: a 200k-event catch-up ran about 5% faster in batches of 500
- * than of 2,000 (four alternating runs per read model), as fewer events outlive a young-generation collection.
+ * Events per transaction when a writer thread catches up by itself, and the page size it reads
+ * the log in: memory stays at about one batch. A 200k-event catch-up ran about 5% faster in
+ * batches of 500 than of 2,000 (four alternating runs per read model), as fewer events outlive
+ * a young-generation collection.
  */
 export const CATCH_UP_BATCH_EVENTS = 500;
 

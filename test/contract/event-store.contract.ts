@@ -375,8 +375,8 @@ export function describeEventStoreContract(adapterName: string, factory: Contrac
       });
     });
 
-    describe('data as stored text', () => {
-      it('where a store also hands over the text of the data, it is that same JSON value, on every read path', async () => {
+    describe('data round trip', () => {
+      it('hands back awkward JSON values exactly as appended, on every read path', async () => {
         const store = await freshStore();
         const stream = neighbourhood('text');
         const data = [
@@ -399,9 +399,6 @@ export function describeEventStoreContract(adapterName: string, factory: Contrac
         };
         for (const [path, events] of Object.entries(paths)) {
           expect({ path, data: events.map((event) => event.data) }).toEqual({ path, data });
-          for (const event of events) {
-            if (event.dataJson !== undefined) expect({ path, data: JSON.parse(event.dataJson) as unknown }).toEqual({ path, data: event.data });
-          }
         }
       });
     });

@@ -304,8 +304,12 @@ describe('projections: batches applied on a writer thread', () => {
         for (const definition of PROJECTIONS) {
           expect(await engine.read(definition.name, head, ({ db }) => dumpTables(db, definition))).toEqual(await freshBuild(all, definition));
         }
-        // The query indexes were built at the end of the catch-up, on the thread.
+        // The query indexes were built at the end of the catch-up, on the thread (each runner
+        // built them before it took the live event above), and this thread's connection sees it.
         expect(await engine.read(PROJECTIONS[1]!.name, head, ({ db }) => db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'incidents%'").pluck().get())).toBe(2);
+        expect((await engine.status()).map(({ name, indexesBuilt }) => ({ name, indexesBuilt }))).toEqual(
+          PROJECTIONS.map(({ name }) => ({ name, indexesBuilt: true })),
+        );
       } finally {
         await engine.close();
       }

@@ -258,17 +258,33 @@ describe('SqliteEventStore', () => {
   });
 
   describe('data as stored text', () => {
-    it('hands over the data column as written: the serialisation of the data appended', async () => {
+    it('hands over the data column as written, on every read path: the serialisation of the data appended', async () => {
       const store = openStore();
-      const data = { neighbourhood: 'حي التضامن', numbers: [1e21, -0.5, 5e-324], nested: { quote: '"', empty: [] } };
-      await store.append('neighbourhood-1', [newEvent('PositionCaptured', data)], 'no_stream');
-      const stored = rawConnection().prepare<[], string>('SELECT data FROM events').pluck().get();
+      const data = [
+        { neighbourhood: 'حي التضامن', numbers: [1e21, -0.5, 5e-324], nested: { quote: '"', empty: [] } },
+        { notes: 'line\nbreak', emoji: '🏳️' },
+      ];
+      await store.append('neighbourhood-1', data.map((item) => newEvent('PositionCaptured', item)), 'no_stream');
+      const stored = rawConnection().prepare<[], string>('SELECT data FROM events ORDER BY position').pluck().all();
+      const controller = new AbortController();
+      const subscribed: RecordedEvent[] = [];
+      for await (const event of store.subscribe({ signal: controller.signal })) {
+        subscribed.push(event);
+        if (subscribed.length === data.length) controller.abort();
+      }
 
-      const [event] = await collect(store.readAll());
+      const paths = {
+        readStream: await collect(store.readStream('neighbourhood-1')),
+        readAll: await collect(store.readAll()),
+        readAllPages: [...store.readAllPages()].flat(),
+        subscribe: subscribed,
+      };
 
-      expect(stored).toBe(JSON.stringify(data));
-      expect(event!.dataJson).toBe(stored);
-      expect(event!.data).toEqual(data);
+      expect(stored).toEqual(data.map((item) => JSON.stringify(item)));
+      for (const [path, events] of Object.entries(paths)) {
+        expect({ path, text: events.map((event) => event.dataJson) }).toEqual({ path, text: stored });
+        expect({ path, data: events.map((event) => event.data) }).toEqual({ path, data });
+      }
     });
   });
 

@@ -277,46 +277,52 @@ export class SqliteEventStore implements EventStore {
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
-    let cursor = nonNegativeInteger(options.after ?? 0, 'after');
-    let remaining = options.maxCount === undefined ? Infinity : nonNegativeInteger(options.maxCount, 'maxCount');
+    const after = nonNegativeInteger(options.after ?? 0, 'after');
+    const maxCount = options.maxCount === undefined ? Infinity : nonNegativeInteger(options.maxCount, 'maxCount');
     const filter = compileFilter(options.filter);
     this.assertOpen();
-    // "Ends at the current head": fixed when reading starts, so a busy log still ends.
-    const until = this.statements.headPosition.get()!;
     // A function, not an expression: the answer changes while the generator is suspended.
     const aborted = (): boolean => options.signal?.aborted === true;
-    while (cursor < until && remaining > 0 && !aborted()) {
-      this.assertOpen();
-      const page = this.readPage(cursor, until, filter, Math.min(this.pageSize, remaining));
-      cursor = page.scannedTo;
-      remaining -= page.rows.length;
-      for (const row of page.rows) {
+    if (aborted()) return;
+    for (const rows of this.pagesToHead(after, filter, maxCount)) {
+      for (const row of rows) {
         if (aborted()) return;
         yield toRecordedEvent(row);
       }
-      if (page.rows.length === 0) await nextTurn();
+      if (aborted()) return;
+      if (rows.length === 0) await nextTurn();
     }
   }
 
   /**
-   * What `readAll` reads (after `after`, up to the head as it stands when reading starts,
-   * filtered the same way), synchronously and a page at a time, for a reader on this
-   * connection that applies a page at a time: a read model's writer thread catching up. Handing
-   * the events over one by one through an async generator cost that reader about a sixth of
-   * its time, and the pages' events die young. A page holds at most the store's page size;
-   * it is empty where a scan window matched nothing, so that a sparse read still comes back
-   * between windows (the caller may yield there).
+   * What `readAll` reads, synchronously and a page at a time, for a reader on this connection
+   * that applies a page at a time: a read model's writer thread catching up. Handing the events
+   * over one by one through an async generator cost that reader about a sixth of its time, and
+   * a page's events die young. A page holds at most the store's page size; it is empty where a
+   * scan window matched nothing, so that a sparse read still comes back between windows (the
+   * caller may yield there).
    */
-  *readAllPages(options: { readonly after?: number; readonly filter?: ReadAllFilter } = {}): Generator<RecordedEvent[]> {
-    let cursor = nonNegativeInteger(options.after ?? 0, 'after');
+  *readAllPages(options: Pick<ReadAllOptions, 'after' | 'filter'> = {}): Generator<RecordedEvent[]> {
+    const after = nonNegativeInteger(options.after ?? 0, 'after');
     const filter = compileFilter(options.filter);
     this.assertOpen();
+    for (const rows of this.pagesToHead(after, filter, Infinity)) yield rows.map(toRecordedEvent);
+  }
+
+  /**
+   * The matching rows after `after`, at most `maxCount`, page by page. "Ends at the current
+   * head": the head is fixed when the first page is read, so that a busy log still ends.
+   */
+  private *pagesToHead(after: number, filter: CompiledFilter, maxCount: number): Generator<EventRow[]> {
     const until = this.statements.headPosition.get()!;
-    while (cursor < until) {
+    let cursor = after;
+    let remaining = maxCount;
+    while (cursor < until && remaining > 0) {
       this.assertOpen();
-      const page = this.readPage(cursor, until, filter, this.pageSize);
+      const page = this.readPage(cursor, until, filter, Math.min(this.pageSize, remaining));
       cursor = page.scannedTo;
-      yield page.rows.map(toRecordedEvent);
+      remaining -= page.rows.length;
+      yield page.rows;
     }
   }
 

@@ -27,7 +27,8 @@ export class ProjectionStatusDto {
   status!: string;
   @ApiProperty({ type: 'integer', description: 'Number of the live generation file' }) generation!: number;
   @ApiProperty({
-    description: 'False while a first build that has reached the head still builds its query indexes; it answers meanwhile, by scanning',
+    description:
+      'Whether the live generation has its query indexes: false through a first build, until they are built once it reaches the head (it answers meanwhile, by scanning)',
   })
   indexesBuilt!: boolean;
   @ApiPropertyOptional({ type: ProjectionFailureDto, description: 'Why the projection failed' }) error?: ProjectionFailureDto;
