@@ -118,6 +118,14 @@ export interface EventStore {
   /** Position of the last event in the log, or 0 when it is empty. */
   headPosition(): Promise<number>;
 
+  /**
+   * Optional: waits, without reading any event, until the head of the log is past `after`.
+   * True then; false when `signal` aborted or the store closed first. A store that offers it
+   * lets a reader that reads the log by other means (a read model's writer thread with its
+   * own connection to the embedded store) learn when there is something to read.
+   */
+  waitForHeadPast?(after: number, signal?: AbortSignal): Promise<boolean>;
+
   /** The stream's current revision, or -1 when it does not exist. */
   streamRevision(streamId: string): Promise<number>;
 

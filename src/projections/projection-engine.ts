@@ -141,6 +141,7 @@ export class ProjectionEngine {
   private readonly batchSize: number;
   private readonly waitTimeoutMs: number;
   private readonly retryDelayMs: number;
+  private readonly liveIntervalMs: number;
   private readonly logger: LoggerService;
   private readonly writers: ReadModelWriterFactory | undefined;
   private readonly log: SharedSubscriptions;
@@ -160,12 +161,13 @@ export class ProjectionEngine {
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     this.retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
+    this.liveIntervalMs = options.liveIntervalMs ?? DEFAULT_LIVE_INTERVAL_MS;
     this.logger = options.logger ?? new Logger('Projections');
     this.writers = options.writers;
     this.log = new SharedSubscriptions(store, {
       readAhead: Math.min(this.batchSize, READ_AHEAD_EVENTS),
       retain: Math.min(this.batchSize, RETAINED_EVENTS),
-      liveIntervalMs: options.liveIntervalMs ?? DEFAULT_LIVE_INTERVAL_MS,
+      liveIntervalMs: this.liveIntervalMs,
     });
   }
 
@@ -401,6 +403,7 @@ export class ProjectionEngine {
     return new ProjectionRunner(generation.file, this.log, {
       batchSize: this.batchSize,
       retryDelayMs: this.retryDelayMs,
+      liveIntervalMs: this.liveIntervalMs,
       logger: this.logger,
       ...(this.writers !== undefined && { writers: this.writers }),
       onCheckpoint: async () => {

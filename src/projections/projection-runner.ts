@@ -11,6 +11,8 @@ export interface ProjectionRunnerOptions {
   readonly batchSize: number;
   /** Wait before resubscribing after the store failed to deliver. */
   readonly retryDelayMs: number;
+  /** At the head, least time between two catch-ups of a writer that follows the log itself (see `SharedSubscriptionsOptions.liveIntervalMs`). */
+  readonly liveIntervalMs: number;
   readonly logger: LoggerService;
   /** Where batches are applied; the runner's own thread when omitted. */
   readonly writers?: ReadModelWriterFactory;
@@ -25,7 +27,11 @@ export interface ProjectionRunnerOptions {
   readonly onProgress?: (runner: ProjectionRunner) => void;
 }
 
-/** Behind the head by at least this many events, a writer that can read the log catches up by itself. */
+/**
+ * Behind the head by at least this many events, a writer that can read the log catches up by
+ * itself. (With a store that can also say when its head moves, such a writer follows the log
+ * itself all the time: see `followInWriter`.)
+ */
 export const CATCH_UP_IN_WRITER_MIN_LAG = 10_000;
 
 export interface RunnerFailure {
@@ -123,8 +129,14 @@ export class ProjectionRunner {
 
   private async consume(batch: RecordedEvent[]): Promise<void> {
     await this.options.onCheckpoint(this);
-    let knownHead = await this.store.headPosition();
     const writer = this.writer!;
+    const waitForHeadPast = this.store.waitForHeadPast;
+    if (writer.catchUp !== undefined && waitForHeadPast !== undefined) {
+      if (await this.followInWriter(writer, waitForHeadPast)) return;
+      // The writer made no progress (its thread is gone, or it cannot read the log): the
+      // subscription below takes over, with whatever writer is left.
+    }
+    let knownHead = await this.store.headPosition();
     if (writer.catchUp !== undefined && !this.stopping && knownHead - this.position >= CATCH_UP_IN_WRITER_MIN_LAG) {
       // Far behind (a first build, a rebuild, a long stop): the writer reads the log itself,
       // on its own thread, and this runner subscribes from wherever that ends. Stopping the
@@ -154,6 +166,45 @@ export class ProjectionRunner {
       knownHead = await this.store.headPosition();
       if (last < knownHead) continue;
       if (!(await this.checkpoint(batch))) return;
+    }
+  }
+
+  /**
+   * The writer reads the log itself (the embedded store's file, on the writer's thread): it
+   * catches up from the checkpoint to the head, and again whenever the head has moved, at most
+   * once per live interval. This thread then reads no event and copies none; it only waits
+   * for the head to move. True when the runner should stop taking events (it is stopping, it
+   * failed, or the store closed); false when a catch-up left the checkpoint short of the head
+   * it started from, which only a writer that could not catch up does.
+   */
+  private async followInWriter(
+    writer: ReadModelWriter,
+    waitForHeadPast: (after: number, signal: AbortSignal) => Promise<boolean>,
+  ): Promise<boolean> {
+    const signal = this.abort.signal;
+    const onProgress = (position: number): void => {
+      this.file.noteCheckpoint(position);
+      this.options.onProgress?.(this);
+    };
+    for (;;) {
+      if (this.stopping || this.state !== 'running') return true;
+      const head = await this.store.headPosition();
+      if (head > this.position) {
+        const started = performance.now();
+        const outcome = await writer.catchUp!(onProgress, signal);
+        if (!(await this.takeOutcome(outcome))) return true;
+        await this.options.onCheckpoint(this);
+        if (this.stopping) return true;
+        if (this.position < head) return false;
+        // A steady stream of commands: the next catch-up takes what came meanwhile, together.
+        const wait = this.options.liveIntervalMs - (performance.now() - started);
+        if (wait > 0) await delay(wait, signal);
+        continue;
+      }
+      // At the head with the indexes still to build (nothing new came since a catch-up ended,
+      // or a stop or crash interrupted the build): nothing else would build them.
+      if (await this.buildIndexesIfCaughtUp(this.position)) await this.options.onCheckpoint(this);
+      if (!(await waitForHeadPast(this.position, signal))) return true;
     }
   }
 

@@ -87,8 +87,9 @@ export function splitWriter(file: ReadModelFile, options: SplitWriterOptions = {
 }
 
 /**
- * For this build's own projections when running compiled: live batches on a writer thread per
- * read model, and, given the embedded store's file, catch-ups there too (`splitWriter`).
+ * For this build's own projections when running compiled: a writer thread per read model
+ * (`splitWriter`). Given the embedded store's file, the thread reads the log itself, catching
+ * up and then following it live; otherwise live batches are copied to it.
  * Otherwise (definitions a thread cannot load, or TypeScript sources under a test runner)
  * everything in the engine's thread.
  */

@@ -9,6 +9,8 @@ export interface LogSource {
    * Ends when `signal` aborts or the store ends its subscription; throws what the store throws.
    */
   subscribe(options: { readonly after: number; readonly signal: AbortSignal }): AsyncIterable<readonly RecordedEvent[]>;
+  /** `EventStore.waitForHeadPast`, when the store offers it. */
+  readonly waitForHeadPast?: ((after: number, signal: AbortSignal) => Promise<boolean>) | undefined;
 }
 
 export interface SharedSubscriptionsOptions {
@@ -43,11 +45,14 @@ export interface SharedSubscriptionsOptions {
  */
 export class SharedSubscriptions implements LogSource {
   private readonly feeds = new Set<Feed>();
+  readonly waitForHeadPast: ((after: number, signal: AbortSignal) => Promise<boolean>) | undefined;
 
   constructor(
     private readonly store: EventStore,
     private readonly options: SharedSubscriptionsOptions,
-  ) {}
+  ) {
+    this.waitForHeadPast = store.waitForHeadPast === undefined ? undefined : (after, signal) => store.waitForHeadPast!(after, signal);
+  }
 
   headPosition(): Promise<number> {
     return this.store.headPosition();

@@ -382,8 +382,44 @@ describe('SqliteEventStore', () => {
       expect(await iterator.next()).toEqual({ done: true, value: undefined });
     });
 
+    it('waits for the head to pass a position: at once when it has, after a commit through another connection when not', async () => {
+      const reader = openStore({ pollIntervalMs: 10 });
+      const writer = openStore();
+      const first = await writer.append('neighbourhood-1', [newEvent()], 'no_stream');
+
+      const already = await reader.waitForHeadPast(first.position - 1);
+      const waiting = reader.waitForHeadPast(first.position);
+      const second = await writer.append('neighbourhood-1', [newEvent()], 0);
+
+      expect(already).toBe(true);
+      expect(await waiting).toBe(true);
+      expect(await reader.headPosition()).toBe(second.position);
+    });
+
     describe('with polling too slow to matter', () => {
       const neverPolls = { pollIntervalMs: 3_600_000 };
+
+      it('wakes a wait for the head on a commit through the same instance, and answers false on abort and on close', async () => {
+        const store = openStore(neverPolls);
+        const head = await store.headPosition();
+        const woken = store.waitForHeadPast(head);
+        await nextTurn();
+        await store.append('neighbourhood-1', [newEvent()], 'no_stream');
+        const moved = await woken;
+
+        const controller = new AbortController();
+        const aborted = store.waitForHeadPast(head + 1, controller.signal);
+        await nextTurn();
+        controller.abort();
+        const closed = store.waitForHeadPast(head + 1);
+        await nextTurn();
+        await store.close();
+
+        expect(moved).toBe(true);
+        expect(await aborted).toBe(false);
+        expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+        expect(await closed).toBe(false);
+      });
 
       it('wakes a waiting subscriber on a commit through the same instance', async () => {
         const store = openStore(neverPolls);

@@ -370,6 +370,15 @@ export class SqliteEventStore implements EventStore {
     return this.statements.headPosition.get()!;
   }
 
+  /** Woken at once by a commit through this instance; a commit through another connection is seen within the poll interval. */
+  async waitForHeadPast(after: number, signal?: AbortSignal): Promise<boolean> {
+    for (;;) {
+      if (this.closed || signal?.aborted === true) return false;
+      if (this.statements.headPosition.get()! > after) return true;
+      await this.waitForCommit(signal);
+    }
+  }
+
   async streamRevision(streamId: string): Promise<number> {
     assertStreamId(streamId);
     this.assertOpen();
