@@ -65,11 +65,17 @@ async function catchUp(batchSize: number, signal: AbortSignal): Promise<ApplyOut
       if (signal.aborted) break;
     }
   }
-  if (batch.length > 0 && !(await commit())) return outcome;
-  // Cancelled while scanning: the read ended before the head, so the checkpoint stays put.
-  if (signal.aborted) return outcome;
-  // Nothing left to apply: only the checkpoint moves, past the events no handler takes.
-  return { position: file.applyBatch([], head) };
+  if (signal.aborted) {
+    // Cancelled: what was read is committed, and the checkpoint stays where that leaves it
+    // (the read ended before the head).
+    if (batch.length > 0) await commit();
+    return outcome;
+  }
+  // Read to the end: the last batch, in the same transaction, moves the checkpoint past the
+  // events no handler takes (following the log live, that is one transaction a round, not two).
+  outcome = applyOrStopAtFailure(file, batch.splice(0), head);
+  if (outcome.failure === undefined) send({ kind: 'progress', position: outcome.position });
+  return outcome;
 }
 
 async function handle(request: WriterRequest): Promise<void> {
