@@ -425,7 +425,9 @@ export class ProjectionEngine {
 
   private async swapIfCaughtUp(slot: Slot, rebuild: Rebuild): Promise<void> {
     const { generation } = rebuild;
-    const head = await this.store.headPosition();
+    // A runner whose writer follows the log knows the head it last caught up with: under a
+    // steady stream of commands the current head has always moved on by the time it looks.
+    const head = generation.runner?.caughtUpTo ?? (await this.store.headPosition());
     if (generation.file.position < head || slot.rebuild !== rebuild || this.state !== 'started') return;
     // Its runner builds them as it reaches the head; a generation without them is not finished.
     if (generation.file.indexesPending) return;

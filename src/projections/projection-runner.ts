@@ -54,6 +54,8 @@ export class ProjectionRunner {
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private writer: ReadModelWriter | undefined;
+  /** While the writer follows the log: the head its last catch-up started from (see `caughtUpTo`). */
+  private followedTo: number | undefined;
 
   constructor(
     readonly file: ReadModelFile,
@@ -75,6 +77,16 @@ export class ProjectionRunner {
 
   get failure(): RunnerFailure | undefined {
     return this.failureInfo;
+  }
+
+  /**
+   * A position this runner has caught up with, when it knows one below the current head:
+   * while its writer follows the log, the head its last catch-up started from. Under a steady
+   * stream of commands a following runner is never at the head at the moment it looks; it is
+   * caught up all the same once its checkpoint is here.
+   */
+  get caughtUpTo(): number | undefined {
+    return this.followedTo;
   }
 
   start(): void {
@@ -174,8 +186,9 @@ export class ProjectionRunner {
    * catches up from the checkpoint to the head, and again whenever the head has moved, at most
    * once per live interval. This thread then reads no event and copies none; it only waits
    * for the head to move. True when the runner should stop taking events (it is stopping, it
-   * failed, or the store closed); false when a catch-up left the checkpoint short of the head
-   * it started from, which only a writer that could not catch up does.
+   * failed, or the store closed); false when the writer could not catch up (its catch-up
+   * failed, or left the checkpoint short of the head it started from, which only a writer
+   * whose thread is gone does): the subscription takes over.
    */
   private async followInWriter(
     writer: ReadModelWriter,
@@ -186,25 +199,43 @@ export class ProjectionRunner {
       this.file.noteCheckpoint(position);
       this.options.onProgress?.(this);
     };
-    for (;;) {
-      if (this.stopping || this.state !== 'running') return true;
-      const head = await this.store.headPosition();
-      if (head > this.position) {
+    try {
+      for (;;) {
+        if (this.stopping || this.state !== 'running') return true;
+        // At the head with the indexes still to build (nothing new came since a catch-up
+        // ended, or a stop or crash interrupted the build): nothing else would build them.
+        if (await this.buildIndexesIfCaughtUp(this.position)) await this.options.onCheckpoint(this);
+        // False once stopping, or when the store closed: no more events will come.
+        if (!(await waitForHeadPast(this.position, signal))) return true;
+        const head = await this.store.headPosition();
         const started = performance.now();
-        const outcome = await writer.catchUp!(onProgress, signal);
+        let outcome: ApplyOutcome;
+        try {
+          outcome = await writer.catchUp!(onProgress, signal);
+        } catch (error) {
+          if (error instanceof ReadModelWriterGone) throw error;
+          this.options.logger.warn?.(`projection ${this.name}: its writer could not follow the log (${describe(error)}); reading it through the subscription instead`);
+          return false;
+        }
+        if (this.stopping) {
+          await this.takeOutcome(outcome);
+          return true;
+        }
+        if (outcome.failure === undefined && outcome.position < head) {
+          await this.takeOutcome(outcome);
+          return false;
+        }
+        // Under a steady stream of commands the head has always moved on by the time a
+        // catch-up ends; reaching the head it started from is what being caught up means.
+        this.followedTo = head;
         if (!(await this.takeOutcome(outcome))) return true;
         await this.options.onCheckpoint(this);
-        if (this.stopping) return true;
-        if (this.position < head) return false;
-        // A steady stream of commands: the next catch-up takes what came meanwhile, together.
+        // The next catch-up takes what came meanwhile, together.
         const wait = this.options.liveIntervalMs - (performance.now() - started);
         if (wait > 0) await delay(wait, signal);
-        continue;
       }
-      // At the head with the indexes still to build (nothing new came since a catch-up ended,
-      // or a stop or crash interrupted the build): nothing else would build them.
-      if (await this.buildIndexesIfCaughtUp(this.position)) await this.options.onCheckpoint(this);
-      if (!(await waitForHeadPast(this.position, signal))) return true;
+    } finally {
+      this.followedTo = undefined;
     }
   }
 
@@ -244,7 +275,8 @@ export class ProjectionRunner {
    * the engine may swap this generation in (it is told after this returns). True when built.
    */
   private async buildIndexesIfCaughtUp(position: number): Promise<boolean> {
-    if (!this.file.indexesPending || this.stopping || position < (await this.store.headPosition())) return false;
+    if (!this.file.indexesPending || this.stopping) return false;
+    if (position < (this.followedTo ?? (await this.store.headPosition()))) return false;
     await this.writer!.createDeferredIndexes();
     this.options.logger.log?.(`projection ${this.name}: caught up at position ${position}; indexes built`);
     return true;

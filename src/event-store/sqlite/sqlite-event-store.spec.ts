@@ -388,10 +388,14 @@ describe('SqliteEventStore', () => {
       const first = await writer.append('neighbourhood-1', [newEvent()], 'no_stream');
 
       const already = await reader.waitForHeadPast(first.position - 1);
-      const waiting = reader.waitForHeadPast(first.position);
+      let settled = false;
+      const waiting = reader.waitForHeadPast(first.position).finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const settledBeforeTheCommit = settled;
       const second = await writer.append('neighbourhood-1', [newEvent()], 0);
 
       expect(already).toBe(true);
+      expect(settledBeforeTheCommit).toBe(false);
       expect(await waiting).toBe(true);
       expect(await reader.headPosition()).toBe(second.position);
     });
@@ -402,10 +406,13 @@ describe('SqliteEventStore', () => {
       it('wakes a wait for the head on a commit through the same instance, and answers false on abort and on close', async () => {
         const store = openStore(neverPolls);
         const head = await store.headPosition();
-        const woken = store.waitForHeadPast(head);
+        const waitSignal = new AbortController().signal;
+        const woken = store.waitForHeadPast(head, waitSignal);
         await nextTurn();
         await store.append('neighbourhood-1', [newEvent()], 'no_stream');
         const moved = await woken;
+        // Woken by the commit, not by its signal: the wait leaves no listener on it.
+        const listenersLeft = getEventListeners(waitSignal, 'abort').length;
 
         const controller = new AbortController();
         const aborted = store.waitForHeadPast(head + 1, controller.signal);
@@ -416,8 +423,8 @@ describe('SqliteEventStore', () => {
         await store.close();
 
         expect(moved).toBe(true);
+        expect(listenersLeft).toBe(0);
         expect(await aborted).toBe(false);
-        expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
         expect(await closed).toBe(false);
       });
 
