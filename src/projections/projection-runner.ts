@@ -54,8 +54,8 @@ export class ProjectionRunner {
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private writer: ReadModelWriter | undefined;
-  /** While the writer follows the log: the head its last catch-up started from (see `caughtUpTo`). */
-  private followedTo: number | undefined;
+  /** See `caughtUpTo`. */
+  private reachedHead: number | undefined;
 
   constructor(
     readonly file: ReadModelFile,
@@ -80,13 +80,14 @@ export class ProjectionRunner {
   }
 
   /**
-   * A position this runner has caught up with, when it knows one below the current head:
-   * while its writer follows the log, the head its last catch-up started from. Under a steady
-   * stream of commands a following runner is never at the head at the moment it looks; it is
-   * caught up all the same once its checkpoint is here.
+   * The head this runner last knew it had reached: the head a catch-up of its writer started
+   * from, once that catch-up ended; or the head it had just looked up, for a batch committed at
+   * the head. Under a steady stream of commands the current head has always moved on by the
+   * time a commit ends, so "caught up" (query indexes to build, a rebuild to swap in) means
+   * reaching this, not the current head. Undefined until it first gets there.
    */
   get caughtUpTo(): number | undefined {
-    return this.followedTo;
+    return this.reachedHead;
   }
 
   start(): void {
@@ -177,6 +178,7 @@ export class ProjectionRunner {
       if (last === undefined || last < knownHead) continue;
       knownHead = await this.store.headPosition();
       if (last < knownHead) continue;
+      this.reachedHead = knownHead;
       if (!(await this.checkpoint(batch))) return;
     }
   }
@@ -199,43 +201,39 @@ export class ProjectionRunner {
       this.file.noteCheckpoint(position);
       this.options.onProgress?.(this);
     };
-    try {
-      for (;;) {
-        if (this.stopping || this.state !== 'running') return true;
-        // At the head with the indexes still to build (nothing new came since a catch-up
-        // ended, or a stop or crash interrupted the build): nothing else would build them.
-        if (await this.buildIndexesIfCaughtUp(this.position)) await this.options.onCheckpoint(this);
-        // False once stopping, or when the store closed: no more events will come.
-        if (!(await waitForHeadPast(this.position, signal))) return true;
-        const head = await this.store.headPosition();
-        const started = performance.now();
-        let outcome: ApplyOutcome;
-        try {
-          outcome = await writer.catchUp!(onProgress, signal);
-        } catch (error) {
-          if (error instanceof ReadModelWriterGone) throw error;
-          this.options.logger.warn?.(`projection ${this.name}: its writer could not follow the log (${describe(error)}); reading it through the subscription instead`);
-          return false;
-        }
-        if (this.stopping) {
-          await this.takeOutcome(outcome);
-          return true;
-        }
-        if (outcome.failure === undefined && outcome.position < head) {
-          await this.takeOutcome(outcome);
-          return false;
-        }
-        // Under a steady stream of commands the head has always moved on by the time a
-        // catch-up ends; reaching the head it started from is what being caught up means.
-        this.followedTo = head;
-        if (!(await this.takeOutcome(outcome))) return true;
-        await this.options.onCheckpoint(this);
-        // The next catch-up takes what came meanwhile, together.
-        const wait = this.options.liveIntervalMs - (performance.now() - started);
-        if (wait > 0) await delay(wait, signal);
+    for (;;) {
+      if (this.stopping || this.state !== 'running') return true;
+      // At the head with the indexes still to build (nothing new came since a catch-up
+      // ended, or a stop or crash interrupted the build): nothing else would build them.
+      if (await this.buildIndexesIfCaughtUp(this.position)) await this.options.onCheckpoint(this);
+      // False once stopping, or when the store closed: no more events will come.
+      if (!(await waitForHeadPast(this.position, signal))) return true;
+      const head = await this.store.headPosition();
+      const started = performance.now();
+      let outcome: ApplyOutcome;
+      try {
+        outcome = await writer.catchUp!(onProgress, signal);
+      } catch (error) {
+        if (error instanceof ReadModelWriterGone) throw error;
+        this.options.logger.warn?.(`projection ${this.name}: its writer could not follow the log (${describe(error)}); reading it through the subscription instead`);
+        return false;
       }
-    } finally {
-      this.followedTo = undefined;
+      if (this.stopping) {
+        await this.takeOutcome(outcome);
+        return true;
+      }
+      if (outcome.failure === undefined && outcome.position < head) {
+        await this.takeOutcome(outcome);
+        return false;
+      }
+      // Under a steady stream of commands the head has always moved on by the time a
+      // catch-up ends; reaching the head it started from is what being caught up means.
+      this.reachedHead = head;
+      if (!(await this.takeOutcome(outcome))) return true;
+      await this.options.onCheckpoint(this);
+      // The next catch-up takes what came meanwhile, together.
+      const wait = this.options.liveIntervalMs - (performance.now() - started);
+      if (wait > 0) await delay(wait, signal);
     }
   }
 
@@ -276,7 +274,7 @@ export class ProjectionRunner {
    */
   private async buildIndexesIfCaughtUp(position: number): Promise<boolean> {
     if (!this.file.indexesPending || this.stopping) return false;
-    if (position < (this.followedTo ?? (await this.store.headPosition()))) return false;
+    if (position < (this.reachedHead ?? (await this.store.headPosition()))) return false;
     await this.writer!.createDeferredIndexes();
     this.options.logger.log?.(`projection ${this.name}: caught up at position ${position}; indexes built`);
     return true;

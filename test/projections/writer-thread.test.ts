@@ -339,22 +339,28 @@ describe('projections: batches applied on a writer thread', () => {
       }
     }, 60_000);
 
-    // Last in this block: it makes the shared log longer.
-    it('swaps a rebuild in while the log keeps growing: caught up means at the head its last catch-up started from', async () => {
+    // Last in this block: they make the shared log longer.
+    it.each([
+      ['the threads follow the log themselves', true],
+      ['live batches are copied to the threads', false],
+    ] as const)('swaps a rebuild in while the log keeps growing (%s): caught up means at the head it last reached', async (_how, follows) => {
       const definition = PROJECTIONS[0]!;
-      const writers = (file: ReadModelFile): ReturnType<typeof splitWriter> => splitWriter(file, { entry: ENTRY, eventStoreFile: storeFile(big) });
+      const writers = (file: ReadModelFile): ReturnType<typeof splitWriter> =>
+        splitWriter(file, { threshold: Number.POSITIVE_INFINITY, entry: ENTRY, ...(follows && { eventStoreFile: storeFile(big) }) });
       const engine = await startEngine(big, [definition], { writers });
       try {
         await caughtUp(engine, big.store);
+        const [before] = await engine.status();
         const ticket = engine.rebuild(definition.name);
         let swapped = false;
         void ticket.swapped.then(() => (swapped = true));
         // One command after another, each durable before the next: the head has always moved
-        // on by the time a catch-up ends. A swap that waited for the head itself would wait
-        // for the commands to stop.
+        // on by the time a batch or a catch-up on a thread has committed. A swap that waited
+        // for the head itself would wait for the commands to stop.
         let appended = 0;
         while (!swapped && appended < 3_000) {
-          await big.log.actor({ type: 'ActorRegistered', data: { actorId: `steady-${appended}`, name: `Steady ${appended}`, side: 'none' } }, '2018-08-01T00:00:00Z');
+          const actorId = `steady-${follows ? 'follow' : 'copy'}-${appended}`;
+          await big.log.actor({ type: 'ActorRegistered', data: { actorId, name: `Steady ${appended}`, side: 'none' } }, '2018-08-01T00:00:00Z');
           appended += 1;
         }
         await ticket.swapped;
@@ -362,7 +368,7 @@ describe('projections: batches applied on a writer thread', () => {
         const [status] = await engine.status();
 
         expect({ swapped, commandsLeft: appended < 3_000 }).toEqual({ swapped: true, commandsLeft: true });
-        expect(status).toMatchObject({ generation: 2, status: 'running', position: head, indexesBuilt: true });
+        expect(status).toMatchObject({ generation: before!.generation + 1, status: 'running', position: head, indexesBuilt: true });
         expect(await engine.read(definition.name, head, ({ db }) => dumpTables(db, definition))).toEqual(await freshBuild(await readAllEvents(big.store), definition));
       } finally {
         await engine.close();
