@@ -27,13 +27,6 @@ export interface ProjectionRunnerOptions {
   readonly onProgress?: (runner: ProjectionRunner) => void;
 }
 
-/**
- * Behind the head by at least this many events, a writer that can read the log catches up by
- * itself. (With a store that can also say when its head moves, such a writer follows the log
- * itself all the time: see `followInWriter`.)
- */
-export const CATCH_UP_IN_WRITER_MIN_LAG = 10_000;
-
 export interface RunnerFailure {
   readonly message: string;
   /** The event the projection could not apply, when a handler threw. */
@@ -150,19 +143,6 @@ export class ProjectionRunner {
       // subscription below takes over, with whatever writer is left.
     }
     let knownHead = await this.store.headPosition();
-    if (writer.catchUp !== undefined && !this.stopping && knownHead - this.position >= CATCH_UP_IN_WRITER_MIN_LAG) {
-      // Far behind (a first build, a rebuild, a long stop): the writer reads the log itself,
-      // on its own thread, and this runner subscribes from wherever that ends. Stopping the
-      // runner ends it at its next committed batch.
-      const outcome = await writer.catchUp((position) => {
-        this.file.noteCheckpoint(position);
-        this.options.onProgress?.(this);
-      }, this.abort.signal);
-      if (!(await this.takeOutcome(outcome))) return;
-      await this.options.onCheckpoint(this);
-      if (this.stopping) return;
-      knownHead = await this.store.headPosition();
-    }
     // Already at the head with the indexes still to build (nothing new came since a catch-up
     // ended, or a stop or crash interrupted the build): nothing else would build them.
     if (await this.buildIndexesIfCaughtUp(this.position)) await this.options.onCheckpoint(this);

@@ -44,10 +44,15 @@ async function catchUp(batchSize: number, signal: AbortSignal): Promise<ApplyOut
   const from = file.readSnapshot((position) => position);
   const batch: RecordedEvent[] = [];
   let outcome: ApplyOutcome = { position: from };
-  const commit = async (): Promise<boolean> => {
-    outcome = applyOrStopAtFailure(file, batch.splice(0));
+  /** Applies the batch in hand (moving the checkpoint to `through` too) and reports the checkpoint; false on a handler failure. */
+  const applyInHand = (through?: number): boolean => {
+    outcome = applyOrStopAtFailure(file, batch.splice(0), through);
     if (outcome.failure !== undefined) return false;
     send({ kind: 'progress', position: outcome.position });
+    return true;
+  };
+  const commit = async (): Promise<boolean> => {
+    if (!applyInHand()) return false;
     // Reading pages is synchronous: a turn of the event loop lets a cancel in.
     await nextTurn();
     return !signal.aborted;
@@ -73,8 +78,7 @@ async function catchUp(batchSize: number, signal: AbortSignal): Promise<ApplyOut
   }
   // Read to the end: the last batch, in the same transaction, moves the checkpoint past the
   // events no handler takes (following the log live, that is one transaction a round, not two).
-  outcome = applyOrStopAtFailure(file, batch.splice(0), head);
-  if (outcome.failure === undefined) send({ kind: 'progress', position: outcome.position });
+  applyInHand(head);
   return outcome;
 }
 

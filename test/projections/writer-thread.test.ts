@@ -6,7 +6,6 @@ import { pathToFileURL } from 'node:url';
 import type { RecordedEvent, SubscribeOptions } from '../../src/event-store/index.js';
 import { neighbourhoodStreamId } from '../../src/domain/index.js';
 import { SQLITE_EVENT_STORE_FILE_NAME } from '../../src/event-store/sqlite/sqlite-event-store.js';
-import { CATCH_UP_IN_WRITER_MIN_LAG } from '../../src/projections/projection-runner.js';
 import { PROJECTIONS } from '../../src/projections/projection-definitions.js';
 import type { ProjectionDefinition } from '../../src/projections/projection.js';
 import { ReadModelFile } from '../../src/projections/read-model-file.js';
@@ -195,12 +194,12 @@ describe('projections: batches applied on a writer thread', () => {
     const storeFile = (log: TempLog): string => join(log.dir, SQLITE_EVENT_STORE_FILE_NAME);
 
     beforeAll(async () => {
-      // Long enough for the runner to hand the catch-up over, and for several batches.
+      // Long enough for a catch-up of many batches.
       big = await openTempLog();
       await recordTadamonReport(big.log);
       const source = { name: 'field sources', kind: 'field', reliability: 'C', credibility: 3 };
       const stream = neighbourhoodStreamId('damascus-tadamon');
-      const total = CATCH_UP_IN_WRITER_MIN_LAG + 2_500;
+      const total = 12_500;
       for (let done = 0; done < total; done += 500) {
         const batch = Array.from({ length: 500 }, (_, i) => ({
           eventId: `casualties-${done + i}`,
