@@ -9,9 +9,9 @@ import { SQLITE_EVENT_STORE_FILE_NAME } from '../../src/event-store/sqlite/sqlit
 import { PROJECTIONS } from '../../src/projections/projection-definitions.js';
 import type { ProjectionDefinition } from '../../src/projections/projection.js';
 import { ReadModelFile } from '../../src/projections/read-model-file.js';
-import { ReadModelWriterGone } from '../../src/projections/read-model-writer.js';
+import { type ReadModelWriter, ReadModelWriterGone } from '../../src/projections/read-model-writer.js';
 import { splitWriter } from '../../src/projections/read-model-writers.js';
-import { CATCH_UP_BATCH_EVENTS, workerThreadWriter } from '../../src/projections/worker-thread-writer.js';
+import { CATCH_UP_BATCH_EVENTS, type WriterThreadOptions, workerThreadWriter } from '../../src/projections/worker-thread-writer.js';
 import { type TempLog, caughtUp, dumpTables, openTempLog, readAllEvents, startEngine } from './event-log.fixture.js';
 import { recordTadamonReport } from './tadamon.fixture.js';
 
@@ -27,6 +27,23 @@ async function freshBuild(events: readonly RecordedEvent[], definition: Projecti
   } finally {
     file.close();
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A new generation file and a writer thread on it (with `options`), both closed once `use` is done. */
+async function withThreadWriter(
+  path: string,
+  definition: ProjectionDefinition,
+  options: WriterThreadOptions,
+  use: (file: ReadModelFile, writer: ReadModelWriter) => Promise<void>,
+): Promise<void> {
+  const file = ReadModelFile.create(path, definition);
+  const writer = workerThreadWriter(file, { entry: ENTRY, ...options });
+  try {
+    await use(file, writer);
+  } finally {
+    await writer.close();
+    file.close();
   }
 }
 
@@ -53,9 +70,7 @@ describe('projections: batches applied on a writer thread', () => {
   it.each(PROJECTIONS.map((definition) => [definition.name, definition] as const))(
     '%s: what the thread commits is what the engine thread would have built, and the engine connection sees it',
     async (_name, definition) => {
-      const file = ReadModelFile.create(join(dir, `${definition.name}.1.sqlite`), definition);
-      const writer = workerThreadWriter(file, { entry: ENTRY });
-      try {
+      await withThreadWriter(join(dir, `${definition.name}.1.sqlite`), definition, {}, async (file, writer) => {
         // Batches of three, each applied twice: the second changes nothing.
         for (let start = 0; start < events.length; start += 3) {
           const batch = events.slice(start, start + 3);
@@ -73,28 +88,20 @@ describe('projections: batches applied on a writer thread', () => {
         expect(file.indexesPending).toBe(definition.indexes !== undefined);
         await writer.createDeferredIndexes();
         expect(file.indexesPending).toBe(false);
-      } finally {
-        await writer.close();
-        file.close();
-      }
+      });
     },
   );
 
   it('a handler failure commits the events before it and reports the event it stopped at', async () => {
     const definition = PROJECTIONS[0]!;
-    const file = ReadModelFile.create(join(dir, 'control.1.sqlite'), definition);
-    const writer = workerThreadWriter(file, { entry: ENTRY });
-    try {
+    await withThreadWriter(join(dir, 'control.1.sqlite'), definition, {}, async (file, writer) => {
       const bad = { ...events[5]!, metadata: {} };
       const outcome = await writer.apply([...events.slice(0, 5), bad, ...events.slice(6)]);
       expect(outcome.position).toBe(events[4]!.position);
       expect(outcome.failure).toMatchObject({ eventId: bad.eventId, eventType: bad.type, position: bad.position });
       expect(outcome.failure!.message).toContain('has no metadata.recordedAt');
       expect(file.readSnapshot((position) => position)).toBe(events[4]!.position);
-    } finally {
-      await writer.close();
-      file.close();
-    }
+    });
   });
 
   it('splitWriter applies long batches on this thread and short ones on the writer thread, each from where the other stopped', async () => {
@@ -225,10 +232,8 @@ describe('projections: batches applied on a writer thread', () => {
     it.each(PROJECTIONS.map((definition) => [definition.name, definition] as const))(
       '%s: catches up to the head in committed batches, skipping what no handler takes',
       async (_name, definition) => {
-        const file = ReadModelFile.create(join(dir, `${definition.name}.1.sqlite`), definition);
-        const writer = workerThreadWriter(file, { entry: ENTRY, eventStoreFile: storeFile(big) });
         const progress: number[] = [];
-        try {
+        await withThreadWriter(join(dir, `${definition.name}.1.sqlite`), definition, { eventStoreFile: storeFile(big) }, async (file, writer) => {
           const outcome = await writer.catchUp!((position) => progress.push(position), new AbortController().signal);
           const head = bigEvents.at(-1)!.position;
           expect(outcome).toEqual({ position: head });
@@ -238,18 +243,13 @@ describe('projections: batches applied on a writer thread', () => {
             expect(progress.length).toBe(Math.ceil(bigEvents.filter((e) => file.handledTypes.includes(e.type)).length / CATCH_UP_BATCH_EVENTS));
           }
           expect(dumpTables(file.db, definition)).toEqual(await freshBuild(bigEvents, definition));
-        } finally {
-          await writer.close();
-          file.close();
-        }
+        });
       },
     );
 
     it('a cancelled catch-up ends at a committed batch, and the next one carries on from it', async () => {
       const definition = PROJECTIONS[1]!;
-      const file = ReadModelFile.create(join(dir, 'timeline.1.sqlite'), definition);
-      const writer = workerThreadWriter(file, { entry: ENTRY, eventStoreFile: storeFile(big) });
-      try {
+      await withThreadWriter(join(dir, 'timeline.1.sqlite'), definition, { eventStoreFile: storeFile(big) }, async (file, writer) => {
         // Cancelled right after it was asked for: it stops at a committed batch, short of the head.
         const stop = new AbortController();
         const first = writer.catchUp!(() => undefined, stop.signal);
@@ -264,17 +264,12 @@ describe('projections: batches applied on a writer thread', () => {
         expect(file.readSnapshot((checkpoint) => checkpoint)).toBe(position);
         expect(await writer.catchUp!(() => undefined, new AbortController().signal)).toEqual({ position: bigEvents.at(-1)!.position });
         expect(dumpTables(file.db, definition)).toEqual(await freshBuild(bigEvents, definition));
-      } finally {
-        await writer.close();
-        file.close();
-      }
+      });
     });
 
     it('a catch-up that only scans (no event it handles) still stops when cancelled, without moving the checkpoint to the head', async () => {
       const definition = PROJECTIONS[2]!;
-      const file = ReadModelFile.create(join(dir, 'actors.1.sqlite'), definition);
-      const writer = workerThreadWriter(file, { entry: ENTRY, eventStoreFile: storeFile(big) });
-      try {
+      await withThreadWriter(join(dir, 'actors.1.sqlite'), definition, { eventStoreFile: storeFile(big) }, async (file, writer) => {
         const stop = new AbortController();
         const scan = writer.catchUp!(() => undefined, stop.signal);
         stop.abort();
@@ -282,10 +277,7 @@ describe('projections: batches applied on a writer thread', () => {
         // Every actor is registered before the casualties: fewer than a batch, read in the first window.
         expect(position).toBeLessThan(bigEvents.at(-1)!.position);
         expect(file.readSnapshot((checkpoint) => checkpoint)).toBe(position);
-      } finally {
-        await writer.close();
-        file.close();
-      }
+      });
     });
 
     it('an engine far behind hands the catch-up to the threads, which then follow the log live themselves, and answers as a fresh build', async () => {
