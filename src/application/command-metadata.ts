@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { v5 as uuidv5 } from 'uuid';
+import { createHash } from 'node:crypto';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 
 /** Who sent a command and how: everything the write side needs beyond the command itself. */
 export interface CommandMetadata {
@@ -35,10 +35,13 @@ const IDEMPOTENT_EVENT_NAMESPACE = '9b3a2f44-7d1e-4c5b-9e0a-6f1d2c3b4a59';
 /**
  * The event id of a command. With an Idempotency-Key it is derived from the key and the
  * caller, so a retry after a lost response (or after a crash) produces the same id and the
- * store's idempotent append refuses to duplicate it. Without one, every command is new.
+ * store's idempotent append refuses to duplicate it. Without one, every command is new, and
+ * its id is a time-ordered UUID (version 7): the event store's unique index on event ids then
+ * grows at its right edge, instead of every append dirtying a random page of it (in a group
+ * commit of 64 appends, that was about half the pages the commit wrote).
  */
 export function eventIdFor(metadata: Pick<CommandMetadata, 'keyId' | 'idempotencyKey'>): string {
-  if (metadata.idempotencyKey === undefined) return randomUUID();
+  if (metadata.idempotencyKey === undefined) return uuidv7();
   return uuidv5(`${metadata.keyId}\n${metadata.idempotencyKey}`, IDEMPOTENT_EVENT_NAMESPACE);
 }
 
