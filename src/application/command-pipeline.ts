@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  DomainError,
   type ActorEvent,
   type ActorState,
   type NeighbourhoodCommand,
@@ -51,8 +52,15 @@ const MAX_CONCURRENCY_RETRIES = 5;
 export const STREAM_CACHE_SIZE = Symbol('StreamCacheSize');
 
 /**
- * The one write path: load the stream (from cache, catching up on the tail), fold, decide,
- * append at the exact revision that was folded. Handlers only translate their command.
+ * The one write path: load the stream, fold, decide, append at the exact revision that was
+ * folded. Handlers only translate their command.
+ *
+ * A cached stream is trusted without reading its tail when the command cannot be a retry (no
+ * Idempotency-Key: its event id is new) and names no revision (no If-Match). Every append
+ * through this process keeps the cache current, so only another process can have moved the
+ * stream, and then the append at the cached revision is refused and decided again on the
+ * tail; a refusal decided on a cached state is checked against the stream's revision first.
+ * A keyed or conditional command reads the tail first: its answer depends on the log itself.
  */
 @Injectable()
 export class CommandPipeline {
@@ -103,8 +111,9 @@ export class CommandPipeline {
   ): Promise<CommandResult> {
     return this.serializer.run(decider.streamId, async () => {
       const eventId = eventIdFor(metadata);
+      let trustCache = metadata.idempotencyKey === undefined && metadata.expectedRevision === undefined;
       for (let attempt = 0; ; attempt++) {
-        const folded = await this.load(decider);
+        const folded = await this.load(decider, trustCache);
         const previous = folded.keyed.get(eventId);
         if (previous) {
           if (previous.requestHash !== metadata.requestHash) {
@@ -123,7 +132,17 @@ export class CommandPipeline {
           throw wrongRevision(metadata.expectedRevision, folded.revision);
         }
         const now = this.clock.now();
-        const [decided, ...more] = await decider.decide(folded.state, now);
+        let decisions: E[];
+        try {
+          decisions = await decider.decide(folded.state, now);
+        } catch (error) {
+          if (!(trustCache && error instanceof DomainError)) throw error;
+          // Refused on a state the cache was trusted for: decide again if another process moved it.
+          trustCache = false;
+          if ((await this.store.streamRevision(decider.streamId)) === folded.revision) throw error;
+          continue;
+        }
+        const [decided, ...more] = decisions;
         // Every command of this domain is recorded as exactly one event, which carries the
         // command's id: that is what makes a retried command recognisable.
         if (!decided || more.length > 0) throw new Error(`${decider.streamId}: a command must decide exactly one event`);
@@ -134,6 +153,13 @@ export class CommandPipeline {
             [event],
             folded.revision === -1 ? 'no_stream' : folded.revision,
           );
+          if (result.nextRevision !== folded.revision + 1) {
+            // The log answered a retry with its original, which another process appended after
+            // the stream was loaded: fold the stream again, and the keyed events answer it.
+            decider.cache?.delete(decider.streamId);
+            trustCache = false;
+            continue;
+          }
           applyRecorded(decider, folded, { ...event, streamId: decider.streamId, revision: result.nextRevision, position: result.position });
           decider.cache?.set(decider.streamId, folded);
           return {
@@ -149,9 +175,10 @@ export class CommandPipeline {
             throw keyReused();
           }
           if (!(error instanceof WrongExpectedRevision)) throw error;
-          // Another process appended first: refold from the store and decide again, unless the
-          // client asked for exactly the revision it had seen.
-          decider.cache?.delete(decider.streamId);
+          // Another process appended first: decide again on the tail, unless the client asked
+          // for exactly the revision it had seen. The cached state is still the state at its
+          // revision (a refused append changes nothing), so reading the tail is enough.
+          trustCache = false;
           if (metadata.expectedRevision !== undefined) throw wrongRevision(metadata.expectedRevision, error.actual);
           if (attempt + 1 >= MAX_CONCURRENCY_RETRIES) throw wrongRevision(folded.revision, error.actual);
         }
@@ -159,8 +186,13 @@ export class CommandPipeline {
     });
   }
 
-  private async load<S, E extends { type: string; data: unknown }>(decider: StreamDecider<S, E>): Promise<FoldedStream<S>> {
-    const folded = decider.cache?.get(decider.streamId) ?? { state: decider.initial(), revision: -1, keyed: new Map() };
+  private async load<S, E extends { type: string; data: unknown }>(
+    decider: StreamDecider<S, E>,
+    trustCache: boolean,
+  ): Promise<FoldedStream<S>> {
+    const cached = decider.cache?.get(decider.streamId);
+    if (cached !== undefined && trustCache) return cached;
+    const folded = cached ?? { state: decider.initial(), revision: -1, keyed: new Map() };
     for await (const recorded of this.store.readStream(decider.streamId, { fromRevision: folded.revision + 1 })) {
       applyRecorded(decider, folded, recorded);
     }

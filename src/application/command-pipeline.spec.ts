@@ -1,0 +1,171 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NeighbourhoodCommand, Source } from '../domain/index.js';
+import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
+import { ApplicationError } from './application-error.js';
+import type { Clock } from './clock.js';
+import type { CommandMetadata } from './command-metadata.js';
+import { CommandPipeline } from './command-pipeline.js';
+
+// Placeholder calendar dates: the report gives weekdays only.
+const BASELINE = '2018-04-16T00:00:00Z';
+const WEDNESDAY = '2018-04-18T06:00:00Z';
+const THURSDAY = '2018-04-19T10:00:00Z';
+const THURSDAY_EVENING = '2018-04-19T18:00:00Z';
+const clock: Clock = { now: () => new Date('2018-04-20T00:00:00Z') };
+const FIELD: Source = { name: 'field sources', kind: 'field', reliability: 'C', credibility: 3 };
+const WRITER: CommandMetadata = { keyId: 'writer-3fa2b1c4', role: 'writer' };
+const STREAM = 'neighbourhood-damascus-tadamon';
+
+const registerTadamon: NeighbourhoodCommand = {
+  type: 'RegisterNeighbourhood',
+  neighbourhoodId: 'damascus-tadamon',
+  name: 'Tadamon',
+  city: 'Damascus',
+  country: 'Syria',
+  controlAsOf: BASELINE,
+  positions: [
+    { id: 'bakery-block-1', name: 'Abu Turabi bakery block 1', controller: 'syrian-regime' },
+    { id: 'bakery-block-2', name: 'Abu Turabi bakery block 2', controller: 'syrian-regime' },
+  ],
+};
+const capture = (by: string, position: string, occurredAt: string): NeighbourhoodCommand => ({
+  type: 'CapturePosition',
+  neighbourhoodId: 'damascus-tadamon',
+  by,
+  positions: [position],
+  occurredAt,
+  sources: [FIELD],
+});
+const retreat = (by: string, position: string, occurredAt: string): NeighbourhoodCommand => ({
+  type: 'Retreat',
+  neighbourhoodId: 'damascus-tadamon',
+  by,
+  positions: [position],
+  occurredAt,
+  sources: [FIELD],
+});
+const casualties = (occurredAt: string): NeighbourhoodCommand => ({
+  type: 'ReportCasualties',
+  neighbourhoodId: 'damascus-tadamon',
+  killed: { exact: 2 },
+  occurredAt,
+  sources: [FIELD],
+});
+
+/**
+ * Two pipelines on two connections to one log file: what two server processes sharing a data
+ * directory are. Each keeps its own stream cache, so each writes behind the other's back.
+ */
+describe('CommandPipeline with a second process writing to the same log', () => {
+  let dir: string;
+  let ours: SqliteEventStore;
+  let theirs: SqliteEventStore;
+  let pipeline: CommandPipeline;
+  let otherProcess: CommandPipeline;
+  let tailReads: number;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pipeline-'));
+    ours = SqliteEventStore.openInDirectory(dir);
+    theirs = SqliteEventStore.openInDirectory(dir);
+    const readStream = ours.readStream.bind(ours);
+    tailReads = 0;
+    ours.readStream = (streamId, options) => {
+      if (streamId === STREAM) tailReads += 1;
+      return readStream(streamId, options);
+    };
+    pipeline = new CommandPipeline(ours, clock, 100);
+    otherProcess = new CommandPipeline(theirs, clock, 100);
+    for (const actorId of ['isis', 'syrian-regime']) {
+      await pipeline.registerActor({ type: 'RegisterActor', actorId, name: actorId, side: actorId }, WRITER);
+    }
+    await pipeline.handleNeighbourhoodCommand(registerTadamon, WRITER);
+    // Both caches now hold the stream.
+    await otherProcess.handleNeighbourhoodCommand(casualties(WEDNESDAY), WRITER);
+    await pipeline.handleNeighbourhoodCommand(casualties(WEDNESDAY), WRITER);
+    await otherProcess.handleNeighbourhoodCommand(casualties(WEDNESDAY), WRITER);
+    // The stream is at revision 3; our cache holds revision 2.
+    tailReads = 0;
+  });
+
+  afterEach(async () => {
+    await ours.close();
+    await theirs.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('decides a command without Idempotency-Key or If-Match on its cached stream, reading nothing', async () => {
+    await pipeline.handleNeighbourhoodCommand(casualties(THURSDAY), WRITER);
+    tailReads = 0;
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await pipeline.handleNeighbourhoodCommand(casualties(THURSDAY), WRITER));
+    expect(tailReads).toBe(0);
+    expect(results.map((r) => r.streamRevision)).toEqual([5, 6, 7, 8, 9]);
+    expect(await ours.streamRevision(STREAM)).toBe(9);
+  });
+
+  it('decides again on the tail when the other process appended first', async () => {
+    const result = await pipeline.handleNeighbourhoodCommand(capture('isis', 'bakery-block-2', THURSDAY), WRITER);
+    // Registered at 0, casualties at 1, 2 and 3 (the last one theirs, unseen here): the capture is 4.
+    expect(result.streamRevision).toBe(4);
+    expect(tailReads).toBe(1);
+  });
+
+  it('checks a refusal against the stream: a retreat from a position the other process saw captured', async () => {
+    await otherProcess.handleNeighbourhoodCommand(capture('isis', 'bakery-block-1', WEDNESDAY), WRITER);
+    // On the cached state, isis does not control block 1 and cannot retreat from it.
+    const result = await pipeline.handleNeighbourhoodCommand(retreat('isis', 'bakery-block-1', THURSDAY), WRITER);
+    expect(result.type).toBe('ForcesRetreated');
+    expect(result.streamRevision).toBe(5);
+  });
+
+  it('still refuses what the stream as it is refuses', async () => {
+    await pipeline.handleNeighbourhoodCommand(casualties(THURSDAY), WRITER);
+    await expect(pipeline.handleNeighbourhoodCommand(retreat('isis', 'bakery-block-1', THURSDAY), WRITER)).rejects.toMatchObject({
+      code: 'NOT_CONTROLLED',
+    });
+    expect(await ours.streamRevision(STREAM)).toBe(4);
+  });
+
+  it('compares If-Match with the stream, not with the cache', async () => {
+    const result = await pipeline.handleNeighbourhoodCommand(casualties(THURSDAY), { ...WRITER, expectedRevision: 3 });
+    expect(result.streamRevision).toBe(4);
+    const stale = pipeline.handleNeighbourhoodCommand(casualties(THURSDAY), { ...WRITER, expectedRevision: 3 });
+    await expect(stale).rejects.toBeInstanceOf(ApplicationError);
+    await expect(stale).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION' });
+  });
+
+  it('answers a retry whose first attempt the other process recorded, even after more events', async () => {
+    const keyed: CommandMetadata = { ...WRITER, idempotencyKey: 'capture-block-2', requestHash: 'hash-of-the-request' };
+    const first = await otherProcess.handleNeighbourhoodCommand(capture('isis', 'bakery-block-2', THURSDAY), keyed);
+    await otherProcess.handleNeighbourhoodCommand(casualties(THURSDAY), WRITER);
+    const retry = await pipeline.handleNeighbourhoodCommand(capture('isis', 'bakery-block-2', THURSDAY), keyed);
+    expect(retry).toEqual({ ...first, replayed: true });
+    expect(await ours.streamRevision(STREAM)).toBe(5);
+    // And the cache goes on from the stream as it is.
+    const next = await pipeline.handleNeighbourhoodCommand(retreat('isis', 'bakery-block-2', THURSDAY_EVENING), WRITER);
+    expect(next.streamRevision).toBe(6);
+  });
+
+  it('answers a retry whose first attempt the other process recorded while this one was deciding', async () => {
+    const keyed: CommandMetadata = { ...WRITER, idempotencyKey: 'capture-block-2', requestHash: 'hash-of-the-request' };
+    const append = ours.append.bind(ours);
+    let first: Awaited<ReturnType<CommandPipeline['handleNeighbourhoodCommand']>> | undefined;
+    ours.append = async (streamId, events, expected) => {
+      if (first === undefined) {
+        // Between this process's read of the tail and its append, the other one records more
+        // and then the first attempt: the log answers the append with that original.
+        await otherProcess.handleNeighbourhoodCommand(casualties(THURSDAY), WRITER);
+        first = await otherProcess.handleNeighbourhoodCommand(capture('isis', 'bakery-block-2', THURSDAY), keyed);
+      }
+      return append(streamId, events, expected);
+    };
+    const retry = await pipeline.handleNeighbourhoodCommand(capture('isis', 'bakery-block-2', THURSDAY), keyed);
+    expect(first?.streamRevision).toBe(5);
+    expect(retry).toEqual({ ...first, replayed: true });
+    const next = await pipeline.handleNeighbourhoodCommand(retreat('isis', 'bakery-block-2', THURSDAY_EVENING), WRITER);
+    expect(next.streamRevision).toBe(6);
+  });
+});
