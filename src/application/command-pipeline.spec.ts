@@ -49,7 +49,7 @@ const retreat = (by: string, position: string, occurredAt: string): Neighbourhoo
 const casualties = (occurredAt: string): NeighbourhoodCommand => ({
   type: 'ReportCasualties',
   neighbourhoodId: 'damascus-tadamon',
-  killed: { exact: 2 },
+  killed: { best: 2 },
   occurredAt,
   sources: [FIELD],
 });

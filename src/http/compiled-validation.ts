@@ -67,6 +67,16 @@ export class CompiledValidation {
     return check ?? undefined;
   }
 
+  /** The properties a class's rules name (what the whitelist lets through), or undefined for a class the check cannot compile. */
+  declaredKeys(target: Function): ReadonlySet<string> | undefined {
+    try {
+      return this.rulesOf(target)?.known;
+    } catch (error) {
+      if (error instanceof Uncompilable) return undefined;
+      throw error;
+    }
+  }
+
   private compile(metatype: Function): CompiledCheck | null {
     const options = this.options;
     if (Object.entries(options).some(([key, value]) => value !== undefined && !REPRODUCED_OPTIONS.has(key))) return null;

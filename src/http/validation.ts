@@ -2,6 +2,7 @@ import { ValidationPipe, type ArgumentMetadata, type ValidationPipeOptions } fro
 import { plainToInstance } from 'class-transformer';
 import type { ValidationError } from 'class-validator';
 import { ApiHttpException } from './api-http-exception.js';
+import { CompiledTransform } from './compiled-transform.js';
 import { CompiledValidation } from './compiled-validation.js';
 
 /** One field that failed validation, as it appears in `details`. */
@@ -84,10 +85,12 @@ export function validationFailed(errors: readonly ValidationError[]): ApiHttpExc
  */
 class ApiValidationPipe extends ValidationPipe {
   private readonly compiled: CompiledValidation;
+  private readonly compiledTransform: CompiledTransform;
 
   constructor(options: ValidationPipeOptions) {
     super(options);
     this.compiled = new CompiledValidation(this.validatorOptions);
+    this.compiledTransform = new CompiledTransform((target) => this.compiled.declaredKeys(target), this.transformOptions);
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -110,12 +113,14 @@ class ApiValidationPipe extends ValidationPipe {
    * check, find nothing wrong; undefined sends the body through the full pipe, which also
    * words the errors. A parsed JSON object that passed `refuseUnsafeShapes` has none of what
    * the full pipe prepares a value for (gaps in arrays, prototype keys, binary values), so
-   * both build the instance the same way.
+   * both build the instance the same way, the compiled transform where it can.
    */
   private acceptedAsIs(value: object, metatype: Function): object | undefined {
     const check = this.compiled.checkFor(metatype);
     if (check === undefined) return undefined;
-    const entity = plainToInstance(metatype as new () => object, value, this.transformOptions) as object;
+    const entity =
+      this.compiledTransform.instanceOf(metatype, value) ??
+      (plainToInstance(metatype as new () => object, value, this.transformOptions) as object);
     if (entity.constructor !== metatype) return undefined;
     return check(entity) ? entity : undefined;
   }
@@ -128,7 +133,7 @@ class ApiValidationPipe extends ValidationPipe {
  * `__proto__`, `prototype`, …), which it skips silently instead of letting the whitelist
  * refuse them. Iterative, so that the check itself cannot overflow.
  */
-function refuseUnsafeShapes(input: object, root: string): void {
+export function refuseUnsafeShapes(input: object, root: string): void {
   const stack: { value: unknown; path: string; depth: number }[] = [{ value: input, path: '', depth: 1 }];
   const problems: FieldProblems[] = [];
   while (stack.length > 0 && problems.length < MAX_VALIDATION_DETAILS) {
