@@ -2,45 +2,19 @@ import type { Type as Class } from '@nestjs/common';
 import { Expose, Transform, Type, plainToInstance } from 'class-transformer';
 import { IsArray, IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
 import fc from 'fast-check';
-import { AddPositionsDto } from '../features/add-positions/add-positions.dto.js';
-import { CapturePositionDto } from '../features/capture-position/capture-position.dto.js';
-import { LaunchAttackDto } from '../features/launch-attack/launch-attack.dto.js';
-import { LaunchCounterattackDto } from '../features/launch-counterattack/launch-counterattack.dto.js';
-import { RegisterActorDto } from '../features/register-actor/register-actor.dto.js';
-import { RegisterNeighbourhoodDto } from '../features/register-neighbourhood/register-neighbourhood.dto.js';
-import { ReportCasualtiesDto } from '../features/report-casualties/report-casualties.dto.js';
-import { RetractReportDto } from '../features/retract-report/retract-report.dto.js';
-import { RetreatDto } from '../features/retreat/retreat.dto.js';
 import { CompiledTransform } from './compiled-transform.js';
 import { CompiledValidation } from './compiled-validation.js';
 import { VALIDATION_PIPE_OPTIONS, refuseUnsafeShapes } from './validation.js';
-import { type BaseContext, type EndpointName, ENDPOINTS, caseArb, materialise } from '../../test/e2e/hostile-input.arbitraries.js';
+import { ENDPOINT_DTOS, offlineContext } from '../../test/e2e/endpoint-dtos.js';
+import { ENDPOINTS, caseArb, materialise } from '../../test/e2e/hostile-input.arbitraries.js';
 
-const DTOS: Readonly<Record<EndpointName, Class<object>>> = {
-  actors: RegisterActorDto,
-  neighbourhoods: RegisterNeighbourhoodDto,
-  positions: AddPositionsDto,
-  attacks: LaunchAttackDto,
-  captures: CapturePositionDto,
-  counterattacks: LaunchCounterattackDto,
-  retreats: RetreatDto,
-  casualties: ReportCasualtiesDto,
-  retractions: RetractReportDto,
-};
+const DTOS = ENDPOINT_DTOS;
 
 const { transform: _t, transformOptions, exceptionFactory: _e, ...rest } = VALIDATION_PIPE_OPTIONS;
 const validation = new CompiledValidation({ forbidUnknownValues: false, ...rest });
 const compiled = new CompiledTransform((target) => validation.declaredKeys(target), transformOptions);
 
-let serial = 0;
-const context = (): BaseContext => ({
-  fresh: (prefix) => `ct-${prefix}-${++serial}`,
-  attackId: '0b4c5f1e-8f1a-4c6e-9a57-2f3f0c9d8e71',
-  frontAttackId: '6a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-  retractableId: '1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b',
-  capturable: 'front-c-1',
-  retreatable: 'front-r-1',
-});
+const context = offlineContext('ct');
 
 /** The object body a generated case would send, parsed, or undefined for a body that is not one or that the pipe refuses before transforming it. */
 function bodyOf(endpoint: (typeof ENDPOINTS)[number], hostile: Parameters<typeof materialise>[1]): Record<string, unknown> | undefined {

@@ -2,44 +2,18 @@ import { type ArgumentMetadata, type Type, ValidationPipe } from '@nestjs/common
 import { plainToInstance } from 'class-transformer';
 import { IsDefined, IsInt, IsOptional, IsString, ValidateIf, validate } from 'class-validator';
 import fc from 'fast-check';
-import { AddPositionsDto } from '../features/add-positions/add-positions.dto.js';
-import { CapturePositionDto } from '../features/capture-position/capture-position.dto.js';
-import { LaunchAttackDto } from '../features/launch-attack/launch-attack.dto.js';
-import { LaunchCounterattackDto } from '../features/launch-counterattack/launch-counterattack.dto.js';
-import { RegisterActorDto } from '../features/register-actor/register-actor.dto.js';
-import { RegisterNeighbourhoodDto } from '../features/register-neighbourhood/register-neighbourhood.dto.js';
-import { ReportCasualtiesDto } from '../features/report-casualties/report-casualties.dto.js';
-import { RetractReportDto } from '../features/retract-report/retract-report.dto.js';
-import { RetreatDto } from '../features/retreat/retreat.dto.js';
 import { CompiledValidation } from './compiled-validation.js';
 import { VALIDATION_PIPE_OPTIONS, createValidationPipe } from './validation.js';
-import { type BaseContext, type EndpointName, ENDPOINTS, caseArb, materialise } from '../../test/e2e/hostile-input.arbitraries.js';
+import { ENDPOINT_DTOS, offlineContext } from '../../test/e2e/endpoint-dtos.js';
+import { ENDPOINTS, caseArb, materialise } from '../../test/e2e/hostile-input.arbitraries.js';
 
-const DTOS: Readonly<Record<EndpointName, Type<object>>> = {
-  actors: RegisterActorDto,
-  neighbourhoods: RegisterNeighbourhoodDto,
-  positions: AddPositionsDto,
-  attacks: LaunchAttackDto,
-  captures: CapturePositionDto,
-  counterattacks: LaunchCounterattackDto,
-  retreats: RetreatDto,
-  casualties: ReportCasualtiesDto,
-  retractions: RetractReportDto,
-};
+const DTOS = ENDPOINT_DTOS;
 
 // What Nest's ValidationPipe hands class-validator: its options less its own.
 const { transform: _t, transformOptions, exceptionFactory: _e, ...rest } = VALIDATION_PIPE_OPTIONS;
 const VALIDATOR_OPTIONS = { forbidUnknownValues: false, ...rest };
 
-let serial = 0;
-const context = (): BaseContext => ({
-  fresh: (prefix) => `cv-${prefix}-${++serial}`,
-  attackId: '0b4c5f1e-8f1a-4c6e-9a57-2f3f0c9d8e71',
-  frontAttackId: '6a1d2c3b-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-  retractableId: '1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b',
-  capturable: 'front-c-1',
-  retreatable: 'front-r-1',
-});
+const context = offlineContext('cv');
 
 /** The JSON text of an object body a generated case would send, or undefined for a body that is not one. */
 function textOf(endpoint: (typeof ENDPOINTS)[number], hostile: Parameters<typeof materialise>[1]): string | undefined {
@@ -179,15 +153,15 @@ describe('compiled validation: class-validator rules without class-validator err
       { id: 'isis', name: 'ISIS' },
       { id: 'isis', name: 'ISIS', side: null },
     ];
-    const check = compiled.checkFor(RegisterActorDto)!;
+    const check = compiled.checkFor(DTOS.actors)!;
     for (const body of cases) {
-      const entity = instanceOf(RegisterActorDto, body)!;
+      const entity = instanceOf(DTOS.actors, body)!;
       expect([body, check(entity)]).toEqual([body, (await validate(entity, VALIDATOR_OPTIONS)).length === 0]);
     }
-    const casualties = compiled.checkFor(ReportCasualtiesDto)!;
+    const casualties = compiled.checkFor(DTOS.casualties)!;
     const report = { occurredAt: '2018-04-18T06:00:00Z', sources: [{ name: 'a', kind: 'b', reliability: 'C', credibility: 3 }], killed: { best: 2 } };
     for (const body of [report, { ...report, killed: 3 }, { ...report, sources: ['x'] }, { ...report, sources: [null] }, { ...report, wounded: null }]) {
-      const entity = instanceOf(ReportCasualtiesDto, body)!;
+      const entity = instanceOf(DTOS.casualties, body)!;
       expect([body, casualties(entity)]).toEqual([body, (await validate(entity, VALIDATOR_OPTIONS)).length === 0]);
     }
   });
