@@ -6,6 +6,7 @@ import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import { ApplicationError } from './application-error.js';
 import type { Clock } from './clock.js';
 import type { CommandMetadata } from './command-metadata.js';
+import { eventIdFor } from './command-metadata.js';
 import { CommandPipeline } from './command-pipeline.js';
 
 // Placeholder calendar dates: the report gives weekdays only.
@@ -147,6 +148,70 @@ describe('CommandPipeline with a second process writing to the same log', () => 
     // And the cache goes on from the stream as it is.
     const next = await pipeline.handleNeighbourhoodCommand(retreat('isis', 'bakery-block-2', THURSDAY_EVENING), WRITER);
     expect(next.streamRevision).toBe(6);
+  });
+
+  it('reads the tail before deciding a keyed command, so a retry recorded elsewhere is answered without an append', async () => {
+    const keyed: CommandMetadata = { ...WRITER, idempotencyKey: 'casualties-thursday', requestHash: 'hash-of-the-request' };
+    const first = await otherProcess.handleNeighbourhoodCommand(casualties(THURSDAY), keyed);
+    const append = ours.append.bind(ours);
+    let appends = 0;
+    ours.append = (streamId, events, expected) => {
+      appends += 1;
+      return append(streamId, events, expected);
+    };
+    const retry = await pipeline.handleNeighbourhoodCommand(casualties(THURSDAY), keyed);
+    expect(retry).toEqual({ ...first, replayed: true });
+    expect(appends).toBe(0);
+    expect(tailReads).toBe(1);
+  });
+
+  /** Makes the other process record `record` between this process's read of the tail and its append, once. */
+  function raceTheNextAppend(record: () => Promise<unknown>): void {
+    const append = ours.append.bind(ours);
+    let raced = false;
+    ours.append = async (streamId, events, expected) => {
+      if (!raced) {
+        raced = true;
+        await record();
+      }
+      return append(streamId, events, expected);
+    };
+  }
+
+  it('answers a retry whose first attempt the other process recorded at the very next revision while this one was deciding', async () => {
+    const keyed: CommandMetadata = { ...WRITER, idempotencyKey: 'capture-block-2', requestHash: 'hash-of-the-request' };
+    let first: Awaited<ReturnType<CommandPipeline['handleNeighbourhoodCommand']>> | undefined;
+    raceTheNextAppend(async () => {
+      first = await otherProcess.handleNeighbourhoodCommand(capture('isis', 'bakery-block-2', THURSDAY), keyed);
+    });
+    const retry = await pipeline.handleNeighbourhoodCommand(capture('isis', 'bakery-block-2', THURSDAY), keyed);
+    expect(first?.streamRevision).toBe(4);
+    expect(retry).toEqual({ ...first, replayed: true });
+    // The cache holds the log's event, not this attempt's: isis holds block 2 and may retreat.
+    const next = await pipeline.handleNeighbourhoodCommand(retreat('isis', 'bakery-block-2', THURSDAY_EVENING), WRITER);
+    expect(next.streamRevision).toBe(5);
+  });
+
+  it('refuses a key the other process recorded for another request, at the very next revision while this one was deciding', async () => {
+    const theirs: CommandMetadata = { ...WRITER, idempotencyKey: 'capture', requestHash: 'hash-of-their-request' };
+    raceTheNextAppend(() => otherProcess.handleNeighbourhoodCommand(capture('isis', 'bakery-block-1', THURSDAY), theirs));
+    const mine = pipeline.handleNeighbourhoodCommand(capture('isis', 'bakery-block-2', THURSDAY), { ...theirs, requestHash: 'hash-of-my-request' });
+    await expect(mine).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    // Isis took block 1, as the log says, and not block 2.
+    await expect(pipeline.handleNeighbourhoodCommand(retreat('isis', 'bakery-block-2', THURSDAY_EVENING), WRITER)).rejects.toMatchObject({
+      code: 'NOT_CONTROLLED',
+    });
+    expect((await pipeline.handleNeighbourhoodCommand(retreat('isis', 'bakery-block-1', THURSDAY_EVENING), WRITER)).streamRevision).toBe(5);
+  });
+
+  it('answers as the log does when the event holding its id carries no key, instead of folding again and again', async () => {
+    const keyed: CommandMetadata = { ...WRITER, idempotencyKey: 'imported', requestHash: 'hash-of-the-request' };
+    const eventId = eventIdFor(keyed);
+    // An event with the id the key derives, written without the key (by an import, say).
+    const written = await theirs.append(STREAM, [{ eventId, type: 'CasualtiesReported', data: { neighbourhoodId: 'damascus-tadamon', killed: { best: 2 }, occurredAt: THURSDAY, sources: [FIELD] }, metadata: { recordedAt: THURSDAY } }], 3);
+    const answer = await pipeline.handleNeighbourhoodCommand(casualties(THURSDAY), keyed);
+    expect(answer).toMatchObject({ eventId, streamRevision: written.nextRevision, position: written.position, replayed: true });
+    expect(await ours.streamRevision(STREAM)).toBe(4);
   });
 
   it('answers a retry whose first attempt the other process recorded while this one was deciding', async () => {

@@ -20,6 +20,7 @@ import {
 } from '../domain/index.js';
 import { EVENT_STORE } from '../event-store/event-store.module.js';
 import {
+  type AppendResult,
   type EventStore,
   type EventToAppend,
   type RecordedEvent,
@@ -111,9 +112,14 @@ export class CommandPipeline {
   ): Promise<CommandResult> {
     return this.serializer.run(decider.streamId, async () => {
       const eventId = eventIdFor(metadata);
-      let trustCache = metadata.idempotencyKey === undefined && metadata.expectedRevision === undefined;
-      for (let attempt = 0; ; attempt++) {
-        const folded = await this.load(decider, trustCache);
+      // A new event id and no revision asked for: the cached state may be used as it is.
+      let mayTrustCache = metadata.idempotencyKey === undefined && metadata.expectedRevision === undefined;
+      let lostRaces = 0;
+      let refolded = false;
+      for (;;) {
+        const cached = mayTrustCache ? decider.cache?.get(decider.streamId) : undefined;
+        const trusted = cached !== undefined;
+        const folded = cached ?? (await this.load(decider));
         const previous = folded.keyed.get(eventId);
         if (previous) {
           if (previous.requestHash !== metadata.requestHash) {
@@ -136,9 +142,9 @@ export class CommandPipeline {
         try {
           decisions = await decider.decide(folded.state, now);
         } catch (error) {
-          if (!(trustCache && error instanceof DomainError)) throw error;
+          if (!(trusted && error instanceof DomainError)) throw error;
           // Refused on a state the cache was trusted for: decide again if another process moved it.
-          trustCache = false;
+          mayTrustCache = false;
           if ((await this.store.streamRevision(decider.streamId)) === folded.revision) throw error;
           continue;
         }
@@ -147,29 +153,9 @@ export class CommandPipeline {
         // command's id: that is what makes a retried command recognisable.
         if (!decided || more.length > 0) throw new Error(`${decider.streamId}: a command must decide exactly one event`);
         const event: EventToAppend = { eventId, type: decided.type, data: decided.data, metadata: eventMetadata(metadata, now) };
+        let result: AppendResult;
         try {
-          const result = await this.store.append(
-            decider.streamId,
-            [event],
-            folded.revision === -1 ? 'no_stream' : folded.revision,
-          );
-          if (result.nextRevision !== folded.revision + 1) {
-            // The log answered a retry with its original, which another process appended after
-            // the stream was loaded: fold the stream again, and the keyed events answer it.
-            decider.cache?.delete(decider.streamId);
-            trustCache = false;
-            continue;
-          }
-          applyRecorded(decider, folded, { ...event, streamId: decider.streamId, revision: result.nextRevision, position: result.position });
-          decider.cache?.set(decider.streamId, folded);
-          return {
-            eventId,
-            type: event.type,
-            streamId: decider.streamId,
-            streamRevision: result.nextRevision,
-            position: result.position,
-            replayed: false,
-          };
+          result = await this.store.append(decider.streamId, [event], folded.revision === -1 ? 'no_stream' : folded.revision);
         } catch (error) {
           if (error instanceof EventIdConflict) {
             throw keyReused();
@@ -177,22 +163,49 @@ export class CommandPipeline {
           if (!(error instanceof WrongExpectedRevision)) throw error;
           // Another process appended first: decide again on the tail, unless the client asked
           // for exactly the revision it had seen. The cached state is still the state at its
-          // revision (a refused append changes nothing), so reading the tail is enough.
-          trustCache = false;
+          // revision (a refused append changes nothing), so reading the tail is enough. A
+          // cache found stale is not a lost race.
+          mayTrustCache = false;
           if (metadata.expectedRevision !== undefined) throw wrongRevision(metadata.expectedRevision, error.actual);
-          if (attempt + 1 >= MAX_CONCURRENCY_RETRIES) throw wrongRevision(folded.revision, error.actual);
+          if (!trusted && ++lostRaces >= MAX_CONCURRENCY_RETRIES) throw wrongRevision(folded.revision, error.actual);
+          continue;
         }
+        if (result.replayed === true || result.nextRevision !== folded.revision + 1) {
+          // The log already holds this event id: another process recorded the first attempt of
+          // this retry after the stream was loaded. Fold the stream again and answer from its
+          // keyed events, which also check the request; failing that, answer as the log did.
+          decider.cache?.delete(decider.streamId);
+          mayTrustCache = false;
+          if (!refolded) {
+            refolded = true;
+            continue;
+          }
+          return {
+            eventId,
+            type: event.type,
+            streamId: decider.streamId,
+            streamRevision: result.nextRevision,
+            position: result.position,
+            replayed: true,
+          };
+        }
+        applyRecorded(decider, folded, { ...event, streamId: decider.streamId, revision: result.nextRevision, position: result.position });
+        decider.cache?.set(decider.streamId, folded);
+        return {
+          eventId,
+          type: event.type,
+          streamId: decider.streamId,
+          streamRevision: result.nextRevision,
+          position: result.position,
+          replayed: false,
+        };
       }
     });
   }
 
-  private async load<S, E extends { type: string; data: unknown }>(
-    decider: StreamDecider<S, E>,
-    trustCache: boolean,
-  ): Promise<FoldedStream<S>> {
-    const cached = decider.cache?.get(decider.streamId);
-    if (cached !== undefined && trustCache) return cached;
-    const folded = cached ?? { state: decider.initial(), revision: -1, keyed: new Map() };
+  /** The stream from its cached state, if any, brought up to date with the events after it. */
+  private async load<S, E extends { type: string; data: unknown }>(decider: StreamDecider<S, E>): Promise<FoldedStream<S>> {
+    const folded = decider.cache?.get(decider.streamId) ?? { state: decider.initial(), revision: -1, keyed: new Map() };
     for await (const recorded of this.store.readStream(decider.streamId, { fromRevision: folded.revision + 1 })) {
       applyRecorded(decider, folded, recorded);
     }

@@ -55,6 +55,12 @@ export interface AppendResult {
   readonly nextRevision: number;
   /** Global position of the last event of the batch. */
   readonly position: number;
+  /**
+   * True when every event of the batch was already in the stream and nothing was written: a
+   * retry answered with its original. A store that cannot tell (a retry the server itself
+   * recognised) leaves it out.
+   */
+  readonly replayed?: boolean;
 }
 
 export interface ReadAllFilter {

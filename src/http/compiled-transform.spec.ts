@@ -1,5 +1,5 @@
 import type { Type as Class } from '@nestjs/common';
-import { Expose, Transform, Type, plainToInstance } from 'class-transformer';
+import { Exclude, Expose, Transform, Type, plainToInstance } from 'class-transformer';
 import { IsArray, IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
 import fc from 'fast-check';
 import { CompiledTransform } from './compiled-transform.js';
@@ -105,8 +105,13 @@ describe('compiled transform: plainToInstance without its generic walk', () => {
   });
 
   it('leaves to class-transformer a class using what the plan does not reproduce', () => {
+    // Exposed under another name, `title` in the body is no longer the property.
     class Exposed {
-      @Expose({ name: 'Title' }) @IsString() title!: string;
+      @Expose({ name: 'heading' }) @IsString() title!: string;
+    }
+    class Excluded {
+      @IsString() title!: string;
+      @Exclude() @IsOptional() @IsString() internal?: string;
     }
     class Transformed {
       @Transform(({ value }) => String(value).trim()) @IsString() title!: string;
@@ -117,10 +122,26 @@ describe('compiled transform: plainToInstance without its generic walk', () => {
     class Unvalidated {
       title!: string;
     }
-    expect(compiled.instanceOf(Exposed, { Title: 'x' })).toBeUndefined();
+    expect(theirs(Exposed, { title: 'x' })).toEqual(new Exposed());
+    expect(compiled.instanceOf(Exposed, { title: 'x' })).toBeUndefined();
+    expect(theirs(Excluded, { title: 'x', internal: 'y' })).not.toHaveProperty('internal');
+    expect(compiled.instanceOf(Excluded, { title: 'x', internal: 'y' })).toBeUndefined();
     expect(compiled.instanceOf(Transformed, { title: ' x ' })).toBeUndefined();
     expect(compiled.instanceOf(Converted, { count: '3' })).toBeUndefined();
     expect(compiled.instanceOf(Unvalidated, { title: 'x' })).toBeUndefined();
+  });
+
+  it('skips a declared key that names a getter of the class, as plainToInstance does', () => {
+    class Labelled {
+      @IsString() title!: string;
+      @IsOptional() @IsString() get label(): string {
+        return `label of ${this.title}`;
+      }
+    }
+    const body = { title: 'x', label: 'sent' };
+    const mine = compiled.instanceOf(Labelled, body) as Labelled;
+    expect(mine).toStrictEqual(theirs(Labelled, body));
+    expect(mine.label).toBe('label of x');
   });
 
   it('is off under transform options it does not reproduce', () => {

@@ -25,6 +25,7 @@ function openIn(directory: string): SqliteEventStore {
 
 describeEventStoreContract('sqlite', {
   detectsEventIdReuseAcrossStreams: true,
+  reportsEveryReplay: true,
   async create() {
     if (root === undefined) throw new Error('the temporary root directory is not ready');
     created += 1;

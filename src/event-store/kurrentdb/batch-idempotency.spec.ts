@@ -19,8 +19,8 @@ describe('recognising a retried batch', () => {
       ['b', at(5)],
       ['c', at(6)],
     ]);
-    expect(classifyBatch(['a', 'b', 'c'], found)).toEqual({ kind: 'original', result: { nextRevision: 6, position: 1060 } });
-    expect(classifyBatch(['a', 'b'], found)).toEqual({ kind: 'original', result: { nextRevision: 5, position: 1050 } });
+    expect(classifyBatch(['a', 'b', 'c'], found)).toEqual({ kind: 'original', result: { nextRevision: 6, position: 1060, replayed: true } });
+    expect(classifyBatch(['a', 'b'], found)).toEqual({ kind: 'original', result: { nextRevision: 5, position: 1050, replayed: true } });
   });
 
   it('refuses a batch that only partly repeats an earlier one, naming the first known id', () => {

@@ -40,5 +40,5 @@ export function classifyBatch(eventIds: readonly string[], found: ReadonlyMap<st
     locations.every((location, index) => location !== undefined && location.revision === first.revision + index);
   if (!isOriginal) return { kind: 'conflict', eventId: eventIds[known]! };
   const last = locations[locations.length - 1]!;
-  return { kind: 'original', result: { nextRevision: last.revision, position: last.position } };
+  return { kind: 'original', result: { nextRevision: last.revision, position: last.position, replayed: true } };
 }

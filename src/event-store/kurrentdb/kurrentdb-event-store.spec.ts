@@ -223,7 +223,7 @@ describe('KurrentDbEventStore driving the client', () => {
       };
       const store = storeOn(client);
 
-      expect(await store.append('neighbourhood-1', batch, 0)).toEqual({ nextRevision: 1, position: 200 });
+      expect(await store.append('neighbourhood-1', batch, 0)).toEqual({ nextRevision: 1, position: 200, replayed: true });
       expect(client.appendCalls).toEqual([{ streamId: 'neighbourhood-1', state: 0n }]);
     });
 
@@ -234,7 +234,7 @@ describe('KurrentDbEventStore driving the client', () => {
       client.add(recorded('neighbourhood-1', 1, 200, 'X'));
       const store = storeOn(client);
 
-      expect(await store.append('neighbourhood-1', batch, 1)).toEqual({ nextRevision: 0, position: 100 });
+      expect(await store.append('neighbourhood-1', batch, 1)).toEqual({ nextRevision: 0, position: 100, replayed: true });
       await expect(store.append('neighbourhood-1', [newEvent(), batch[0]!], 'any')).rejects.toBeInstanceOf(EventIdConflict);
       expect(client.appendCalls).toEqual([]);
     });

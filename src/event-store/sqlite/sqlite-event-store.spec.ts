@@ -134,7 +134,7 @@ describe('SqliteEventStore', () => {
       expect(outcomes[2]).toMatchObject({ status: 'rejected', reason: { name: 'WrongExpectedRevision', actual: 2 } });
       expect(outcomes[3]).toMatchObject({ status: 'rejected', reason: { name: 'EventIdConflict', eventId: e5!.eventId } });
       expect(outcomes[4]).toEqual({ status: 'fulfilled', value: { nextRevision: 3, position: 4 } });
-      expect(outcomes[5]).toEqual({ status: 'fulfilled', value: { nextRevision: 0, position: 1 } });
+      expect(outcomes[5]).toEqual({ status: 'fulfilled', value: { nextRevision: 0, position: 1, replayed: true } });
       expect(outcomes[6]).toMatchObject({ status: 'rejected', reason: { name: 'EventIdConflict', eventId: e2!.eventId } });
       expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevision);
       expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(EventIdConflict);

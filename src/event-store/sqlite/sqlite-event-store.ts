@@ -527,7 +527,7 @@ export class SqliteEventStore implements EventStore {
       locations.every((location, index) => location !== undefined && location.revision === first.revision + index);
     if (!isOriginalBatch) throw new EventIdConflict(streamId, events[known]!.eventId);
     const last = locations[locations.length - 1]!;
-    return { nextRevision: last.revision, position: last.position };
+    return { nextRevision: last.revision, position: last.position, replayed: true };
   }
 
   private readPage(
