@@ -180,25 +180,11 @@ export class CommandPipeline {
             refolded = true;
             continue;
           }
-          return {
-            eventId,
-            type: event.type,
-            streamId: decider.streamId,
-            streamRevision: result.nextRevision,
-            position: result.position,
-            replayed: true,
-          };
+          return appended(decider.streamId, event, result, true);
         }
         applyRecorded(decider, folded, { ...event, streamId: decider.streamId, revision: result.nextRevision, position: result.position });
         decider.cache?.set(decider.streamId, folded);
-        return {
-          eventId,
-          type: event.type,
-          streamId: decider.streamId,
-          streamRevision: result.nextRevision,
-          position: result.position,
-          replayed: false,
-        };
+        return appended(decider.streamId, event, result, false);
       }
     });
   }
@@ -246,6 +232,11 @@ function applyRecorded<S, E extends { type: string; data: unknown }>(
       requestHash: recorded.metadata.requestHash,
     });
   }
+}
+
+/** The answer to a command whose event the store holds at `result`. */
+function appended(streamId: string, event: EventToAppend, result: AppendResult, replayed: boolean): CommandResult {
+  return { eventId: event.eventId, type: event.type, streamId, streamRevision: result.nextRevision, position: result.position, replayed };
 }
 
 function eventMetadata(metadata: CommandMetadata, now: Date): Record<string, unknown> {
