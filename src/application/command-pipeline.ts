@@ -172,9 +172,9 @@ export class CommandPipeline {
         }
         if (result.replayed === true || result.nextRevision !== folded.revision + 1) {
           // The log already holds this event id: another process recorded the first attempt of
-          // this retry after the stream was loaded. Fold the stream again and answer from its
-          // keyed events, which also check the request; failing that, answer as the log did.
-          decider.cache?.delete(decider.streamId);
+          // this retry after the stream was loaded. Read the tail (the cached state, untouched by
+          // this attempt, is still right for its revision) and answer from its keyed events,
+          // which also check the request; failing that, answer as the log did.
           mayTrustCache = false;
           if (!refolded) {
             refolded = true;
