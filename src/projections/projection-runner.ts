@@ -143,9 +143,7 @@ export class ProjectionRunner {
       // subscription below takes over, with whatever writer is left.
     }
     let knownHead = await this.store.headPosition();
-    // Already at the head with the indexes still to build (nothing new came since a catch-up
-    // ended, or a stop or crash interrupted the build): nothing else would build them.
-    if (await this.buildIndexesIfCaughtUp(this.position)) await this.options.onCheckpoint(this);
+    await this.buildIndexesLeftAtHead();
     for await (const events of this.store.subscribe({ after: this.position, signal: this.abort.signal })) {
       for (const event of events) {
         batch.push(event);
@@ -183,9 +181,7 @@ export class ProjectionRunner {
     };
     for (;;) {
       if (this.stopping || this.state !== 'running') return true;
-      // At the head with the indexes still to build (nothing new came since a catch-up
-      // ended, or a stop or crash interrupted the build): nothing else would build them.
-      if (await this.buildIndexesIfCaughtUp(this.position)) await this.options.onCheckpoint(this);
+      await this.buildIndexesLeftAtHead();
       // False once stopping, or when the store closed: no more events will come.
       if (!(await waitForHeadPast(this.position, signal))) return true;
       const head = await this.store.headPosition();
@@ -246,6 +242,15 @@ export class ProjectionRunner {
     }
     await this.buildIndexesIfCaughtUp(outcome.position);
     return true;
+  }
+
+  /**
+   * Already at the head with the indexes still to build (nothing new came since the last
+   * commit or catch-up, or a stop or crash interrupted the build): nothing else would build
+   * them, so they are built before waiting for more events.
+   */
+  private async buildIndexesLeftAtHead(): Promise<void> {
+    if (await this.buildIndexesIfCaughtUp(this.position)) await this.options.onCheckpoint(this);
   }
 
   /**

@@ -73,7 +73,7 @@ async function catchUp(batchSize: number, signal: AbortSignal): Promise<ApplyOut
   if (signal.aborted) {
     // Cancelled: what was read is committed, and the checkpoint stays where that leaves it
     // (the read ended before the head).
-    if (batch.length > 0) await commit();
+    if (batch.length > 0) applyInHand();
     return outcome;
   }
   // Read to the end: the last batch, in the same transaction, moves the checkpoint past the

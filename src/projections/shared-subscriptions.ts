@@ -51,7 +51,7 @@ export class SharedSubscriptions implements LogSource {
     private readonly store: EventStore,
     private readonly options: SharedSubscriptionsOptions,
   ) {
-    this.waitForHeadPast = store.waitForHeadPast === undefined ? undefined : (after, signal) => store.waitForHeadPast!(after, signal);
+    this.waitForHeadPast = store.waitForHeadPast?.bind(store);
   }
 
   headPosition(): Promise<number> {
