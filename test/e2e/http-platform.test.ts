@@ -526,6 +526,42 @@ describe('HTTP platform (real Fastify on 127.0.0.1)', () => {
     });
   });
 
+  describe('security headers', () => {
+    /** helmet's defaults, as every answer carries them. */
+    const SECURITY_HEADERS = {
+      'content-security-policy':
+        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
+      'referrer-policy': 'no-referrer',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'x-content-type-options': 'nosniff',
+      'x-dns-prefetch-control': 'off',
+      'x-download-options': 'noopen',
+      'x-frame-options': 'SAMEORIGIN',
+      'x-permitted-cross-domain-policies': 'none',
+      'x-xss-protection': '0',
+    };
+
+    it('sends them on answers, on refusals of every kind and on the docs', async () => {
+      const answers = [
+        await call({ method: 'GET', path: '/v1/reports/by-id/tadamon', headers: bearer(KEYS.analyst) }),
+        await call({ method: 'POST', path: '/v1/reports', headers: { ...bearer(KEYS.writer), 'content-type': 'application/json' }, body: '{}' }),
+        await call({ method: 'POST', path: '/v1/reports', headers: { ...bearer(KEYS.writer), 'content-type': 'text/plain' }, body: 'x' }),
+        await call({ method: 'GET', path: '/v1/reports/by-id/tadamon' }),
+        await call({ method: 'GET', path: '/v1/nowhere', headers: bearer(KEYS.admin) }),
+        await call({ method: 'GET', path: '/v1/reports/%E0%A4%A', headers: bearer(KEYS.admin) }),
+        await call({ method: 'GET', path: '/docs' }),
+      ];
+      expect(answers.map((answer) => answer.status)).toEqual([200, 400, 415, 401, 404, 400, 200]);
+      for (const answer of answers) {
+        expect(answer.headers).toMatchObject(SECURITY_HEADERS);
+        expect(answer.headers['x-powered-by']).toBeUndefined();
+      }
+    });
+  });
+
   // Declared last, so it runs after every other test of this server.
   it('never answered any of these inputs with a 5xx (PROJECTION_LAGGING aside)', () => {
     expect(statuses.length).toBeGreaterThan(40);
