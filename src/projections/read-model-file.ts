@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { RecordedEvent } from '../event-store/index.js';
-import { type ProjectionDefinition, type ProjectionHandlers, dispatch } from './projection.js';
+import { type ProjectionDefinition, type ProjectionHandlers, dispatch, instantMsOrNull } from './projection.js';
 
 /**
  * Read models can always be rebuilt from the log, so a commit lost on power failure costs a
@@ -47,6 +47,22 @@ interface CheckpointRow {
   readonly name: string;
   readonly version: number;
   readonly position: number;
+}
+
+interface LogWindow {
+  readonly after: number;
+  readonly until: number;
+}
+
+/** A statement of `applyLogWindow` met an event that its SQL would not file as the handlers do; nothing was committed. */
+export class LogWindowUnfileable extends Error {
+  override readonly name = 'LogWindowUnfileable';
+  constructor(
+    readonly projection: string,
+    readonly position: number,
+  ) {
+    super(`projection ${projection}: the event at position ${position} is left to the handlers`);
+  }
 }
 
 /** A handler threw: the batch it was in was rolled back. */
@@ -238,6 +254,51 @@ export class ReadModelFile {
     })();
     this.cachedPosition = position;
     return position;
+  }
+
+  /** True when the definition can file a window of the embedded store's log in SQL (see `applyLogWindow`). */
+  get filesFromLog(): boolean {
+    return this.handlers !== undefined && this.definition.fromLog !== undefined;
+  }
+
+  /**
+   * Files the events of the log window (after, until] with the definition's `fromLog`
+   * statements, reading the embedded store's file (attached to this connection on first use),
+   * and moves the checkpoint to `until`, in one transaction. Events at or below the checkpoint
+   * are skipped, so a window applied twice changes nothing. Throws, and commits nothing, when a
+   * statement fails: the caller then applies the window through the handlers, which name the
+   * event that cannot be filed.
+   */
+  applyLogWindow(eventStoreFile: string, after: number, until: number): number {
+    if (!this.filesFromLog) throw new Error(`projection ${this.definition.name} cannot file a log window in SQL`);
+    const sql = this.attachLog(eventStoreFile);
+    const position = this.db.transaction(() => {
+      const checkpoint = this.readCheckpoint.get()!;
+      const window = { after: Math.max(after, checkpoint), until };
+      if (window.until <= window.after) return checkpoint;
+      for (const statement of sql.statements) statement.run(window);
+      this.writeCheckpoint.run(window.until);
+      return window.until;
+    })();
+    this.cachedPosition = position;
+    return position;
+  }
+
+  private logSql: { readonly file: string; readonly statements: readonly Database.Statement<[LogWindow]>[] } | undefined;
+
+  private attachLog(eventStoreFile: string): NonNullable<ReadModelFile['logSql']> {
+    if (this.logSql !== undefined) {
+      if (this.logSql.file !== eventStoreFile) throw new Error(`${this.path} already reads the log ${this.logSql.file}`);
+      return this.logSql;
+    }
+    // Only ever read through this connection: the statements write to this file's tables.
+    this.db.prepare('ATTACH DATABASE ? AS log').run(eventStoreFile);
+    this.db.function('instant_ms', { deterministic: true }, instantMsOrNull);
+    this.db.function('unfileable', (position) => {
+      throw new LogWindowUnfileable(this.definition.name, Number(position));
+    });
+    this.logSql = { file: eventStoreFile, statements: this.definition.fromLog!.map((sql) => this.db.prepare<[LogWindow]>(sql)) };
+    return this.logSql;
   }
 
   close(): void {

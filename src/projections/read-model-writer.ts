@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../event-store/index.js';
+import type { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
 import { ProjectionApplyError, type ReadModelFile } from './read-model-file.js';
 
 /** A handler threw on one event: what the runner reports as its failure. */
@@ -71,6 +72,29 @@ export function applyOrStopAtFailure(file: ReadModelFile, events: readonly Recor
       },
     };
   }
+}
+
+/**
+ * Files the window (after, until] of the embedded store's log into the file, and moves the
+ * checkpoint to `until`: in SQL where the projection can (see `ProjectionDefinition.fromLog`),
+ * else, or when the SQL cannot file the window, through the handlers, which stay the reference
+ * (they file it, or fail on the event that cannot be filed, as `applyOrStopAtFailure` reports).
+ * Memory stays at one window's events.
+ */
+export function fileLogWindow(file: ReadModelFile, log: SqliteEventStore, after: number, until: number): ApplyOutcome {
+  if (file.filesFromLog) {
+    try {
+      return { position: file.applyLogWindow(log.filePath, after, until) };
+    } catch {
+      // Nothing was committed; the handlers take the window.
+    }
+  }
+  const events: RecordedEvent[] = [];
+  for (const page of log.readAllPages({ after, filter: { eventTypes: [...file.handledTypes] } })) {
+    for (const event of page) if (event.position <= until) events.push(event);
+    if (page.length > 0 && page.at(-1)!.position >= until) break;
+  }
+  return applyOrStopAtFailure(file, events, until);
 }
 
 /** Applies on the calling thread, through the engine's own connection to the file. */

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { RECORDED_AT, field, fromWindow, notText } from '../log-window-sql.js';
 import type { ProjectionDefinition, ProjectionHandlers } from '../projection.js';
 
 export const ACTORS = 'actors';
@@ -44,4 +45,12 @@ export const actorsProjection: ProjectionDefinition = {
   tables: ['actors'],
   schema: SCHEMA,
   handlers,
+  // The handler above, as SQL over a window of the embedded store's log (see `ProjectionDefinition.fromLog`).
+  fromLog: [
+    `INSERT INTO actors (id, name, name_ar, side, kind, recorded_at, event_id, log_position)
+     SELECT ${field('actorId')}, ${field('name')}, ${field('nameAr')}, ${field('side')}, ${field('kind')}, ${RECORDED_AT}, e.event_id, e.position
+     ${fromWindow({ ActorRegistered: ['actorId', 'name', 'nameAr', 'side', 'kind'].map((path) => notText(path)) })}
+     ORDER BY e.position
+     ON CONFLICT (id) DO NOTHING`,
+  ],
 };

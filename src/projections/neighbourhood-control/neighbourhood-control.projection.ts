@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { IncidentEvent, PositionSpec } from '../../domain/index.js';
+import { RECORDED_AT_MS, field, fromWindow, inWindow, instantMsSql, notNumber, notObjectList, notText, notTextList } from '../log-window-sql.js';
 import { type ProjectedEvent, type ProjectionDefinition, type ProjectionHandlers, instantMs } from '../projection.js';
 
 export const NEIGHBOURHOOD_CONTROL = 'neighbourhood-control';
@@ -255,6 +256,81 @@ function handlers(db: Database.Database): ProjectionHandlers {
   };
 }
 
+const OCCURRED_AT = field('occurredAt');
+/** What the handlers file of a position spec: strings, a number and [longitude, latitude]. */
+const POSITION_SHAPE = [
+  ...['id', 'name', 'nameAr', 'kind', 'controller'].map((path) => notText(path, 'item.value')),
+  notNumber('weight', 'item.value'),
+  "json_type(item.value, '$.coordinates') NOT IN ('array', 'null')",
+  notNumber('coordinates[0]', 'item.value'),
+  notNumber('coordinates[1]', 'item.value'),
+];
+const text = (paths: readonly string[]): string[] => paths.map((path) => notText(path));
+const incidentShape = text(['neighbourhoodId', 'occurredAt']);
+
+/**
+ * The handlers above, as SQL over a window of the embedded store's log (see
+ * `ProjectionDefinition.fromLog`). Contests and control changes take their incident's columns
+ * from the row the statement before filed, rather than reading the instants again.
+ */
+const FROM_LOG: readonly string[] = [
+  `INSERT INTO actors (id, name, name_ar, side, kind, recorded_at_ms, event_id, log_position)
+   SELECT ${field('actorId')}, ${field('name')}, ${field('nameAr')}, ${field('side')}, ${field('kind')}, ${RECORDED_AT_MS}, e.event_id, e.position
+   ${fromWindow({ ActorRegistered: text(['actorId', 'name', 'nameAr', 'side', 'kind']) }, { filesRecordedAtMs: true })}
+   ORDER BY e.position
+   ON CONFLICT (id) DO NOTHING`,
+  `INSERT INTO neighbourhoods (id, name, name_ar, city, country, control_as_of, control_as_of_ms, recorded_at_ms, event_id, log_position)
+   SELECT ${field('neighbourhoodId')}, ${field('name')}, ${field('nameAr')}, ${field('city')}, ${field('country')}, ${field('controlAsOf')},
+          ${instantMsSql(field('controlAsOf'))}, ${RECORDED_AT_MS}, e.event_id, e.position
+   ${fromWindow(
+     {
+       NeighbourhoodRegistered: [...text(['neighbourhoodId', 'name', 'nameAr', 'city', 'country', 'controlAsOf']), notObjectList('positions', POSITION_SHAPE)],
+       PositionsAdded: [notText('neighbourhoodId'), notObjectList('positions', POSITION_SHAPE)],
+     },
+     { filed: ['NeighbourhoodRegistered'] },
+   )}
+   ORDER BY e.position
+   ON CONFLICT (id) DO NOTHING`,
+  `INSERT INTO positions (neighbourhood_id, id, name, name_ar, kind, weight, lon, lat, baseline_controller, recorded_at_ms, event_id, log_position, ordinal)
+   SELECT ${field('neighbourhoodId')}, ${field('id', 'p.value')}, ${field('name', 'p.value')}, ${field('nameAr', 'p.value')}, ${field('kind', 'p.value')},
+          ${field('weight', 'p.value')}, ${field('coordinates[0]', 'p.value')}, ${field('coordinates[1]', 'p.value')}, ${field('controller', 'p.value')},
+          ${RECORDED_AT_MS}, e.event_id, e.position, p.key
+   FROM log.events AS e, json_each(e.data, '$.positions') AS p
+   WHERE ${inWindow(['NeighbourhoodRegistered', 'PositionsAdded'])}
+   ORDER BY e.position, p.key
+   ON CONFLICT (neighbourhood_id, id) DO NOTHING`,
+  `INSERT INTO incidents (event_id, neighbourhood_id, type, occurred_at, occurred_at_ms, log_position, recorded_at_ms)
+   SELECT e.event_id, ${field('neighbourhoodId')}, e.type, ${OCCURRED_AT}, ${instantMsSql(OCCURRED_AT)}, e.position, ${RECORDED_AT_MS}
+   ${fromWindow({
+     AttackLaunched: [...incidentShape, notTextList('targets')],
+     CounterattackLaunched: [...incidentShape, notTextList('targets')],
+     PositionCaptured: [...incidentShape, notText('by'), notTextList('positions')],
+     ForcesRetreated: [...incidentShape, notText('by'), notText('yieldedTo'), notTextList('positions')],
+     CasualtiesReported: incidentShape,
+   }, { filesRecordedAtMs: true })}
+   ORDER BY e.position
+   ON CONFLICT (log_position) DO NOTHING`,
+  `INSERT INTO contests (event_id, position_id, neighbourhood_id, type, occurred_at, occurred_at_ms, log_position, recorded_at_ms)
+   SELECT e.event_id, t.value, i.neighbourhood_id, e.type, i.occurred_at, i.occurred_at_ms, e.position, i.recorded_at_ms
+   FROM log.events AS e JOIN incidents AS i ON i.log_position = e.position, json_each(e.data, '$.targets') AS t
+   WHERE ${inWindow(['AttackLaunched', 'CounterattackLaunched'])}
+   ORDER BY e.position, t.key
+   ON CONFLICT (log_position, position_id) DO NOTHING`,
+  `INSERT INTO control_changes (event_id, position_id, neighbourhood_id, type, actor, controller, occurred_at, occurred_at_ms, log_position, recorded_at_ms)
+   SELECT e.event_id, p.value, i.neighbourhood_id, e.type, ${field('by')},
+          CASE e.type WHEN 'PositionCaptured' THEN ${field('by')} ELSE ${field('yieldedTo')} END,
+          i.occurred_at, i.occurred_at_ms, e.position, i.recorded_at_ms
+   FROM log.events AS e JOIN incidents AS i ON i.log_position = e.position, json_each(e.data, '$.positions') AS p
+   WHERE ${inWindow(['PositionCaptured', 'ForcesRetreated'])}
+   ORDER BY e.position, p.key
+   ON CONFLICT (log_position, position_id) DO NOTHING`,
+  `INSERT INTO retractions (event_id, neighbourhood_id, retraction_event_id, reason, recorded_at_ms, log_position)
+   SELECT ${field('eventId')}, ${field('neighbourhoodId')}, e.event_id, ${field('reason')}, ${RECORDED_AT_MS}, e.position
+   ${fromWindow({ ReportRetracted: text(['neighbourhoodId', 'eventId', 'reason']) }, { filesRecordedAtMs: true })}
+   ORDER BY e.position
+   ON CONFLICT (event_id) DO NOTHING`,
+];
+
 export const neighbourhoodControlProjection: ProjectionDefinition = {
   name: NEIGHBOURHOOD_CONTROL,
   version: 1,
@@ -263,4 +339,5 @@ export const neighbourhoodControlProjection: ProjectionDefinition = {
   schema: SCHEMA,
   indexes: INDEXES,
   handlers,
+  fromLog: FROM_LOG,
 };

@@ -1,0 +1,89 @@
+/*
+ * Building blocks of `ProjectionDefinition.fromLog`: SQL that files a window of the embedded
+ * store's log (attached as `log`) the way a projection's handlers do. The handlers stay the
+ * reference. The SQL files only events whose shape it files exactly as they would: a statement
+ * that meets another calls `unfileable(position)`, which throws, and the window goes to the
+ * handlers instead.
+ *
+ * Every handled type is scanned, and its shape checked, by one statement that reads one row
+ * per event (`fromWindow`). Statements that join an event's lists (`json_each`) check nothing:
+ * an event whose list is missing joins no row, so they cannot see it. All of them run in one
+ * transaction, so one refusal anywhere refuses the window.
+ */
+
+/** The events of the window (@after, @until] of these types, as `e`. */
+export function inWindow(types: readonly string[]): string {
+  return `e.position > @after AND e.position <= @until AND e.type IN (${types.map(quote).join(', ')})`;
+}
+
+export interface WindowOptions {
+  /** The types whose events the statement files; every scanned one by default. */
+  readonly filed?: readonly string[];
+  /**
+   * The statement files RECORDED_AT_MS into a NOT NULL column for every event it scans, which
+   * refuses a recordedAt the handlers refuse: no need to check it again.
+   */
+  readonly filesRecordedAtMs?: boolean;
+}
+
+/**
+ * FROM and WHERE of a statement that reads one row per event of the window: the events of
+ * the `filed` types, after refusing the window when an event of a scanned type has a shape its
+ * conditions name, or a recordedAt the handlers refuse. (Data that is no object has none of
+ * the fields a NOT NULL column needs.)
+ */
+export function fromWindow(scanned: Readonly<Record<string, readonly string[]>>, options: WindowOptions = {}): string {
+  const types = Object.keys(scanned);
+  const filed = options.filed ?? types;
+  const byType = types
+    .filter((type) => scanned[type]!.length > 0)
+    .map((type) => `WHEN ${quote(type)} THEN ${scanned[type]!.map((condition) => `(${condition})`).join(' OR ')}`)
+    .join(' ');
+  const checks = [
+    ...(options.filesRecordedAtMs === true && filed.length === types.length ? [] : [`${RECORDED_AT_MS} IS NULL`]),
+    ...(byType === '' ? [] : [`CASE e.type ${byType} ELSE 0 END`]),
+  ];
+  const badShape = checks.length === 0 ? '0' : checks.join(' OR ');
+  // CASE, not AND: SQLite may evaluate the terms of an AND in any order, a CASE in its own.
+  const pick = filed.length === types.length ? '1' : `e.type IN (${filed.map(quote).join(', ')})`;
+  return `FROM log.events AS e
+    WHERE ${inWindow(types)} AND CASE WHEN ${badShape} THEN unfileable(e.position) ELSE ${pick} END`;
+}
+
+/**
+ * `instantMs` of a value, NULL when it refuses it: `instant_ms` is `instantMs` itself. (SQLite's
+ * own reading, made exact by a round trip through strftime, cost more than the call.)
+ */
+export const instantMsSql = (value: string): string => `instant_ms(${value})`;
+
+export const RECORDED_AT = "e.metadata ->> '$.recordedAt'";
+/** `metadata.recordedAt` in epoch milliseconds, NULL when the handlers would refuse it. */
+export const RECORDED_AT_MS = instantMsSql(RECORDED_AT);
+
+/** A value of the event's data (or of `from`, a JSON value), as the handlers read `data.<path>`. */
+export const field = (path: string, from = 'e.data'): string => `${from} ->> '$.${path}'`;
+
+/*
+ * Shapes the SQL would file differently from the handlers. Bound from JavaScript, a number
+ * lands in a TEXT column as '5.0' where SQL writes '5', and a boolean or an object cannot be
+ * bound at all; a missing list is a TypeError in a handler and no row in SQL.
+ */
+
+/** `path` holds something else than a string (absent and null are filed alike). */
+export const notText = (path: string, from = 'e.data'): string => `json_type(${from}, '$.${path}') NOT IN ('text', 'null')`;
+
+/** `path` holds something else than a number (or a string, which SQLite converts alike either way). */
+export const notNumber = (path: string, from = 'e.data'): string =>
+  `json_type(${from}, '$.${path}') NOT IN ('integer', 'real', 'text', 'null')`;
+
+/** `path` is no list of strings. */
+export const notTextList = (path: string): string =>
+  `json_type(e.data, '$.${path}') IS NOT 'array' OR EXISTS (SELECT 1 FROM json_each(e.data, '$.${path}') AS item WHERE item.type NOT IN ('text', 'null'))`;
+
+/** `path` is no list of objects, or one of them (`item.value`) meets one of `conditions`. */
+export const notObjectList = (path: string, conditions: readonly string[]): string =>
+  `json_type(e.data, '$.${path}') IS NOT 'array' OR EXISTS (SELECT 1 FROM json_each(e.data, '$.${path}') AS item WHERE item.type IS NOT 'object'${conditions.map((condition) => ` OR ${condition}`).join('')})`;
+
+function quote(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
