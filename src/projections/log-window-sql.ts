@@ -6,8 +6,9 @@
  * handlers instead.
  *
  * Every handled type is scanned, and its shape checked, by one statement that reads one row
- * per event (`fromWindow`). Statements that join an event's lists (`json_each`) check nothing:
- * an event whose list is missing joins no row, so they cannot see it. All of them run in one
+ * per event (`fromWindow`). A statement that joins an event's list (`json_each`) checks the
+ * items it joins (`refusingItems`); that the list is there at all, it cannot see (a missing
+ * list joins no row), so the scanning statement checks it. All of them run in one
  * transaction, so one refusal anywhere refuses the window.
  */
 
@@ -76,13 +77,23 @@ export const notText = (path: string, from = 'e.data'): string => `json_type(${f
 export const notNumber = (path: string, from = 'e.data'): string =>
   `json_type(${from}, '$.${path}') NOT IN ('integer', 'real', 'text', 'null')`;
 
-/** `path` is no list of strings. */
-export const notTextList = (path: string): string =>
-  `json_type(e.data, '$.${path}') IS NOT 'array' OR EXISTS (SELECT 1 FROM json_each(e.data, '$.${path}') AS item WHERE item.type NOT IN ('text', 'null'))`;
+/** `path` is no list. Its items are checked where they are joined (see `refusingItems`). */
+export const notList = (path: string): string => `json_type(e.data, '$.${path}') IS NOT 'array'`;
 
-/** `path` is no list of objects, or one of them (`item.value`) meets one of `conditions`. */
-export const notObjectList = (path: string, conditions: readonly string[]): string =>
-  `json_type(e.data, '$.${path}') IS NOT 'array' OR EXISTS (SELECT 1 FROM json_each(e.data, '$.${path}') AS item WHERE item.type IS NOT 'object'${conditions.map((condition) => ` OR ${condition}`).join('')})`;
+/** What an item of a list of strings must not be. */
+export const NOT_TEXT_ITEM = "item.type NOT IN ('text', 'null')";
+
+/** What an item of a list of objects must not be (beyond the conditions on its fields, `item.value`). */
+export const NOT_OBJECT_ITEM = "item.type IS NOT 'object'";
+
+/**
+ * A WHERE term of a statement that joins an event's list (`json_each(…) AS item`): refuses the
+ * window when an item meets one of the conditions. The join sees every item of every list the
+ * statement files; a missing list it cannot see, which is why `fromWindow` checks `notList`.
+ */
+export function refusingItems(conditions: readonly string[]): string {
+  return `CASE WHEN ${conditions.map((condition) => `(${condition})`).join(' OR ')} THEN unfileable(e.position) ELSE 1 END`;
+}
 
 function quote(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;

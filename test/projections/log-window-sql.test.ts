@@ -249,12 +249,14 @@ describe('projections: filing windows of the log in SQL', () => {
   /** Events the decider never writes, each where the SQL would file another row than the handlers, or none. */
   const misshapenEvents: readonly [string, Logged, unknown?][] = [
     ['an occurredAt that is no instant', capture({ occurredAt: 'Wednesday morning' })],
+    ['an occurredAt that is a number', capture({ occurredAt: 5 })],
     ['a number where text belongs', capture({ by: 5 })],
     ['a boolean where text belongs', capture({ neighbourhoodId: true })],
     ['an object where text belongs', capture({ by: { name: 'isis' } })],
     ['a missing list', capture({ positions: undefined })],
     ['a string where a list belongs', attack({ targets: 'p1' })],
-    ['a list item that is no string', attack({ targets: ['p1', 7] })],
+    ['a target that is no string', attack({ targets: ['p1', 7] })],
+    ['a captured position that is no string', capture({ positions: ['p1', { id: 'p2' }] })],
     ['data that is no object', { stream: neighbourhoodStreamId('tadamon'), type: 'CasualtiesReported', data: ['killed'] }],
     ['a position spec that is no object', registration({ positions: ['p0'] })],
     ['a position spec with a boolean name', registration({ positions: [{ id: 'p0', name: true, weight: 1, controller: null }] })],

@@ -1,6 +1,18 @@
 import type Database from 'better-sqlite3';
 import type { IncidentEvent, PositionSpec } from '../../domain/index.js';
-import { RECORDED_AT_MS, field, fromWindow, inWindow, instantMsSql, notNumber, notObjectList, notText, notTextList } from '../log-window-sql.js';
+import {
+  NOT_OBJECT_ITEM,
+  NOT_TEXT_ITEM,
+  RECORDED_AT_MS,
+  field,
+  fromWindow,
+  inWindow,
+  instantMsSql,
+  notList,
+  notNumber,
+  notText,
+  refusingItems,
+} from '../log-window-sql.js';
 import { type ProjectedEvent, type ProjectionDefinition, type ProjectionHandlers, instantMs } from '../projection.js';
 
 export const NEIGHBOURHOOD_CONTROL = 'neighbourhood-control';
@@ -259,6 +271,7 @@ function handlers(db: Database.Database): ProjectionHandlers {
 const OCCURRED_AT = field('occurredAt');
 /** What the handlers file of a position spec: strings, a number and [longitude, latitude]. */
 const POSITION_SHAPE = [
+  NOT_OBJECT_ITEM,
   ...['id', 'name', 'nameAr', 'kind', 'controller'].map((path) => notText(path, 'item.value')),
   notNumber('weight', 'item.value'),
   "json_type(item.value, '$.coordinates') NOT IN ('array', 'null')",
@@ -266,7 +279,8 @@ const POSITION_SHAPE = [
   notNumber('coordinates[1]', 'item.value'),
 ];
 const text = (paths: readonly string[]): string[] => paths.map((path) => notText(path));
-const incidentShape = text(['neighbourhoodId', 'occurredAt']);
+// occurredAt and controlAsOf need no check: instant_ms takes strings only, and their columns are NOT NULL.
+const incidentShape = text(['neighbourhoodId']);
 
 /**
  * The handlers above, as SQL over a window of the embedded store's log (see
@@ -284,45 +298,45 @@ const FROM_LOG: readonly string[] = [
           ${instantMsSql(field('controlAsOf'))}, ${RECORDED_AT_MS}, e.event_id, e.position
    ${fromWindow(
      {
-       NeighbourhoodRegistered: [...text(['neighbourhoodId', 'name', 'nameAr', 'city', 'country', 'controlAsOf']), notObjectList('positions', POSITION_SHAPE)],
-       PositionsAdded: [notText('neighbourhoodId'), notObjectList('positions', POSITION_SHAPE)],
+       NeighbourhoodRegistered: [...text(['neighbourhoodId', 'name', 'nameAr', 'city', 'country']), notList('positions')],
+       PositionsAdded: [notText('neighbourhoodId'), notList('positions')],
      },
      { filed: ['NeighbourhoodRegistered'] },
    )}
    ORDER BY e.position
    ON CONFLICT (id) DO NOTHING`,
   `INSERT INTO positions (neighbourhood_id, id, name, name_ar, kind, weight, lon, lat, baseline_controller, recorded_at_ms, event_id, log_position, ordinal)
-   SELECT ${field('neighbourhoodId')}, ${field('id', 'p.value')}, ${field('name', 'p.value')}, ${field('nameAr', 'p.value')}, ${field('kind', 'p.value')},
-          ${field('weight', 'p.value')}, ${field('coordinates[0]', 'p.value')}, ${field('coordinates[1]', 'p.value')}, ${field('controller', 'p.value')},
-          ${RECORDED_AT_MS}, e.event_id, e.position, p.key
-   FROM log.events AS e, json_each(e.data, '$.positions') AS p
-   WHERE ${inWindow(['NeighbourhoodRegistered', 'PositionsAdded'])}
-   ORDER BY e.position, p.key
+   SELECT ${field('neighbourhoodId')}, ${field('id', 'item.value')}, ${field('name', 'item.value')}, ${field('nameAr', 'item.value')},
+          ${field('kind', 'item.value')}, ${field('weight', 'item.value')}, ${field('coordinates[0]', 'item.value')},
+          ${field('coordinates[1]', 'item.value')}, ${field('controller', 'item.value')}, ${RECORDED_AT_MS}, e.event_id, e.position, item.key
+   FROM log.events AS e, json_each(e.data, '$.positions') AS item
+   WHERE ${inWindow(['NeighbourhoodRegistered', 'PositionsAdded'])} AND ${refusingItems(POSITION_SHAPE)}
+   ORDER BY e.position, item.key
    ON CONFLICT (neighbourhood_id, id) DO NOTHING`,
   `INSERT INTO incidents (event_id, neighbourhood_id, type, occurred_at, occurred_at_ms, log_position, recorded_at_ms)
    SELECT e.event_id, ${field('neighbourhoodId')}, e.type, ${OCCURRED_AT}, ${instantMsSql(OCCURRED_AT)}, e.position, ${RECORDED_AT_MS}
    ${fromWindow({
-     AttackLaunched: [...incidentShape, notTextList('targets')],
-     CounterattackLaunched: [...incidentShape, notTextList('targets')],
-     PositionCaptured: [...incidentShape, notText('by'), notTextList('positions')],
-     ForcesRetreated: [...incidentShape, notText('by'), notText('yieldedTo'), notTextList('positions')],
+     AttackLaunched: [...incidentShape, notList('targets')],
+     CounterattackLaunched: [...incidentShape, notList('targets')],
+     PositionCaptured: [...incidentShape, notText('by'), notList('positions')],
+     ForcesRetreated: [...incidentShape, notText('by'), notText('yieldedTo'), notList('positions')],
      CasualtiesReported: incidentShape,
    }, { filesRecordedAtMs: true })}
    ORDER BY e.position
    ON CONFLICT (log_position) DO NOTHING`,
   `INSERT INTO contests (event_id, position_id, neighbourhood_id, type, occurred_at, occurred_at_ms, log_position, recorded_at_ms)
-   SELECT e.event_id, t.value, i.neighbourhood_id, e.type, i.occurred_at, i.occurred_at_ms, e.position, i.recorded_at_ms
-   FROM log.events AS e JOIN incidents AS i ON i.log_position = e.position, json_each(e.data, '$.targets') AS t
-   WHERE ${inWindow(['AttackLaunched', 'CounterattackLaunched'])}
-   ORDER BY e.position, t.key
+   SELECT e.event_id, item.value, i.neighbourhood_id, e.type, i.occurred_at, i.occurred_at_ms, e.position, i.recorded_at_ms
+   FROM log.events AS e JOIN incidents AS i ON i.log_position = e.position, json_each(e.data, '$.targets') AS item
+   WHERE ${inWindow(['AttackLaunched', 'CounterattackLaunched'])} AND ${refusingItems([NOT_TEXT_ITEM])}
+   ORDER BY e.position, item.key
    ON CONFLICT (log_position, position_id) DO NOTHING`,
   `INSERT INTO control_changes (event_id, position_id, neighbourhood_id, type, actor, controller, occurred_at, occurred_at_ms, log_position, recorded_at_ms)
-   SELECT e.event_id, p.value, i.neighbourhood_id, e.type, ${field('by')},
+   SELECT e.event_id, item.value, i.neighbourhood_id, e.type, ${field('by')},
           CASE e.type WHEN 'PositionCaptured' THEN ${field('by')} ELSE ${field('yieldedTo')} END,
           i.occurred_at, i.occurred_at_ms, e.position, i.recorded_at_ms
-   FROM log.events AS e JOIN incidents AS i ON i.log_position = e.position, json_each(e.data, '$.positions') AS p
-   WHERE ${inWindow(['PositionCaptured', 'ForcesRetreated'])}
-   ORDER BY e.position, p.key
+   FROM log.events AS e JOIN incidents AS i ON i.log_position = e.position, json_each(e.data, '$.positions') AS item
+   WHERE ${inWindow(['PositionCaptured', 'ForcesRetreated'])} AND ${refusingItems([NOT_TEXT_ITEM])}
+   ORDER BY e.position, item.key
    ON CONFLICT (log_position, position_id) DO NOTHING`,
   `INSERT INTO retractions (event_id, neighbourhood_id, retraction_event_id, reason, recorded_at_ms, log_position)
    SELECT ${field('eventId')}, ${field('neighbourhoodId')}, e.event_id, ${field('reason')}, ${RECORDED_AT_MS}, e.position

@@ -109,7 +109,8 @@ function handlers(db: Database.Database): ProjectionHandlers {
 }
 
 const text = (paths: readonly string[]): string[] => paths.map((path) => notText(path));
-const INCIDENT_SHAPE = text(['neighbourhoodId', 'occurredAt', 'timePrecision']);
+// occurredAt needs no check: instant_ms takes strings only, and occurred_at_ms is NOT NULL.
+const INCIDENT_SHAPE = text(['neighbourhoodId', 'timePrecision']);
 
 /** The handlers above, as SQL over a window of the embedded store's log (see `ProjectionDefinition.fromLog`). */
 const FROM_LOG: readonly string[] = [
