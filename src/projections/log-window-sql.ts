@@ -5,6 +5,11 @@
  * that meets another calls `unfileable(position)`, which throws, and the window goes to the
  * handlers instead.
  *
+ * What it files the same way is the text the store writes (`JSON.stringify`, UTF-8). Text put
+ * into the file by other means can differ in two ways no check here sees: a key given twice
+ * (SQLite reads the first, JSON.parse the last), and bytes that are not UTF-8 (copied as they
+ * are, where the handlers store U+FFFD).
+ *
  * Every handled type is scanned, and its shape checked, by one statement that reads one row
  * per event (`fromWindow`). A statement that joins an event's list (`json_each`) checks the
  * items it joins (`refusingItems`); that the list is there at all, it cannot see (a missing
@@ -41,10 +46,12 @@ export function fromWindow(scanned: Readonly<Record<string, readonly string[]>>,
     .map((type) => `WHEN ${quote(type)} THEN ${scanned[type]!.map((condition) => `(${condition})`).join(' OR ')}`)
     .join(' ');
   const checks = [
+    // SQLite also reads JSON5 (comments, unquoted keys, trailing commas), which JSON.parse refuses.
+    'NOT json_valid(e.data, 1) OR NOT json_valid(e.metadata, 1)',
     ...(options.filesRecordedAtMs === true && filed.length === types.length ? [] : [`${RECORDED_AT_MS} IS NULL`]),
     ...(byType === '' ? [] : [`CASE e.type ${byType} ELSE 0 END`]),
   ];
-  const badShape = checks.length === 0 ? '0' : checks.join(' OR ');
+  const badShape = checks.join(' OR ');
   // CASE, not AND: SQLite may evaluate the terms of an AND in any order, a CASE in its own.
   const pick = filed.length === types.length ? '1' : `e.type IN (${filed.map(quote).join(', ')})`;
   return `FROM log.events AS e

@@ -274,7 +274,8 @@ export class ReadModelFile {
     const sql = this.attachLog(eventStoreFile);
     const position = this.db.transaction(() => {
       const checkpoint = this.readCheckpoint.get()!;
-      const window = { after: Math.max(after, checkpoint), until };
+      // Never past the log's head: the checkpoint would then skip what is appended there later.
+      const window = { after: Math.max(after, checkpoint), until: Math.min(until, sql.head.get() ?? 0) };
       if (window.until <= window.after) return checkpoint;
       for (const statement of sql.statements) statement.run(window);
       this.writeCheckpoint.run(window.until);
@@ -284,7 +285,9 @@ export class ReadModelFile {
     return position;
   }
 
-  private logSql: { readonly file: string; readonly statements: readonly Database.Statement<[LogWindow]>[] } | undefined;
+  private logSql:
+    | { readonly file: string; readonly head: Database.Statement<[], number | null>; readonly statements: readonly Database.Statement<[LogWindow]>[] }
+    | undefined;
 
   private attachLog(eventStoreFile: string): NonNullable<ReadModelFile['logSql']> {
     if (this.logSql !== undefined) {
@@ -293,12 +296,22 @@ export class ReadModelFile {
     }
     // Only ever read through this connection: the statements write to this file's tables.
     this.db.prepare('ATTACH DATABASE ? AS log').run(eventStoreFile);
-    this.db.function('instant_ms', { deterministic: true }, instantMsOrNull);
-    this.db.function('unfileable', (position) => {
-      throw new LogWindowUnfileable(this.definition.name, Number(position));
-    });
-    this.logSql = { file: eventStoreFile, statements: this.definition.fromLog!.map((sql) => this.db.prepare<[LogWindow]>(sql)) };
-    return this.logSql;
+    try {
+      this.db.function('instant_ms', { deterministic: true }, instantMsOrNull);
+      this.db.function('unfileable', (position) => {
+        throw new LogWindowUnfileable(this.definition.name, Number(position));
+      });
+      this.logSql = {
+        file: eventStoreFile,
+        head: this.db.prepare<[], number | null>('SELECT max(position) FROM log.events').pluck(),
+        statements: this.definition.fromLog!.map((sql) => this.db.prepare<[LogWindow]>(sql)),
+      };
+      return this.logSql;
+    } catch (error) {
+      // Detached, so that the next window can attach it again rather than fail on the name.
+      this.db.exec('DETACH DATABASE log');
+      throw error;
+    }
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { actorStreamId, neighbourhoodStreamId } from '../../src/domain/index.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite/sqlite-event-store.js';
@@ -321,6 +322,54 @@ describe('projections: filing windows of the log in SQL', () => {
       }
       // Every case is one that some projection's SQL must not file as it stands.
       expect(refusedBy).not.toEqual([]);
+    });
+  });
+
+  it('refuses JSON that SQLite reads and JSON.parse does not, so that filing fails as reading through the handlers does', async () => {
+    await withLog([{ event: capture({}), recordedAt: '2018-04-19T08:00:00.000Z' }], async (log) => {
+      // Written into the file by other means than the store: JSON5, which SQLite's JSON functions accept.
+      const raw = new Database(log.store.filePath);
+      try {
+        raw
+          .prepare('INSERT INTO events (event_id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+          .run('event-json5', neighbourhoodStreamId('tadamon'), 1, 'CasualtiesReported', "{neighbourhoodId: 'tadamon', occurredAt: '2018-04-18T09:00:00Z', timePrecision: 'hour', killed: {best: 1},}", '{"recordedAt":"2018-04-19T08:00:00.000Z"}');
+      } finally {
+        raw.close();
+      }
+      for (const definition of PROJECTIONS.filter((candidate) => candidate.name !== 'actors')) {
+        await expect(throughHandlers(log, definition)).rejects.toThrow(SyntaxError);
+        await expect(byWindows(log, definition, 1000)).rejects.toThrow(SyntaxError);
+      }
+    });
+  });
+
+  it('never moves the checkpoint past the head of the log, which would skip what is appended there later', async () => {
+    await withLog([{ event: capture({}), recordedAt: '2018-04-19T08:00:00.000Z' }], async (log) => {
+      const definition = PROJECTIONS[0]!;
+      const file = newModel(log, definition);
+      try {
+        expect(file.applyLogWindow(log.store.filePath, 0, 10)).toBe(1);
+        await log.store.append(neighbourhoodStreamId('tadamon'), [{ eventId: 'event-late', type: 'CasualtiesReported', data: { neighbourhoodId: 'tadamon', occurredAt: '2018-04-18T10:00:00Z', timePrecision: 'hour', sources: [FIELD_SOURCE], killed: { best: 2 } }, metadata: { recordedAt: '2018-04-19T09:00:00.000Z' } }], 'any');
+        expect(file.applyLogWindow(log.store.filePath, 1, 10)).toBe(2);
+        expect(dumpTables(file.db, definition)).toEqual((await throughHandlers(log, definition)).tables);
+      } finally {
+        file.close();
+      }
+    });
+  });
+
+  it('detaches the log again when its statements cannot be prepared, so that the next window tries afresh', async () => {
+    await withLog([{ event: capture({}), recordedAt: '2018-04-19T08:00:00.000Z' }], async (log) => {
+      const definition = { ...PROJECTIONS[0]!, fromLog: ['INSERT INTO nowhere SELECT 1'] };
+      const file = newModel(log, definition);
+      try {
+        expect(() => file.applyLogWindow(log.store.filePath, 0, 1)).toThrow(/no such table: nowhere/);
+        expect(() => file.applyLogWindow(log.store.filePath, 0, 1)).toThrow(/no such table: nowhere/);
+        // Through the handlers meanwhile, as the writer thread does.
+        expect(fileLogWindow(file, log.store, 0, 1)).toEqual({ position: 1 });
+      } finally {
+        file.close();
+      }
     });
   });
 
