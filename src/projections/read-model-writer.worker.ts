@@ -33,12 +33,12 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * `ProjectionDefinition.fromLog`), else, or when the SQL cannot file a window, through the
  * handlers. Ends early, at a committed window, once `signal` aborts.
  */
-async function catchUp(batchSize: number, signal: AbortSignal): Promise<ApplyOutcome> {
+async function catchUp(pageSize: number, signal: AbortSignal): Promise<ApplyOutcome> {
   if (data.eventStoreFile === undefined) throw new Error('this writer thread was given no event store to read');
   // Opening a missing file would create an empty store: the path comes from the running store.
   if (!existsSync(data.eventStoreFile)) throw new Error(`no event store at ${data.eventStoreFile}`);
   // Read through once, page by page: a small page cache does (each thread has its own).
-  log ??= SqliteEventStore.open(data.eventStoreFile, { cacheSizeKiB: LOG_READER_CACHE_KIB, pageSize: batchSize });
+  log ??= SqliteEventStore.open(data.eventStoreFile, { cacheSizeKiB: LOG_READER_CACHE_KIB, pageSize });
   const store = log;
   // Everything up to here is filed below: once it is, the checkpoint may move here even when
   // the last events were of types this projection skips.
@@ -71,7 +71,7 @@ async function handle(request: WriterRequest): Promise<void> {
       file.createDeferredIndexes();
       outcome = { position: file.position };
     } else if (request.type === 'catch-up') {
-      outcome = await catchUp(request.batchSize, catchUps[0]!.signal);
+      outcome = await catchUp(request.pageSize, catchUps[0]!.signal);
     } else if (request.type === 'apply') {
       outcome = applyOrStopAtFailure(file, request.events.map(fromWire), request.through);
     } else {
