@@ -264,8 +264,9 @@ export class ReadModelFile {
   /**
    * Files the events of the log window (after, until] with the definition's `fromLog`
    * statements, reading the embedded store's file (attached to this connection on first use),
-   * and moves the checkpoint to `until`, in one transaction. Events at or below the checkpoint
-   * are skipped, so a window applied twice changes nothing. Throws, and commits nothing, when a
+   * and moves the checkpoint to `until` (or to the log's head, when that is lower), in one
+   * transaction; returns the checkpoint. Events at or below the checkpoint are skipped, so a
+   * window applied twice changes nothing. Throws, and commits nothing, when a
    * statement fails: the caller then applies the window through the handlers, which name the
    * event that cannot be filed.
    */
