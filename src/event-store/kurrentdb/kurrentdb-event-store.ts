@@ -21,7 +21,7 @@ import {
   type SubscribeOptions,
 } from '../event-store.port.js';
 import { DEFAULT_RECONNECT_BACKOFF, type BackoffPolicy } from './backoff.js';
-import { classifyBatch, repeatedEventId, type EventLocation } from './batch-idempotency.js';
+import { classifyBatch, repeatedEventId, type EventLocation } from '../batch-idempotency.js';
 import {
   describeClientError,
   isStreamNotFound,

@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { classifyBatch, repeatedEventId } from '../batch-idempotency.js';
 import {
   EventIdConflict,
   expectationHolds,
@@ -508,26 +509,22 @@ export class SqliteEventStore implements EventStore {
   /**
    * The original result when every id of the batch is already this stream's, as one contiguous
    * run in the same order; undefined when none is known yet; EventIdConflict for anything else,
-   * since writing it would either duplicate an event or split a batch.
+   * including an id another stream holds (see `classifyBatch`).
    */
   private findOriginalBatch(streamId: string, events: readonly SerializedEvent[]): AppendResult | undefined {
-    const seen = new Set<string>();
-    for (const event of events) {
-      if (seen.has(event.eventId)) throw new EventIdConflict(streamId, event.eventId);
-      seen.add(event.eventId);
+    const eventIds = events.map((event) => event.eventId);
+    const repeated = repeatedEventId(eventIds);
+    if (repeated !== undefined) throw new EventIdConflict(streamId, repeated);
+    const found = new Map<string, EventLocationRow>();
+    for (const eventId of eventIds) {
+      const location = this.statements.eventLocation.get(eventId);
+      if (location === undefined) continue;
+      if (location.streamId !== streamId) throw new EventIdConflict(streamId, eventId);
+      found.set(eventId, location);
     }
-    const locations = events.map((event) => this.statements.eventLocation.get(event.eventId));
-    const foreign = locations.findIndex((location) => location !== undefined && location.streamId !== streamId);
-    if (foreign !== -1) throw new EventIdConflict(streamId, events[foreign]!.eventId);
-    const known = locations.findIndex((location) => location !== undefined);
-    if (known === -1) return undefined;
-    const first = locations[0];
-    const isOriginalBatch =
-      first !== undefined &&
-      locations.every((location, index) => location !== undefined && location.revision === first.revision + index);
-    if (!isOriginalBatch) throw new EventIdConflict(streamId, events[known]!.eventId);
-    const last = locations[locations.length - 1]!;
-    return { nextRevision: last.revision, position: last.position, replayed: true };
+    const lookup = classifyBatch(eventIds, found);
+    if (lookup.kind === 'conflict') throw new EventIdConflict(streamId, lookup.eventId);
+    return lookup.kind === 'original' ? lookup.result : undefined;
   }
 
   private readPage(

@@ -1,4 +1,4 @@
-import type { AppendResult } from '../event-store.port.js';
+import type { AppendResult } from './event-store.port.js';
 
 /** Where an event of the batch already sits in the stream. */
 export interface EventLocation {
