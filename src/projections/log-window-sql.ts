@@ -80,6 +80,9 @@ export const field = (path: string, from = 'e.data'): string => `${from} ->> '$.
 /** `path` holds something else than a string (absent and null are filed alike). */
 export const notText = (path: string, from = 'e.data'): string => `json_type(${from}, '$.${path}') NOT IN ('text', 'null')`;
 
+/** `notText` of each path of the event's data. */
+export const notTexts = (paths: readonly string[]): string[] => paths.map((path) => notText(path));
+
 /** `path` holds something else than a number (or a string, which SQLite converts alike either way). */
 export const notNumber = (path: string, from = 'e.data'): string =>
   `json_type(${from}, '$.${path}') NOT IN ('integer', 'real', 'text', 'null')`;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { RECORDED_AT, field, fromWindow, notText } from '../log-window-sql.js';
+import { RECORDED_AT, field, fromWindow, notTexts } from '../log-window-sql.js';
 import type { ProjectionDefinition, ProjectionHandlers } from '../projection.js';
 
 export const ACTORS = 'actors';
@@ -49,7 +49,7 @@ export const actorsProjection: ProjectionDefinition = {
   fromLog: [
     `INSERT INTO actors (id, name, name_ar, side, kind, recorded_at, event_id, log_position)
      SELECT ${field('actorId')}, ${field('name')}, ${field('nameAr')}, ${field('side')}, ${field('kind')}, ${RECORDED_AT}, e.event_id, e.position
-     ${fromWindow({ ActorRegistered: ['actorId', 'name', 'nameAr', 'side', 'kind'].map((path) => notText(path)) })}
+     ${fromWindow({ ActorRegistered: notTexts(['actorId', 'name', 'nameAr', 'side', 'kind']) })}
      ORDER BY e.position
      ON CONFLICT (id) DO NOTHING`,
   ],

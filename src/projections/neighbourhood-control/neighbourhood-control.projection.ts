@@ -11,6 +11,7 @@ import {
   notList,
   notNumber,
   notText,
+  notTexts,
   refusingItems,
 } from '../log-window-sql.js';
 import { type ProjectedEvent, type ProjectionDefinition, type ProjectionHandlers, instantMs } from '../projection.js';
@@ -278,9 +279,8 @@ const POSITION_SHAPE = [
   notNumber('coordinates[0]', 'item.value'),
   notNumber('coordinates[1]', 'item.value'),
 ];
-const text = (paths: readonly string[]): string[] => paths.map((path) => notText(path));
 // occurredAt and controlAsOf need no check: instant_ms takes strings only, and their columns are NOT NULL.
-const incidentShape = text(['neighbourhoodId']);
+const incidentShape = notTexts(['neighbourhoodId']);
 
 /**
  * The handlers above, as SQL over a window of the embedded store's log (see
@@ -290,7 +290,7 @@ const incidentShape = text(['neighbourhoodId']);
 const FROM_LOG: readonly string[] = [
   `INSERT INTO actors (id, name, name_ar, side, kind, recorded_at_ms, event_id, log_position)
    SELECT ${field('actorId')}, ${field('name')}, ${field('nameAr')}, ${field('side')}, ${field('kind')}, ${RECORDED_AT_MS}, e.event_id, e.position
-   ${fromWindow({ ActorRegistered: text(['actorId', 'name', 'nameAr', 'side', 'kind']) }, { filesRecordedAtMs: true })}
+   ${fromWindow({ ActorRegistered: notTexts(['actorId', 'name', 'nameAr', 'side', 'kind']) }, { filesRecordedAtMs: true })}
    ORDER BY e.position
    ON CONFLICT (id) DO NOTHING`,
   `INSERT INTO neighbourhoods (id, name, name_ar, city, country, control_as_of, control_as_of_ms, recorded_at_ms, event_id, log_position)
@@ -298,7 +298,7 @@ const FROM_LOG: readonly string[] = [
           ${instantMsSql(field('controlAsOf'))}, ${RECORDED_AT_MS}, e.event_id, e.position
    ${fromWindow(
      {
-       NeighbourhoodRegistered: [...text(['neighbourhoodId', 'name', 'nameAr', 'city', 'country']), notList('positions')],
+       NeighbourhoodRegistered: [...notTexts(['neighbourhoodId', 'name', 'nameAr', 'city', 'country']), notList('positions')],
        PositionsAdded: [notText('neighbourhoodId'), notList('positions')],
      },
      { filed: ['NeighbourhoodRegistered'] },
@@ -340,7 +340,7 @@ const FROM_LOG: readonly string[] = [
    ON CONFLICT (log_position, position_id) DO NOTHING`,
   `INSERT INTO retractions (event_id, neighbourhood_id, retraction_event_id, reason, recorded_at_ms, log_position)
    SELECT ${field('eventId')}, ${field('neighbourhoodId')}, e.event_id, ${field('reason')}, ${RECORDED_AT_MS}, e.position
-   ${fromWindow({ ReportRetracted: text(['neighbourhoodId', 'eventId', 'reason']) }, { filesRecordedAtMs: true })}
+   ${fromWindow({ ReportRetracted: notTexts(['neighbourhoodId', 'eventId', 'reason']) }, { filesRecordedAtMs: true })}
    ORDER BY e.position
    ON CONFLICT (event_id) DO NOTHING`,
 ];

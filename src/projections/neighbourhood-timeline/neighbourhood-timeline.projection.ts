@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { IncidentEvent } from '../../domain/index.js';
-import { RECORDED_AT, RECORDED_AT_MS, field, fromWindow, instantMsSql, notText } from '../log-window-sql.js';
+import { INCIDENT_TYPES, type IncidentEvent } from '../../domain/index.js';
+import { RECORDED_AT, RECORDED_AT_MS, field, fromWindow, instantMsSql, notTexts } from '../log-window-sql.js';
 import { type ProjectedEvent, type ProjectionDefinition, type ProjectionHandlers, instantMs } from '../projection.js';
 
 export const NEIGHBOURHOOD_TIMELINE = 'neighbourhood-timeline';
@@ -108,33 +108,26 @@ function handlers(db: Database.Database): ProjectionHandlers {
   };
 }
 
-const text = (paths: readonly string[]): string[] => paths.map((path) => notText(path));
 // occurredAt needs no check: instant_ms takes strings only, and occurred_at_ms is NOT NULL.
-const INCIDENT_SHAPE = text(['neighbourhoodId', 'timePrecision']);
+const INCIDENT_SHAPE = notTexts(['neighbourhoodId', 'timePrecision']);
 
 /** The handlers above, as SQL over a window of the embedded store's log (see `ProjectionDefinition.fromLog`). */
 const FROM_LOG: readonly string[] = [
   `INSERT INTO neighbourhoods (id, recorded_at_ms, event_id, log_position)
    SELECT ${field('neighbourhoodId')}, ${RECORDED_AT_MS}, e.event_id, e.position
-   ${fromWindow({ NeighbourhoodRegistered: text(['neighbourhoodId']) })}
+   ${fromWindow({ NeighbourhoodRegistered: notTexts(['neighbourhoodId']) })}
    ORDER BY e.position
    ON CONFLICT (id) DO NOTHING`,
   // The stored data is the log's text itself, as the handler stores it.
   `INSERT INTO incident_reports (event_id, neighbourhood_id, type, occurred_at, occurred_at_ms, time_precision, recorded_at, log_position, data)
    SELECT e.event_id, ${field('neighbourhoodId')}, e.type, ${field('occurredAt')}, ${instantMsSql(field('occurredAt'))}, ${field('timePrecision')},
           ${RECORDED_AT}, e.position, e.data
-   ${fromWindow({
-     AttackLaunched: INCIDENT_SHAPE,
-     PositionCaptured: INCIDENT_SHAPE,
-     CounterattackLaunched: INCIDENT_SHAPE,
-     ForcesRetreated: INCIDENT_SHAPE,
-     CasualtiesReported: INCIDENT_SHAPE,
-   })}
+   ${fromWindow(Object.fromEntries(INCIDENT_TYPES.map((type) => [type, INCIDENT_SHAPE])))}
    ORDER BY e.position
    ON CONFLICT (log_position) DO NOTHING`,
   `INSERT INTO retractions (event_id, neighbourhood_id, retraction_event_id, reason, recorded_at)
    SELECT ${field('eventId')}, ${field('neighbourhoodId')}, e.event_id, ${field('reason')}, ${RECORDED_AT}
-   ${fromWindow({ ReportRetracted: text(['neighbourhoodId', 'eventId', 'reason']) })}
+   ${fromWindow({ ReportRetracted: notTexts(['neighbourhoodId', 'eventId', 'reason']) })}
    ORDER BY e.position
    ON CONFLICT (event_id) DO NOTHING`,
 ];
