@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { AppModule } from '../src/app.module.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { APP_CONFIG } from '../src/config/config.module.js';
-import { EVENT_STORE } from '../src/event-store/event-store.module.js';
+import { EVENT_STORE } from '../src/event-store/index.js';
 import { SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store.js';
 import { configureHttpApp, createHttpAdapter } from '../src/http/http-app.js';
 import { ProjectionEngine } from '../src/projections/projection-engine.js';

@@ -8,9 +8,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SQLITE_EVENT_STORE_FILE_NAME, SQLITE_EVENT_STORE_PRAGMAS, SqliteEventStore } from '../src/event-store/sqlite/sqlite-event-store.js';
+import { READ_MODELS, READ_MODELS_MODULE } from '../src/features/read-models.js';
 import { ProjectionEngine } from '../src/projections/projection-engine.js';
-import { PROJECTIONS, READ_MODELS_DIRECTORY } from '../src/projections/projections.module.js';
+import { READ_MODELS_DIRECTORY } from '../src/projections/projections.module.js';
 import { defaultReadModelWriters } from '../src/projections/read-model-writers.js';
+import { WRITER_THREAD_ENTRY } from '../src/projections/worker-thread-writer.js';
 import { sleep } from './measure.js';
 
 export interface RawReadResult {
@@ -65,11 +67,11 @@ async function rebuild(dataDir: string): Promise<RebuildResult> {
   const store = SqliteEventStore.openInDirectory(dataDir);
   const head = await store.headPosition();
   // Writers as ProjectionsModule sets them up: the rebuild is measured as production runs it.
-  const engine = new ProjectionEngine(store, PROJECTIONS, {
+  const engine = new ProjectionEngine(store, READ_MODELS, {
     directory,
     logger: silentLogger,
     waitTimeoutMs: 24 * 3_600_000,
-    writers: defaultReadModelWriters({ eventStoreFile: store.filePath }),
+    writers: defaultReadModelWriters({ modules: { entry: WRITER_THREAD_ENTRY, readModels: READ_MODELS_MODULE }, log: store.sqlLog }),
   });
   const started = performance.now();
   const progress = setInterval(() => {

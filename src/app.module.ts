@@ -4,11 +4,21 @@ import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { CommandsModule } from './features/commands.module.js';
+import { READ_MODELS, READ_MODELS_MODULE } from './features/read-models.js';
+import { ReadModelsModule } from './features/read-models.module.js';
 import { HealthController } from './health/health.controller.js';
-import { ProjectionsModule } from './projections/projections.module.js';
+import { ProjectionsModule, WRITER_THREAD_ENTRY } from './projections/index.js';
 
 @Module({
-  imports: [ConfigModule, CqrsModule.forRoot(), AuthModule, EventStoreModule, CommandsModule, ProjectionsModule],
+  imports: [
+    ConfigModule,
+    CqrsModule.forRoot(),
+    AuthModule,
+    EventStoreModule,
+    ProjectionsModule.forRoot({ readModels: READ_MODELS, writerThreads: { entry: WRITER_THREAD_ENTRY, readModels: READ_MODELS_MODULE } }),
+    CommandsModule,
+    ReadModelsModule,
+  ],
   controllers: [HealthController],
 })
 export class AppModule {}

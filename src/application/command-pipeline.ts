@@ -18,7 +18,7 @@ import {
   neighbourhoodStreamId,
   referencedActors,
 } from '../domain/index.js';
-import { EVENT_STORE } from '../event-store/event-store.module.js';
+import { EVENT_STORE } from '../event-store/index.js';
 import {
   type AppendResult,
   type EventStore,

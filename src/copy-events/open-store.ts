@@ -1,11 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  openKurrentDbEventStore,
-  SQLITE_EVENT_STORE_FILE_NAME,
-  SqliteEventStore,
-  type EventStore,
-} from '../event-store/index.js';
+import type { EventStore } from '../event-store/index.js';
+import { embeddedStoreExists, embeddedStoreFile, openEventStoreAt } from '../event-store/open-event-store.js';
 import { describeStoreAddress, type StoreAddress } from './store-address.js';
 
 /** A store copy-events cannot open; the message names it. */
@@ -19,13 +13,14 @@ export class StoreUnavailable extends Error {
  * successfully. An embedded target is created when missing.
  */
 export async function openStore(address: StoreAddress, role: 'source' | 'target'): Promise<EventStore> {
-  if (address.kind === 'kurrentdb') return openKurrentDbEventStore(address.connectionString);
-  const file = join(address.dataDir, SQLITE_EVENT_STORE_FILE_NAME);
-  if (role === 'source' && !existsSync(file)) {
-    throw new StoreUnavailable(`the source ${describeStoreAddress(address)} holds no event store (${file} does not exist)`);
+  if (address.kind === 'kurrentdb') return openEventStoreAt(address);
+  if (role === 'source' && !embeddedStoreExists(address.dataDir)) {
+    throw new StoreUnavailable(
+      `the source ${describeStoreAddress(address)} holds no event store (${embeddedStoreFile(address.dataDir)} does not exist)`,
+    );
   }
   try {
-    return SqliteEventStore.openInDirectory(address.dataDir);
+    return await openEventStoreAt(address);
   } catch (error) {
     throw new StoreUnavailable(`the ${role} ${describeStoreAddress(address)} cannot be opened: ${(error as Error).message}`);
   }

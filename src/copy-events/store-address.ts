@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
-import { describeConnectionTarget } from '../event-store/index.js';
+import { type EventStoreAddress, describeKurrentDbTarget } from '../event-store/open-event-store.js';
 
 /** Where copy-events reads or writes: the embedded store of a data directory, or a KurrentDB server. */
-export type StoreAddress =
-  | { readonly kind: 'sqlite'; readonly dataDir: string }
-  | { readonly kind: 'kurrentdb'; readonly connectionString: string };
+export type StoreAddress = EventStoreAddress;
 
 /** The text cannot name a store; the message says what would. */
 export class StoreAddressError extends Error {
@@ -29,14 +27,14 @@ export function parseStoreAddress(raw: string, cwd: string = process.cwd()): Sto
 
 /** For messages: the data directory, or the KurrentDB hosts without credentials. */
 export function describeStoreAddress(address: StoreAddress): string {
-  return address.kind === 'sqlite' ? `sqlite:${address.dataDir}` : `kurrentdb at ${describeConnectionTarget(address.connectionString)}`;
+  return address.kind === 'sqlite' ? `sqlite:${address.dataDir}` : `kurrentdb at ${describeKurrentDbTarget(address.connectionString)}`;
 }
 
 /** Copying a store onto itself would verify trivially and copy nothing; it is always a mistake. */
 export function isSameStore(left: StoreAddress, right: StoreAddress): boolean {
   if (left.kind === 'sqlite' && right.kind === 'sqlite') return left.dataDir === right.dataDir;
   if (left.kind === 'kurrentdb' && right.kind === 'kurrentdb') {
-    return describeConnectionTarget(left.connectionString) === describeConnectionTarget(right.connectionString);
+    return describeKurrentDbTarget(left.connectionString) === describeKurrentDbTarget(right.connectionString);
   }
   return false;
 }

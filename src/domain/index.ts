@@ -5,3 +5,4 @@ export * from './neighbourhood.decider.js';
 export * from './neighbourhood.events.js';
 export * from './neighbourhood.state.js';
 export * from './sources.js';
+export * from './control-summary.js';

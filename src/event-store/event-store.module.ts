@@ -1,26 +1,19 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
-import type { EventStore } from './event-store.port.js';
-import { EventStoreUnavailable, openKurrentDbEventStore } from './kurrentdb/open-kurrentdb-event-store.js';
-import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { EVENT_STORE, type EventStore } from './event-store.port.js';
+import { EventStoreUnavailable, openEventStoreAt } from './open-event-store.js';
 
-/** Injection token of the configured `EventStore` adapter. */
-export const EVENT_STORE = Symbol('EventStore');
-
-/**
- * The configured adapter, ready to use. A KurrentDB server that does not answer within a few
- * seconds rejects with `EventStoreUnavailable`, so that start-up fails fast and says why.
- */
+/** The configured adapter, ready to use (see `openEventStoreAt`). */
 export async function openEventStore(config: AppConfig): Promise<EventStore> {
   switch (config.eventStore) {
     case 'sqlite':
-      return SqliteEventStore.openInDirectory(config.dataDir);
+      return openEventStoreAt({ kind: 'sqlite', dataDir: config.dataDir });
     case 'kurrentdb':
       if (config.kurrentDbConnectionString === undefined) {
         throw new EventStoreUnavailable('event store kurrentdb: KURRENTDB_CONNECTION_STRING is not set');
       }
-      return openKurrentDbEventStore(config.kurrentDbConnectionString);
+      return openEventStoreAt({ kind: 'kurrentdb', connectionString: config.kurrentDbConnectionString });
     default: {
       const unknown: never = config.eventStore;
       return unknown;

@@ -7,6 +7,9 @@
  * before that becomes a limit.
  */
 
+/** Injection token of the configured `EventStore` adapter. */
+export const EVENT_STORE = Symbol('EventStore');
+
 /** What the writer believes about the stream before appending. */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
 
@@ -96,9 +99,33 @@ export interface SubscribeOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * A log kept in a SQLite table that another connection may attach (`ATTACH DATABASE file`) and
+ * read in SQL, e.g. a read model filing a window of the log in one statement. The store names
+ * its own table and columns; readers use nothing else of its schema. Data and metadata are the
+ * JSON text of `RecordedEvent.data` and `RecordedEvent.metadata`.
+ */
+export interface SqlReadableLog {
+  /** The SQLite file that holds the table. */
+  readonly file: string;
+  readonly table: string;
+  readonly columns: {
+    readonly position: string;
+    readonly eventId: string;
+    readonly streamId: string;
+    readonly revision: string;
+    readonly type: string;
+    readonly data: string;
+    readonly metadata: string;
+  };
+}
+
 export interface EventStore {
   /** A short name for logs and /health, e.g. `sqlite`. */
   readonly name: string;
+
+  /** Optional: where another connection can read the log in SQL (see `SqlReadableLog`). */
+  readonly sqlLog?: SqlReadableLog;
 
   /**
    * Atomically appends the batch. Throws WrongExpectedRevision when `expected` does not hold.

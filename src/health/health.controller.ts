@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/roles.decorator.js';
-import { EVENT_STORE } from '../event-store/event-store.module.js';
+import { EVENT_STORE } from '../event-store/index.js';
 import type { EventStore } from '../event-store/index.js';
 import { ProjectionEngine, type ReadModelsHealth } from '../projections/index.js';
 

@@ -1,4 +1,4 @@
-export { ProjectionsModule, PROJECTIONS, READ_MODELS_DIRECTORY } from './projections.module.js';
+export { ProjectionsModule, PROJECTIONS_OPTIONS, READ_MODELS_DIRECTORY, type ProjectionsOptions } from './projections.module.js';
 export {
   ProjectionEngine,
   UnknownProjectionError,
@@ -9,4 +9,5 @@ export {
   type ReadModelView,
   type RebuildTicket,
 } from './projection-engine.js';
-export type { ProjectionDefinition, ProjectionHandlers, ProjectedEvent } from './projection.js';
+export * from './read-model.js';
+export { WRITER_THREAD_ENTRY, type WriterThreadModules } from './worker-thread-writer.js';

@@ -2,7 +2,7 @@ import { Logger, type LoggerService } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { ApplicationError } from '../application/application-error.js';
 import type { EventStore } from '../event-store/index.js';
-import type { ProjectionDefinition } from './projection.js';
+import type { ReadModelDeclaration } from './read-model.js';
 import { ProjectionRunner, type RunnerFailure } from './projection-runner.js';
 import { ReadModelDirectory } from './read-model-directory.js';
 import { ReadModelFile } from './read-model-file.js';
@@ -53,7 +53,7 @@ export interface ProjectionStatus {
   readonly lag: number;
   readonly status: ProjectionState;
   /**
-   * Whether the live generation has its query indexes (see `ProjectionDefinition.indexes`).
+   * Whether the live generation has its query indexes (see `ReadModelDeclaration.indexes`).
    * False through a first build, from position 0 until they are built once it reaches the
    * head (it answers meanwhile, by scanning), and while no generation is live.
    */
@@ -116,7 +116,7 @@ interface Rebuild {
 }
 
 interface Slot {
-  readonly definition: ProjectionDefinition;
+  readonly definition: ReadModelDeclaration;
   live?: Generation;
   rebuild?: Rebuild;
   /** Re-checked whenever the live position, generation or health changes. */
@@ -149,7 +149,7 @@ export class ProjectionEngine {
 
   constructor(
     private readonly store: EventStore,
-    definitions: readonly ProjectionDefinition[],
+    definitions: readonly ReadModelDeclaration[],
     options: ProjectionEngineOptions,
   ) {
     for (const definition of definitions) {

@@ -1,78 +1,65 @@
-import { type BeforeApplicationShutdown, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { CqrsModule } from '@nestjs/cqrs';
+import {
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { join } from 'node:path';
-import { CLOCK, systemClock } from '../application/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { EVENT_STORE } from '../event-store/event-store.module.js';
-import type { EventStore } from '../event-store/index.js';
-import { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
-import { ActorHoldingsController } from '../features/actor-holdings/actor-holdings.controller.js';
-import { ActorHoldingsHandler } from '../features/actor-holdings/actor-holdings.handler.js';
-import { ControlGeoJsonController } from '../features/control-geojson/control-geojson.controller.js';
-import { ControlGeoJsonHandler } from '../features/control-geojson/control-geojson.handler.js';
-import { ListActorsController } from '../features/list-actors/list-actors.controller.js';
-import { ListActorsHandler } from '../features/list-actors/list-actors.handler.js';
-import { ListNeighbourhoodsController } from '../features/list-neighbourhoods/list-neighbourhoods.controller.js';
-import { ListNeighbourhoodsHandler } from '../features/list-neighbourhoods/list-neighbourhoods.handler.js';
-import { NeighbourhoodControlController } from '../features/neighbourhood-control/neighbourhood-control.controller.js';
-import { NeighbourhoodControlHandler } from '../features/neighbourhood-control/neighbourhood-control.handler.js';
-import { NeighbourhoodTimelineController } from '../features/neighbourhood-timeline/neighbourhood-timeline.controller.js';
-import { NeighbourhoodTimelineHandler } from '../features/neighbourhood-timeline/neighbourhood-timeline.handler.js';
-import { ProjectionsAdminController } from '../features/projections-admin/projections-admin.controller.js';
-import { ListProjectionsHandler, RebuildProjectionHandler } from '../features/projections-admin/projections-admin.handler.js';
-import { PROJECTIONS } from './projection-definitions.js';
+import { EVENT_STORE, type EventStore } from '../event-store/index.js';
 import { ProjectionEngine } from './projection-engine.js';
+import type { ReadModelDeclaration } from './read-model.js';
 import { defaultReadModelWriters } from './read-model-writers.js';
-
-export { PROJECTIONS };
+import type { WriterThreadModules } from './worker-thread-writer.js';
 
 /** The directory under the data directory that holds the read models. */
 export const READ_MODELS_DIRECTORY = 'read-models';
 
+export interface ProjectionsOptions {
+  readonly readModels: readonly ReadModelDeclaration[];
+  /** The compiled writer-thread modules; without them, or when they are missing, read models are filed on the engine's thread. */
+  readonly writerThreads?: WriterThreadModules;
+}
+
+/** Injection token of the `ProjectionsOptions` given to `forRoot` (tests override it). */
+export const PROJECTIONS_OPTIONS = Symbol('ProjectionsOptions');
+
 /**
- * The read side: projections fed from the durable log, and every query endpoint over them.
- * Needs the global EVENT_STORE and APP_CONFIG. Exports ProjectionEngine (for /health:
- * `readModelsHealth()`).
+ * The read side's engine: the read models given to `forRoot`, fed from the durable log. Needs
+ * the global EVENT_STORE and APP_CONFIG; exports ProjectionEngine to every module (the query
+ * handlers read through it; /health asks it).
  */
-@Module({
-  imports: [CqrsModule],
-  controllers: [
-    ListNeighbourhoodsController,
-    NeighbourhoodControlController,
-    ControlGeoJsonController,
-    NeighbourhoodTimelineController,
-    ListActorsController,
-    ActorHoldingsController,
-    ProjectionsAdminController,
-  ],
-  providers: [
-    {
-      provide: ProjectionEngine,
-      inject: [EVENT_STORE, APP_CONFIG],
-      useFactory: (store: EventStore, config: AppConfig) =>
-        new ProjectionEngine(store, PROJECTIONS, {
-          directory: join(config.dataDir, READ_MODELS_DIRECTORY),
-          writers: defaultReadModelWriters({
-            ...(store instanceof SqliteEventStore && { eventStoreFile: store.filePath }),
-            onFallback: (projection, reason) => new Logger('Projections').warn(`projection ${projection}: ${reason}`),
-          }),
-        }),
-    },
-    { provide: CLOCK, useValue: systemClock },
-    ListNeighbourhoodsHandler,
-    NeighbourhoodControlHandler,
-    ControlGeoJsonHandler,
-    NeighbourhoodTimelineHandler,
-    ListActorsHandler,
-    ActorHoldingsHandler,
-    ListProjectionsHandler,
-    RebuildProjectionHandler,
-  ],
-  exports: [ProjectionEngine],
-})
+@Module({})
 export class ProjectionsModule implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
-  constructor(private readonly engine: ProjectionEngine) {}
+  constructor(@Inject(ProjectionEngine) private readonly engine: ProjectionEngine) {}
+
+  static forRoot(options: ProjectionsOptions): DynamicModule {
+    return {
+      module: ProjectionsModule,
+      global: true,
+      providers: [
+        { provide: PROJECTIONS_OPTIONS, useValue: options },
+        {
+          provide: ProjectionEngine,
+          inject: [EVENT_STORE, APP_CONFIG, PROJECTIONS_OPTIONS],
+          useFactory: (store: EventStore, config: AppConfig, given: ProjectionsOptions) =>
+            new ProjectionEngine(store, given.readModels, {
+              directory: join(config.dataDir, READ_MODELS_DIRECTORY),
+              writers: defaultReadModelWriters({
+                ...(given.writerThreads !== undefined && { modules: given.writerThreads }),
+                ...(store.sqlLog !== undefined && { log: store.sqlLog }),
+                onFallback: (projection, reason) => new Logger('Projections').warn(`projection ${projection}: ${reason}`),
+              }),
+            }),
+        },
+      ],
+      exports: [ProjectionEngine],
+    };
+  }
 
   /** Opens the read models and starts following the log; catching up happens in the background. */
   onModuleInit(): Promise<void> {

@@ -1,7 +1,9 @@
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { RecordedEvent } from '../event-store/index.js';
-import { type ProjectionDefinition, type ProjectionHandlers, dispatch, instantMsOrNull } from './projection.js';
+import type { RecordedEvent, SqlReadableLog } from '../event-store/index.js';
+import { type ReadModelDeclaration, handledTypes } from './read-model.js';
+import { type EventFiler, compileFilers, instantMs } from './read-model-rows.js';
+import { LOG_HEAD_SQL, WINDOW_EVENTS_SQL, logViewSql, logWindowStatements } from './read-model-sql.js';
 
 /**
  * Read models can always be rebuilt from the log, so a commit lost on power failure costs a
@@ -36,7 +38,7 @@ const CHECKPOINT_SCHEMA = `
   ) STRICT;
 `;
 
-/** Index DDL a generation still has to run (see `ProjectionDefinition.indexes`). Absent in files of older builds: nothing pending. */
+/** Index DDL a generation still has to run (see `ReadModelDeclaration.indexes`). Absent in files of older builds: nothing pending. */
 const DEFERRED_INDEXES_SCHEMA = `
   CREATE TABLE projection_deferred_indexes (
     ddl TEXT NOT NULL
@@ -54,18 +56,18 @@ interface LogWindow {
   readonly until: number;
 }
 
-/** A statement of `applyLogWindow` met an event that its SQL would not file as the handlers do; nothing was committed. */
+/** A statement of `applyLogWindow` met an event that its SQL would not file as the filers do; nothing was committed. */
 export class LogWindowUnfileable extends Error {
   override readonly name = 'LogWindowUnfileable';
   constructor(
     readonly projection: string,
     readonly position: number,
   ) {
-    super(`projection ${projection}: the event at position ${position} is left to the handlers`);
+    super(`projection ${projection}: the event at position ${position} is left to the filers`);
   }
 }
 
-/** A handler threw: the batch it was in was rolled back. */
+/** A filer threw: the batch it was in was rolled back. */
 export class ProjectionApplyError extends Error {
   override readonly name = 'ProjectionApplyError';
   constructor(
@@ -89,7 +91,7 @@ export class ProjectionApplyError extends Error {
  */
 export class ReadModelFile {
   private cachedPosition: number;
-  private readonly handlers: ProjectionHandlers | undefined;
+  private readonly filers: ReadonlyMap<string, EventFiler> | undefined;
   private readonly readCheckpoint: Database.Statement<[], number>;
   private readonly writeCheckpoint: Database.Statement<[number]>;
   private readonly beginRead: Database.Statement;
@@ -101,7 +103,7 @@ export class ReadModelFile {
   private constructor(
     readonly path: string,
     readonly db: Database.Database,
-    readonly definition: ProjectionDefinition,
+    readonly definition: ReadModelDeclaration,
     /** The version the file was built with: may differ from the definition's after a code change. */
     readonly version: number,
     /** The physical layout the file was created with (kept in `PRAGMA user_version`). */
@@ -119,13 +121,13 @@ export class ReadModelFile {
     this.deferredIndexDdl =
       hasDeferredIndexes === 1 ? db.prepare<[], string>('SELECT ddl FROM projection_deferred_indexes').pluck() : undefined;
     this.pendingIndexes = this.readPendingIndexes().length > 0;
-    // Handlers of another version, or of another layout, would write into tables they do not
+    // Mappings of another version, or of another layout, would write into tables they do not
     // know: such a file is only ever read, until a rebuild replaces it.
-    this.handlers = version === definition.version && layout === layoutOf(definition) ? definition.handlers(db) : undefined;
+    this.filers = version === definition.version && layout === layoutOf(definition) ? compileFilers(definition, db) : undefined;
   }
 
   /** Creates a new, empty generation at the definition's version. Fails if the file holds one already. */
-  static create(path: string, definition: ProjectionDefinition): ReadModelFile {
+  static create(path: string, definition: ReadModelDeclaration): ReadModelFile {
     const db = openDatabase(path);
     try {
       const existing = db.prepare<[], number>(
@@ -153,7 +155,7 @@ export class ReadModelFile {
   }
 
   /** Opens an existing generation, whatever version built it. */
-  static open(path: string, definition: ProjectionDefinition): ReadModelFile {
+  static open(path: string, definition: ReadModelDeclaration): ReadModelFile {
     const db = openDatabase(path);
     try {
       const row = db.prepare<[], CheckpointRow>('SELECT name, version, position FROM projection_checkpoint WHERE id = 1').get();
@@ -217,24 +219,24 @@ export class ReadModelFile {
   }
 
   get writable(): boolean {
-    return this.handlers !== undefined;
+    return this.filers !== undefined;
   }
 
-  /** The event types the projection's handlers take; every other event only moves the checkpoint. */
+  /** The event types the read model files rows for; every other event only moves the checkpoint. */
   get handledTypes(): readonly string[] {
-    return this.handlers === undefined ? [] : Object.keys(this.handlers);
+    return this.filers === undefined ? [] : handledTypes(this.definition);
   }
 
   /**
    * Applies the events above the checkpoint and moves the checkpoint, in one transaction.
    * Events at or below the checkpoint are skipped, so applying a batch twice changes nothing.
    * `through`, when given, is a position up to which the caller has seen every event (those
-   * left out had no handler): the checkpoint moves there too. Throws ProjectionApplyError (and
-   * commits nothing) when a handler throws.
+   * left out are ignored by the read model): the checkpoint moves there too. Throws
+   * ProjectionApplyError (and commits nothing) when an event cannot be filed.
    */
   applyBatch(events: readonly RecordedEvent[], through = 0): number {
-    const handlers = this.handlers;
-    if (handlers === undefined) {
+    const filers = this.filers;
+    if (filers === undefined) {
       throw new Error(`${this.path} was built by version ${this.version} of ${this.definition.name}; this build writes version ${this.definition.version}`);
     }
     const position = this.db.transaction(() => {
@@ -242,7 +244,7 @@ export class ReadModelFile {
       events.forEach((event, index) => {
         if (event.position <= checkpoint) return;
         try {
-          dispatch(handlers, event);
+          filers.get(event.type)?.(event);
         } catch (cause) {
           throw new ProjectionApplyError(this.definition.name, event, index, cause);
         }
@@ -256,29 +258,23 @@ export class ReadModelFile {
     return position;
   }
 
-  /** True when the definition can file a window of the embedded store's log in SQL (see `applyLogWindow`). */
-  get filesFromLog(): boolean {
-    return this.handlers !== undefined && this.definition.fromLog !== undefined;
-  }
-
   /**
-   * Files the events of the log window (after, until] with the definition's `fromLog`
-   * statements, reading the embedded store's file (attached to this connection on first use),
-   * and moves the checkpoint to `until` (or to the log's head, when that is lower), in one
-   * transaction; returns the checkpoint. Events at or below the checkpoint are skipped, so a
-   * window applied twice changes nothing. Throws, and commits nothing, when a
-   * statement fails: the caller then applies the window through the handlers, which name the
-   * event that cannot be filed.
+   * Files the events of the log window (after, until] in SQL (see `read-model-sql.ts`), reading
+   * the log attached to this connection on first use, and moves the checkpoint to `until` (or to
+   * the log's head, when that is lower), in one transaction; returns the checkpoint. Events at or
+   * below the checkpoint are skipped, so a window applied twice changes nothing. Throws, and
+   * commits nothing, when a statement fails: the caller then files the window's events through
+   * `applyBatch`, which names the event that cannot be filed.
    */
-  applyLogWindow(eventStoreFile: string, after: number, until: number): number {
-    if (!this.filesFromLog) throw new Error(`projection ${this.definition.name} cannot file a log window in SQL`);
-    const sql = this.attachLog(eventStoreFile);
+  applyLogWindow(log: SqlReadableLog, after: number, until: number): number {
+    if (!this.writable) throw new Error(`${this.path} is only read by this build`);
+    const attached = this.attachLog(log);
     const position = this.db.transaction(() => {
       const checkpoint = this.readCheckpoint.get()!;
       // Never past the log's head: the checkpoint would then skip what is appended there later.
-      const window = { after: Math.max(after, checkpoint), until: Math.min(until, sql.head.get() ?? 0) };
+      const window = { after: Math.max(after, checkpoint), until: Math.min(until, attached.head.get()!) };
       if (window.until <= window.after) return checkpoint;
-      for (const statement of sql.statements) statement.run(window);
+      for (const statement of attached.statements) statement.run(window);
       this.writeCheckpoint.run(window.until);
       return window.until;
     })();
@@ -286,30 +282,64 @@ export class ReadModelFile {
     return position;
   }
 
-  private logSql:
-    | { readonly file: string; readonly head: Database.Statement<[], number | null>; readonly statements: readonly Database.Statement<[LogWindow]>[] }
+  /** The head of the attached log (see `applyLogWindow`). */
+  logHead(log: SqlReadableLog): number {
+    return this.attachLog(log).head.get()!;
+  }
+
+  /**
+   * At most `limit` events of the window (after, until] of the attached log, in order, as the
+   * port hands them over. An event whose data or metadata text does not parse is handed over
+   * with `data` undefined: filing it then fails, and names it.
+   */
+  logEvents(log: SqlReadableLog, after: number, until: number, limit: number): RecordedEvent[] {
+    return this.attachLog(log).events.all(after, until, limit).map((row) => {
+      const metadata = parseOrUndefined(row.metadata);
+      return {
+        eventId: row.eventId,
+        type: row.type,
+        streamId: row.streamId,
+        revision: row.revision,
+        position: row.position,
+        data: metadata === undefined ? undefined : parseOrUndefined(row.data),
+        dataJson: row.data,
+        metadata: (metadata ?? {}) as Record<string, unknown>,
+      };
+    });
+  }
+
+  private attached:
+    | {
+        readonly log: SqlReadableLog;
+        readonly head: Database.Statement<[], number>;
+        readonly events: Database.Statement<[number, number, number], LogRow>;
+        readonly statements: readonly Database.Statement<[LogWindow]>[];
+      }
     | undefined;
 
-  private attachLog(eventStoreFile: string): NonNullable<ReadModelFile['logSql']> {
-    if (this.logSql !== undefined) {
-      if (this.logSql.file !== eventStoreFile) throw new Error(`${this.path} already reads the log ${this.logSql.file}`);
-      return this.logSql;
+  private attachLog(log: SqlReadableLog): NonNullable<ReadModelFile['attached']> {
+    if (this.attached !== undefined) {
+      if (this.attached.log.file !== log.file) throw new Error(`${this.path} already reads the log ${this.attached.log.file}`);
+      return this.attached;
     }
     // Only ever read through this connection: the statements write to this file's tables.
-    this.db.prepare('ATTACH DATABASE ? AS log').run(eventStoreFile);
+    this.db.prepare('ATTACH DATABASE ? AS log').run(log.file);
     try {
-      this.db.function('instant_ms', { deterministic: true }, instantMsOrNull);
+      this.db.exec(logViewSql(log, 'log'));
+      this.db.function('instant_ms', { deterministic: true }, instantMs);
       this.db.function('unfileable', (position) => {
         throw new LogWindowUnfileable(this.definition.name, Number(position));
       });
-      this.logSql = {
-        file: eventStoreFile,
-        head: this.db.prepare<[], number | null>('SELECT max(position) FROM log.events').pluck(),
-        statements: this.definition.fromLog!.map((sql) => this.db.prepare<[LogWindow]>(sql)),
+      this.attached = {
+        log,
+        head: this.db.prepare<[], number>(LOG_HEAD_SQL).pluck(),
+        events: this.db.prepare<[number, number, number], LogRow>(WINDOW_EVENTS_SQL),
+        statements: logWindowStatements(this.definition).map((sql) => this.db.prepare<[LogWindow]>(sql)),
       };
-      return this.logSql;
+      return this.attached;
     } catch (error) {
       // Detached, so that the next window can attach it again rather than fail on the name.
+      this.db.exec('DROP VIEW IF EXISTS temp.log_events');
       this.db.exec('DETACH DATABASE log');
       throw error;
     }
@@ -320,7 +350,25 @@ export class ReadModelFile {
   }
 }
 
-function layoutOf(definition: ProjectionDefinition): number {
+interface LogRow {
+  readonly position: number;
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly revision: number;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function layoutOf(definition: ReadModelDeclaration): number {
   return definition.layout ?? 0;
 }
 

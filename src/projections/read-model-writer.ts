@@ -1,8 +1,10 @@
-import type { RecordedEvent } from '../event-store/index.js';
-import type { SqliteEventStore } from '../event-store/sqlite/sqlite-event-store.js';
+import type { RecordedEvent, SqlReadableLog } from '../event-store/index.js';
 import { ProjectionApplyError, type ReadModelFile } from './read-model-file.js';
 
-/** A handler threw on one event: what the runner reports as its failure. */
+/** Events read at a time from the log when a window goes through the filers. */
+const FILER_PAGE_EVENTS = 2_000;
+
+/** An event could not be filed: what the runner reports as its failure. */
 export interface ApplyFailure {
   readonly message: string;
   readonly eventId: string;
@@ -11,7 +13,7 @@ export interface ApplyFailure {
   readonly stack?: string;
 }
 
-/** What applying a batch left in the file: its checkpoint, and the handler failure that cut the batch short, if any. */
+/** What applying a batch left in the file: its checkpoint, and the failure that cut the batch short, if any. */
 export interface ApplyOutcome {
   readonly position: number;
   readonly failure?: ApplyFailure;
@@ -22,9 +24,9 @@ export interface ApplyOutcome {
  * connection; a writer may run on another thread, so that applying events (most of a
  * projection's cost) does not hold up the requests served on the main thread.
  *
- * `apply` is called with one batch at a time, and only after the previous one settled. A
- * handler error comes back in the outcome (`failure`); anything else (an I/O failure, a closed
- * writer) rejects.
+ * `apply` is called with one batch at a time, and only after the previous one settled. An event
+ * that cannot be filed comes back in the outcome (`failure`); anything else (an I/O failure, a
+ * closed writer) rejects.
  */
 export interface ReadModelWriter {
   apply(events: readonly RecordedEvent[]): Promise<ApplyOutcome>;
@@ -50,8 +52,8 @@ export class ReadModelWriterGone extends Error {
 
 /**
  * Applies the batch in one transaction (moving the checkpoint to `through` as well, when
- * given; see `ReadModelFile.applyBatch`). On a handler error, commits what preceded the bad
- * event instead: handlers are deterministic, so those events apply again exactly as they did,
+ * given; see `ReadModelFile.applyBatch`). On an event that cannot be filed, commits what
+ * preceded it instead: filing is deterministic, so those events apply again exactly as they did,
  * and the checkpoint then points at the last event the model really reflects.
  */
 export function applyOrStopAtFailure(file: ReadModelFile, events: readonly RecordedEvent[], through?: number): ApplyOutcome {
@@ -76,25 +78,25 @@ export function applyOrStopAtFailure(file: ReadModelFile, events: readonly Recor
 
 /**
  * Files the window (after, until] of the embedded store's log into the file, and moves the
- * checkpoint to `until`: in SQL where the projection can (see `ProjectionDefinition.fromLog`),
- * else, or when the SQL cannot file the window, through the handlers, which stay the reference
- * (they file it, or fail on the event that cannot be filed, as `applyOrStopAtFailure` reports).
- * Memory stays at one window's events.
+ * checkpoint to `until`: in SQL, or, when the SQL refuses the window, through the filers, which
+ * file it or stop at the event that cannot be filed, as `applyOrStopAtFailure` reports. Memory
+ * stays at a page of events.
  */
-export function fileLogWindow(file: ReadModelFile, log: SqliteEventStore, after: number, until: number): ApplyOutcome {
-  if (file.filesFromLog) {
-    try {
-      return { position: file.applyLogWindow(log.filePath, after, until) };
-    } catch {
-      // Nothing was committed; the handlers take the window.
-    }
+export function fileLogWindow(file: ReadModelFile, log: SqlReadableLog, after: number, until: number): ApplyOutcome {
+  try {
+    return { position: file.applyLogWindow(log, after, until) };
+  } catch {
+    // Nothing was committed; the filers take the window.
   }
-  const events: RecordedEvent[] = [];
-  for (const page of log.readAllPages({ after, filter: { eventTypes: [...file.handledTypes] } })) {
-    for (const event of page) if (event.position <= until) events.push(event);
-    if (page.length > 0 && page.at(-1)!.position >= until) break;
+  const head = Math.min(until, file.logHead(log));
+  let outcome: ApplyOutcome = { position: Math.max(after, file.position) };
+  while (outcome.position < head) {
+    const events = file.logEvents(log, outcome.position, head, FILER_PAGE_EVENTS);
+    const through = events.length < FILER_PAGE_EVENTS ? head : events.at(-1)!.position;
+    outcome = applyOrStopAtFailure(file, events, through);
+    if (outcome.failure !== undefined) return outcome;
   }
-  return applyOrStopAtFailure(file, events, until);
+  return outcome;
 }
 
 /** Applies on the calling thread, through the engine's own connection to the file. */

@@ -1,17 +1,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PROJECTIONS } from './projection-definitions.js';
+import type { SqlReadableLog } from '../event-store/index.js';
 import type { ReadModelFile } from './read-model-file.js';
 import { type ReadModelWriter, type ReadModelWriterFactory, ReadModelWriterGone, inThreadWriter } from './read-model-writer.js';
-import { WRITER_THREAD_ENTRY, type WriterThreadOptions, workerThreadWriter } from './worker-thread-writer.js';
+import { type WriterThreadModules, type WriterThreadOptions, workerThreadWriter } from './worker-thread-writer.js';
 
 /**
- * Batches at least this long are applied on the engine's thread. Copying an event to another
- * thread costs about what applying it costs, so a catch-up that comes through the engine's
- * subscription (full batches, nothing else to serve yet) runs faster and in less memory where
- * the events already are; the live batches that follow a steady stream of commands (tens to
- * hundreds of events per interval) go to the writer thread, and the requests on the main
- * thread no longer wait for them.
+ * Batches at least this long are applied on the engine's thread: copying an event to another
+ * thread costs about what filing it costs, so a catch-up through the engine's subscription runs
+ * where the events already are, and live batches go to the writer thread, off the requests'.
  */
 export const IN_THREAD_BATCH_THRESHOLD = 1_000;
 
@@ -28,11 +25,11 @@ export interface SplitWriterOptions extends WriterThreadOptions {
  * checkpoint it starts from, so the two connections never write at once and either one carries
  * on exactly where the other stopped.
  *
- * A thread that dies or cannot start (it found no such projection, no event store file) costs
+ * A thread that dies or cannot start (it found no such read model, no event store file) costs
  * the speed-up, not the read model: the batch it was given, and every later one, is applied in
  * the engine's thread, and catching up goes through the engine's subscription again.
  */
-export function splitWriter(file: ReadModelFile, options: SplitWriterOptions = {}): ReadModelWriter {
+export function splitWriter(file: ReadModelFile, options: SplitWriterOptions): ReadModelWriter {
   const threshold = options.threshold ?? IN_THREAD_BATCH_THRESHOLD;
   const local = inThreadWriter(file);
   let thread: ReadModelWriter | undefined;
@@ -61,7 +58,7 @@ export function splitWriter(file: ReadModelFile, options: SplitWriterOptions = {
     // At the end of a catch-up: on the thread, which did the catch-up or can take the time
     // the build needs off the main thread.
     createDeferredIndexes: () => preferThread((writer) => writer.createDeferredIndexes()),
-    ...(options.eventStoreFile !== undefined && {
+    ...(options.log !== undefined && {
       async catchUp(onProgress: (position: number) => void, signal: AbortSignal) {
         const writer = onThread();
         // Nothing caught up here: the runner carries on through its subscription.
@@ -87,23 +84,28 @@ export function splitWriter(file: ReadModelFile, options: SplitWriterOptions = {
 }
 
 /**
- * For this build's own projections when running compiled: a writer thread per read model
- * (`splitWriter`). Given the embedded store's file, the thread reads the log itself, catching
- * up and then following it live; otherwise live batches are copied to it.
- * Otherwise (definitions a thread cannot load, or TypeScript sources under a test runner)
- * everything in the engine's thread.
+ * A writer thread per read model (`splitWriter`) when the compiled thread modules are there;
+ * given the embedded store's log, each thread reads it itself, catching up and then following
+ * it live, else live batches are copied to it. Without the modules (TypeScript sources run
+ * without a build), everything in the engine's thread.
  */
 export function defaultReadModelWriters(
-  options: { readonly eventStoreFile?: string; readonly onFallback?: (projection: string, reason: string) => void } = {},
+  options: {
+    readonly modules?: WriterThreadModules;
+    readonly log?: SqlReadableLog;
+    readonly onFallback?: (projection: string, reason: string) => void;
+  } = {},
 ): ReadModelWriterFactory {
-  if (!existsSync(fileURLToPath(WRITER_THREAD_ENTRY))) return inThreadWriter;
+  const modules = options.modules;
+  if (modules === undefined || !existsSync(fileURLToPath(modules.entry)) || !existsSync(fileURLToPath(modules.readModels))) {
+    return inThreadWriter;
+  }
   return (file) =>
-    PROJECTIONS.includes(file.definition)
-      ? splitWriter(file, {
-          ...(options.eventStoreFile !== undefined && { eventStoreFile: options.eventStoreFile }),
-          ...(options.onFallback !== undefined && { onFallback: (reason: string) => options.onFallback!(file.definition.name, reason) }),
-        })
-      : inThreadWriter(file);
+    splitWriter(file, {
+      modules,
+      ...(options.log !== undefined && { log: options.log }),
+      ...(options.onFallback !== undefined && { onFallback: (reason: string) => options.onFallback!(file.definition.name, reason) }),
+    });
 }
 
 function describe(error: unknown): string {

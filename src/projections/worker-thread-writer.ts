@@ -1,23 +1,35 @@
 import { Worker } from 'node:worker_threads';
-import type { RecordedEvent } from '../event-store/index.js';
+import type { RecordedEvent, SqlReadableLog } from '../event-store/index.js';
 import type { ReadModelFile } from './read-model-file.js';
 import { type ApplyOutcome, type ReadModelWriter, ReadModelWriterGone } from './read-model-writer.js';
 
-/** The compiled entry point. Run from TypeScript sources (a test runner), it does not exist. */
+/** Where a writer thread finds its code, compiled: its entry point, and the module that lists the read models. */
+export interface WriterThreadModules {
+  readonly entry: URL;
+  /** A module exporting `READ_MODELS: readonly ReadModelDeclaration[]`. */
+  readonly readModels: URL;
+}
+
+/** The compiled entry point, beside this file. */
 export const WRITER_THREAD_ENTRY = new URL('./read-model-writer.worker.js', import.meta.url);
 
 export interface WriterThreadData {
   readonly path: string;
-  readonly projection: string;
-  /** The embedded store's file, which a catch-up reads through a connection of its own; absent for other stores. */
-  readonly eventStoreFile?: string;
+  /** `WriterThreadModules.readModels`. */
+  readonly readModels: string;
+  /**
+   * The declaration as the engine's thread knows it, as JSON: the thread files nothing with a
+   * declaration of its own module that differs (an out-of-date build).
+   */
+  readonly declaration: string;
+  /** The embedded store's log, which a catch-up reads through the file's own connection; absent for other stores. */
+  readonly log?: SqlReadableLog;
 }
 
 /**
  * An event as it is copied to a writer thread. When the store handed over the data's text
- * (`dataJson`), only the text goes, and the thread parses it: copying one string costs the
- * engine's thread about half of what copying the parsed tree does (2 against 4 µs an event,
- * measured), and both copies together cost more than either.
+ * (`dataJson`), only the text goes, and the thread parses it: copying one string costs less
+ * than copying the parsed tree.
  */
 export type EventOnTheWire = Omit<RecordedEvent, 'data'> & { readonly data?: unknown };
 
@@ -33,10 +45,10 @@ export function fromWire(event: EventOnTheWire): RecordedEvent {
 }
 
 export type WriterRequest =
-  /** `events` holds only the types the projection handles; the checkpoint moves to `through` (the batch's last position) all the same. */
+  /** `events` holds only the types the read model files; the checkpoint moves to `through` (the batch's last position) all the same. */
   | { readonly type: 'apply'; readonly events: readonly EventOnTheWire[]; readonly through: number }
-  | { readonly type: 'catch-up'; readonly pageSize: number }
-  /** Ends the catch-up under way (or the one just sent) at its next committed batch. Handled on arrival, not in turn. */
+  | { readonly type: 'catch-up' }
+  /** Ends the catch-up under way (or the one just sent) at its next committed window. Handled on arrival, not in turn. */
   | { readonly type: 'cancel-catch-up' }
   | { readonly type: 'create-indexes' }
   | { readonly type: 'close' };
@@ -47,47 +59,33 @@ export type WriterMessage =
   | { readonly kind: 'reply'; readonly ok: false; readonly message: string; readonly stack?: string };
 
 export interface WriterThreadOptions {
-  /** The compiled entry point (tests running TypeScript sources name the built one). */
-  readonly entry?: URL;
-  /** See `WriterThreadData.eventStoreFile`: without it, the writer has no `catchUp`. */
-  readonly eventStoreFile?: string;
+  readonly modules: WriterThreadModules;
+  /** See `WriterThreadData.log`: without it, the writer has no `catchUp`. */
+  readonly log?: SqlReadableLog;
 }
 
 const WRITER_THREAD_YOUNG_GENERATION_MB = 16;
 
-/**
- * The page size a writer thread reads the log in when it files a window through the handlers
- * (see CATCH_UP_LOG_WINDOW). When the handlers took every window, a 200k-event catch-up ran
- * about 5% faster in pages and batches of 500 than of 2,000 (four alternating runs per read
- * model), as fewer events outlived a young-generation collection.
- */
-export const CATCH_UP_BATCH_EVENTS = 500;
-
-/**
- * Log positions a writer thread files per transaction when it catches up by itself (see
- * `ReadModelFile.applyLogWindow`); a window the SQL cannot file goes through the handlers, so
- * memory stays at about one window's events. Windows of 500 positions took about a fifth
- * longer than windows of 2,000 (control model, 200k events, SQL).
- */
+/** Log positions a writer thread files per transaction when it catches up by itself (see `ReadModelFile.applyLogWindow`). */
 export const CATCH_UP_LOG_WINDOW = 2_000;
 
 /**
  * Applies batches on a thread of its own, through a second connection to the generation file
  * (WAL lets the engine's connection read meanwhile). The events are copied to the thread; the
  * engine learns the new checkpoint from the reply, which comes after the commit. Given the
- * embedded store's file, it can also catch up by reading the log itself (`catchUp`): nothing
- * is copied between threads then, and each read model catches up on a core of its own.
+ * embedded store's log, it can also catch up by reading the log itself (`catchUp`): nothing is
+ * copied between threads then, and each read model catches up on a core of its own.
  */
-export function workerThreadWriter(file: ReadModelFile, options: WriterThreadOptions = {}): ReadModelWriter {
+export function workerThreadWriter(file: ReadModelFile, options: WriterThreadOptions): ReadModelWriter {
   const data: WriterThreadData = {
     path: file.path,
-    projection: file.definition.name,
-    ...(options.eventStoreFile !== undefined && { eventStoreFile: options.eventStoreFile }),
+    readModels: options.modules.readModels.href,
+    declaration: JSON.stringify(file.definition),
+    ...(options.log !== undefined && { log: options.log }),
   };
-  const worker = new Worker(options.entry ?? WRITER_THREAD_ENTRY, {
+  const worker = new Worker(options.modules.entry, {
     workerData: data,
-    // A batch's events die young: a small young generation keeps each thread's memory down
-    // (about 20 MB less per thread at the peak of a rebuild, measured no slower).
+    // A batch's events die young: a small young generation keeps each thread's memory down.
     resourceLimits: { maxYoungGenerationSizeMb: WRITER_THREAD_YOUNG_GENERATION_MB },
   });
   let pending:
@@ -142,10 +140,10 @@ export function workerThreadWriter(file: ReadModelFile, options: WriterThreadOpt
     createDeferredIndexes: async () => {
       await request({ type: 'create-indexes' });
     },
-    ...(options.eventStoreFile !== undefined && {
+    ...(options.log !== undefined && {
       catchUp: (onProgress: (position: number) => void, signal: AbortSignal) => {
         if (signal.aborted) return Promise.resolve({ position: file.position });
-        const caughtUp = request({ type: 'catch-up', pageSize: CATCH_UP_BATCH_EVENTS }, onProgress);
+        const caughtUp = request({ type: 'catch-up' }, onProgress);
         const cancel = (): void => {
           if (gone === undefined && !closing) worker.postMessage({ type: 'cancel-catch-up' } satisfies WriterRequest);
         };

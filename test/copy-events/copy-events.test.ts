@@ -10,7 +10,8 @@ import {
   TargetDiverges,
   type CopyProgress,
 } from '../../src/copy-events/index.js';
-import { SqliteEventStore, type EventStore, type EventToAppend, type RecordedEvent } from '../../src/event-store/index.js';
+import type { EventStore, EventToAppend, RecordedEvent } from '../../src/event-store/index.js';
+import { SqliteEventStore } from '../../src/event-store/sqlite/sqlite-event-store.js';
 
 let root: string;
 let opened: EventStore[] = [];

@@ -11,7 +11,10 @@ import { AppModule } from '../../src/app.module.js';
 import { CLOCK, type Clock } from '../../src/application/clock.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { APP_CONFIG } from '../../src/config/config.module.js';
+import { READ_MODELS } from '../../src/features/read-models.js';
 import { configureHttpApp, createHttpAdapter } from '../../src/http/http-app.js';
+import { PROJECTIONS_OPTIONS } from '../../src/projections/index.js';
+import { BUILT_WRITER_THREADS } from '../built-modules.js';
 
 export const KEYS = {
   writer: 'writer-key-0123456789abcdef',
@@ -61,7 +64,12 @@ export async function startApp(
     TIMELINE_RATE_LIMIT_PER_SECOND: '0',
     ...options.env,
   });
-  let builder = Test.createTestingModule({ imports: [AppModule] }).overrideProvider(APP_CONFIG).useValue(config);
+  // Read models are filed on writer threads, from the build, as production files them.
+  let builder = Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(APP_CONFIG)
+    .useValue(config)
+    .overrideProvider(PROJECTIONS_OPTIONS)
+    .useValue({ readModels: READ_MODELS, writerThreads: BUILT_WRITER_THREADS });
   if (options.clock) builder = builder.overrideProvider(CLOCK).useValue(options.clock);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { logger: options.logger ?? false });

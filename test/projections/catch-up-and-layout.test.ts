@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordedEvent, SubscribeOptions } from '../../src/event-store/index.js';
-import { NEIGHBOURHOOD_CONTROL, neighbourhoodControlProjection } from '../../src/projections/neighbourhood-control/neighbourhood-control.projection.js';
+import { NEIGHBOURHOOD_CONTROL, neighbourhoodControlReadModel } from '../../src/features/neighbourhood-control/neighbourhood-control.read-model.js';
 import type { ProjectionEngine } from '../../src/projections/projection-engine.js';
-import { PROJECTIONS } from '../../src/projections/projections.module.js';
+import { READ_MODELS as PROJECTIONS } from '../../src/features/read-models.js';
 import { ReadModelFile } from '../../src/projections/read-model-file.js';
 import { inThreadWriter } from '../../src/projections/read-model-writer.js';
 import { type TempLog, caughtUp, dumpTables, openTempLog, readAllEvents, startEngine } from './event-log.fixture.js';
@@ -51,13 +51,13 @@ describe('projection engine: reading the log once, live batches, physical layout
   it('does not wait out a long live interval to stop, and loses nothing it had not read yet', async () => {
     await recordTadamonReport(temp.log);
     // An interval no test waits out: after catching up, the next read of the log is due in an hour.
-    const first = await startEngine(temp, [neighbourhoodControlProjection], { liveIntervalMs: 3_600_000 });
+    const first = await startEngine(temp, [neighbourhoodControlReadModel], { liveIntervalMs: 3_600_000 });
     const head = await caughtUp(first, temp.store);
     const late = await temp.log.actor({ type: 'ActorRegistered', data: { actorId: 'ndf-2', name: 'NDF 2', side: 'pro-government' } }, '2018-04-20T00:00:00Z');
     await first.close();
     expect(first.position(NEIGHBOURHOOD_CONTROL)).toBe(head);
 
-    const second = await startEngine(temp, [neighbourhoodControlProjection]);
+    const second = await startEngine(temp, [neighbourhoodControlReadModel]);
     engines.push(second);
     expect(late.position).toBe(head + 1);
     expect(await caughtUp(second, temp.store)).toBe(late.position);
@@ -66,24 +66,24 @@ describe('projection engine: reading the log once, live batches, physical layout
 
   it('rebuilds a generation of another physical layout beside the live one, which keeps answering meanwhile', async () => {
     await recordTadamonReport(temp.log);
-    const previousLayout = { ...neighbourhoodControlProjection, layout: 0 };
+    const previousLayout = { ...neighbourhoodControlReadModel, layout: 0 };
     const first = await startEngine(temp, [previousLayout]);
     const head = await caughtUp(first, temp.store);
     const before = await first.read(NEIGHBOURHOOD_CONTROL, head, ({ db }) => dumpTables(db, previousLayout));
     await first.close();
 
-    const second = await startEngine(temp, [neighbourhoodControlProjection]);
+    const second = await startEngine(temp, [neighbourhoodControlReadModel]);
     engines.push(second);
     const [during] = await second.status();
     expect(during).toMatchObject({ version: 1, generation: 1, status: 'rebuilding', rebuild: { generation: 2, version: 1 } });
     // Same version, same meaning: the old layout is readable, so queries need not wait.
-    await expect(second.read(NEIGHBOURHOOD_CONTROL, undefined, ({ db }) => dumpTables(db, neighbourhoodControlProjection))).resolves.toEqual(before);
+    await expect(second.read(NEIGHBOURHOOD_CONTROL, undefined, ({ db }) => dumpTables(db, neighbourhoodControlReadModel))).resolves.toEqual(before);
     await second.pendingRebuild(NEIGHBOURHOOD_CONTROL)!.swapped;
 
     const manifest = JSON.parse(readFileSync(join(temp.dir, 'read-models', `${NEIGHBOURHOOD_CONTROL}.manifest.json`), 'utf8')) as unknown;
     expect(manifest).toEqual({ name: NEIGHBOURHOOD_CONTROL, generation: 2, version: 1 });
     expect(existsSync(join(temp.dir, 'read-models', `${NEIGHBOURHOOD_CONTROL}.1.sqlite`))).toBe(false);
-    await expect(second.read(NEIGHBOURHOOD_CONTROL, head, ({ db }) => dumpTables(db, neighbourhoodControlProjection))).resolves.toEqual(before);
+    await expect(second.read(NEIGHBOURHOOD_CONTROL, head, ({ db }) => dumpTables(db, neighbourhoodControlReadModel))).resolves.toEqual(before);
     const [after] = await second.status();
     expect(after).toMatchObject({ version: 1, generation: 2, status: 'running', position: head });
   });
@@ -97,7 +97,7 @@ describe('projection engine: reading the log once, live batches, physical layout
 
   it('creates a generation without its query indexes and builds them once it has caught up', async () => {
     await recordTadamonReport(temp.log);
-    const created = ReadModelFile.create(join(temp.dir, 'probe.sqlite'), neighbourhoodControlProjection);
+    const created = ReadModelFile.create(join(temp.dir, 'probe.sqlite'), neighbourhoodControlReadModel);
     expect(created.indexesPending).toBe(true);
     expect(indexNames(created)).toEqual(['positions_in_order']);
     created.applyBatch(await readAllEvents(temp.store));
@@ -114,7 +114,7 @@ describe('projection engine: reading the log once, live batches, physical layout
     expect(await engine.read(NEIGHBOURHOOD_CONTROL, head, ({ db }) => indexNames({ db }))).toEqual(built);
     const [timeline] = await engine.read('neighbourhood-timeline', head, ({ db }) => [indexNames({ db })]);
     expect(timeline).toEqual(['incidents_by_type_in_time', 'incidents_in_time']);
-    const reopened = ReadModelFile.open(join(temp.dir, 'read-models', `${NEIGHBOURHOOD_CONTROL}.1.sqlite`), neighbourhoodControlProjection);
+    const reopened = ReadModelFile.open(join(temp.dir, 'read-models', `${NEIGHBOURHOOD_CONTROL}.1.sqlite`), neighbourhoodControlReadModel);
     expect(reopened.indexesPending).toBe(false);
     reopened.close();
   });
@@ -127,7 +127,7 @@ describe('projection engine: reading the log once, live batches, physical layout
     const indexBuildAsked = new Promise<void>((resolve) => (asked = resolve));
     let done!: () => void;
     const indexBuildDone = new Promise<void>((resolve) => (done = resolve));
-    const engine = await startEngine(temp, [neighbourhoodControlProjection], {
+    const engine = await startEngine(temp, [neighbourhoodControlReadModel], {
       writers: (file) => {
         const writer = inThreadWriter(file);
         return {
@@ -157,17 +157,17 @@ describe('projection engine: reading the log once, live batches, physical layout
   it('swaps a rebuild in only with its indexes, and a file of an older build (indexes in its schema) has none pending', async () => {
     await recordTadamonReport(temp.log);
     const withIndexesInSchema = {
-      ...neighbourhoodControlProjection,
-      schema: neighbourhoodControlProjection.schema + neighbourhoodControlProjection.indexes!,
+      ...neighbourhoodControlReadModel,
+      schema: neighbourhoodControlReadModel.schema + neighbourhoodControlReadModel.indexes!,
       indexes: undefined,
     };
     const older = ReadModelFile.create(join(temp.dir, 'older.sqlite'), withIndexesInSchema);
-    const reopened = ReadModelFile.open(older.path, neighbourhoodControlProjection);
+    const reopened = ReadModelFile.open(older.path, neighbourhoodControlReadModel);
     expect(reopened.indexesPending).toBe(false);
     reopened.close();
     older.close();
 
-    const engine = await startEngine(temp, [neighbourhoodControlProjection]);
+    const engine = await startEngine(temp, [neighbourhoodControlReadModel]);
     engines.push(engine);
     const head = await caughtUp(engine, temp.store);
     await engine.rebuild(NEIGHBOURHOOD_CONTROL).swapped;
@@ -177,7 +177,7 @@ describe('projection engine: reading the log once, live batches, physical layout
   });
 
   it('builds the indexes of a generation already at the head: a rebuild on an empty log swaps in', async () => {
-    const engine = await startEngine(temp, [neighbourhoodControlProjection]);
+    const engine = await startEngine(temp, [neighbourhoodControlReadModel]);
     engines.push(engine);
     await engine.rebuild(NEIGHBOURHOOD_CONTROL).swapped;
     const [status] = await engine.status();
@@ -187,18 +187,18 @@ describe('projection engine: reading the log once, live batches, physical layout
 
   it('resumes a rebuild whose index build was interrupted at the head, and swaps it in', async () => {
     await recordTadamonReport(temp.log);
-    const first = await startEngine(temp, [neighbourhoodControlProjection]);
+    const first = await startEngine(temp, [neighbourhoodControlReadModel]);
     const head = await caughtUp(first, temp.store);
     await first.close();
     // Generation 2 as a crash during its index build leaves it: every event applied, the
     // checkpoint at the head, the index build rolled back.
     const directory = join(temp.dir, 'read-models');
-    const rebuilt = ReadModelFile.create(join(directory, `${NEIGHBOURHOOD_CONTROL}.2.sqlite`), neighbourhoodControlProjection);
+    const rebuilt = ReadModelFile.create(join(directory, `${NEIGHBOURHOOD_CONTROL}.2.sqlite`), neighbourhoodControlReadModel);
     rebuilt.applyBatch(await readAllEvents(temp.store));
     expect(rebuilt.indexesPending).toBe(true);
     rebuilt.close();
 
-    const second = await startEngine(temp, [neighbourhoodControlProjection]);
+    const second = await startEngine(temp, [neighbourhoodControlReadModel]);
     engines.push(second);
     await second.pendingRebuild(NEIGHBOURHOOD_CONTROL)!.swapped;
     const [status] = await second.status();

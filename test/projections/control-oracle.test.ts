@@ -9,8 +9,8 @@ import {
   initialNeighbourhoodState,
 } from '../../src/domain/index.js';
 import type { RecordedEvent } from '../../src/event-store/index.js';
-import { neighbourhoodControlProjection } from '../../src/projections/neighbourhood-control/neighbourhood-control.projection.js';
-import { NeighbourhoodControlReader } from '../../src/projections/neighbourhood-control/neighbourhood-control.reader.js';
+import { neighbourhoodControlReadModel } from '../../src/features/neighbourhood-control/neighbourhood-control.read-model.js';
+import { NeighbourhoodControlReader } from '../../src/features/neighbourhood-control/neighbourhood-control.reader.js';
 import { ReadModelFile } from '../../src/projections/read-model-file.js';
 import { FIELD_SOURCE } from './event-log.fixture.js';
 
@@ -149,7 +149,7 @@ describe('neighbourhood control read model against the domain fold', () => {
         (steps, instants) => {
           const log = toLog(steps);
           run += 1;
-          const file = ReadModelFile.create(join(dir, `run-${run}.sqlite`), neighbourhoodControlProjection);
+          const file = ReadModelFile.create(join(dir, `run-${run}.sqlite`), neighbourhoodControlReadModel);
           try {
             file.applyBatch(log.map(toRecorded));
             const reader = new NeighbourhoodControlReader(file.db);

@@ -11,7 +11,7 @@ import {
 } from '../../src/domain/index.js';
 import type { RecordedEvent } from '../../src/event-store/index.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite/sqlite-event-store.js';
-import type { ProjectionDefinition } from '../../src/projections/projection.js';
+import type { ReadModelDeclaration } from '../../src/projections/read-model.js';
 import { ProjectionEngine, type ProjectionEngineOptions } from '../../src/projections/projection-engine.js';
 
 /** A temporary data directory with an embedded event store in it. */
@@ -82,7 +82,7 @@ export async function readAllEvents(store: SqliteEventStore): Promise<RecordedEv
 /** Starts an engine over the store, on `<dir>/read-models`. */
 export async function startEngine(
   temp: Pick<TempLog, 'dir' | 'store'>,
-  definitions: readonly ProjectionDefinition[],
+  definitions: readonly ReadModelDeclaration[],
   options: Partial<ProjectionEngineOptions> = {},
 ): Promise<ProjectionEngine> {
   const engine = new ProjectionEngine(temp.store, definitions, {
@@ -102,7 +102,7 @@ export async function caughtUp(engine: ProjectionEngine, store: SqliteEventStore
 }
 
 /** Every row of every table of the projection, in a canonical order, for comparing two models. */
-export function dumpTables(db: Database.Database, definition: ProjectionDefinition): Record<string, unknown[]> {
+export function dumpTables(db: Database.Database, definition: ReadModelDeclaration): Record<string, unknown[]> {
   const dump: Record<string, unknown[]> = {};
   for (const table of definition.tables) {
     const columns = db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[];

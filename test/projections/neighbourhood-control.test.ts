@@ -5,10 +5,10 @@ import { NeighbourhoodTimelineHandler, NeighbourhoodTimelineQuery } from '../../
 import {
   CONTEST_SEEK_SQL,
   CONTROL_SEEK_SQL,
-} from '../../src/projections/neighbourhood-control/neighbourhood-control.reader.js';
-import { NEIGHBOURHOOD_CONTROL } from '../../src/projections/neighbourhood-control/neighbourhood-control.projection.js';
+} from '../../src/features/neighbourhood-control/neighbourhood-control.reader.js';
+import { NEIGHBOURHOOD_CONTROL } from '../../src/features/neighbourhood-control/neighbourhood-control.read-model.js';
 import type { ProjectionEngine } from '../../src/projections/projection-engine.js';
-import { PROJECTIONS } from '../../src/projections/projections.module.js';
+import { READ_MODELS as PROJECTIONS } from '../../src/features/read-models.js';
 import { type Appended, type TempLog, FIELD_SOURCE, openTempLog, startEngine } from './event-log.fixture.js';
 
 /*

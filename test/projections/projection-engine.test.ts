@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationError } from '../../src/application/application-error.js';
 import type { RecordedEvent } from '../../src/event-store/index.js';
-import { dispatch, type ProjectionDefinition } from '../../src/projections/projection.js';
-import { PROJECTIONS } from '../../src/projections/projections.module.js';
+import type { ReadModelDeclaration, RowMapping } from '../../src/projections/read-model.js';
+import { compileFilers } from '../../src/projections/read-model-rows.js';
+import { READ_MODELS as PROJECTIONS } from '../../src/features/read-models.js';
 import type { ProjectionEngine } from '../../src/projections/projection-engine.js';
 import { ReadModelFile } from '../../src/projections/read-model-file.js';
-import { NEIGHBOURHOOD_CONTROL, neighbourhoodControlProjection } from '../../src/projections/neighbourhood-control/neighbourhood-control.projection.js';
-import { actorsProjection } from '../../src/projections/actors/actors.projection.js';
+import { NEIGHBOURHOOD_CONTROL, neighbourhoodControlReadModel } from '../../src/features/neighbourhood-control/neighbourhood-control.read-model.js';
+import { actorsReadModel } from '../../src/features/actors/actors.read-model.js';
 import {
   type EventLog,
   type TempLog,
@@ -69,7 +70,7 @@ async function recordSkirmishes(log: EventLog, rounds: number): Promise<void> {
 }
 
 /** A model built from the whole log in one batch, by nobody but the projection's own handlers. */
-async function freshBuild(temp: TempLog, definition: ProjectionDefinition): Promise<Record<string, unknown[]>> {
+async function freshBuild(temp: TempLog, definition: ReadModelDeclaration): Promise<Record<string, unknown[]>> {
   const dir = await mkdtemp(join(tmpdir(), 'fresh-build-'));
   const file = ReadModelFile.create(join(dir, 'fresh.sqlite'), definition);
   try {
@@ -81,7 +82,7 @@ async function freshBuild(temp: TempLog, definition: ProjectionDefinition): Prom
   }
 }
 
-function liveDump(engine: ProjectionEngine, definition: ProjectionDefinition, minPosition?: number): Promise<Record<string, unknown[]>> {
+function liveDump(engine: ProjectionEngine, definition: ReadModelDeclaration, minPosition?: number): Promise<Record<string, unknown[]>> {
   return engine.read(definition.name, minPosition, ({ db }) => dumpTables(db, definition));
 }
 
@@ -132,11 +133,11 @@ describe('projections: applying events', () => {
       expect(twice).toEqual(once);
     });
 
-    it('its handlers are idempotent on their own, without the checkpoint to skip replays', async () => {
+    it('its rows are idempotent on their own, without the checkpoint to skip replays', async () => {
       const once = await withFile((file) => file.applyBatch(events));
       const replayed = await withFile((file) => {
-        const handlers = definition.handlers(file.db);
-        for (const event of [...events, ...events]) dispatch(handlers, event);
+        const filers = compileFilers(definition, file.db);
+        for (const event of [...events, ...events]) filers.get(event.type)?.(event);
       });
       expect(replayed).toEqual(once);
     });
@@ -156,7 +157,7 @@ describe('projection engine', () => {
   const engines: ProjectionEngine[] = [];
 
   const start = async (
-    definitions: readonly ProjectionDefinition[] = PROJECTIONS,
+    definitions: readonly ReadModelDeclaration[] = PROJECTIONS,
     options: Parameters<typeof startEngine>[2] = {},
     store: TempLog['store'] | GatedStore = temp.store,
   ): Promise<ProjectionEngine> => {
@@ -188,8 +189,8 @@ describe('projection engine', () => {
     await recordActors(temp.log);
     const engine = await start();
     await caughtUp(engine, temp.store);
-    const before = engine.position(actorsProjection.name);
-    const answer = engine.read(actorsProjection.name, before + 1, ({ db, position }) => ({
+    const before = engine.position(actorsReadModel.name);
+    const answer = engine.read(actorsReadModel.name, before + 1, ({ db, position }) => ({
       position,
       count: db.prepare('SELECT count(*) FROM actors').pluck().get(),
     }));
@@ -201,7 +202,7 @@ describe('projection engine', () => {
     await recordActors(temp.log);
     const engine = await start(PROJECTIONS, { waitTimeoutMs: 50 });
     const head = await caughtUp(engine, temp.store);
-    const error = await engine.read(actorsProjection.name, head + 100, () => 'unreachable').catch((e: unknown) => e);
+    const error = await engine.read(actorsReadModel.name, head + 100, () => 'unreachable').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationError);
     expect(error).toMatchObject({ code: 'PROJECTION_LAGGING', retryAfterSeconds: 1, details: [{ projection: 'actors', position: head, minPosition: head + 100 }] });
   });
@@ -211,7 +212,7 @@ describe('projection engine', () => {
     await recordSkirmishes(temp.log, 10);
     const engine = await start();
     const head = await caughtUp(engine, temp.store);
-    const live = await liveDump(engine, neighbourhoodControlProjection, head);
+    const live = await liveDump(engine, neighbourhoodControlReadModel, head);
     expect(manifest(temp, NEIGHBOURHOOD_CONTROL).generation).toBe(1);
 
     const ticket = engine.rebuild(NEIGHBOURHOOD_CONTROL);
@@ -224,7 +225,7 @@ describe('projection engine', () => {
     expect(existsSync(generationFile(temp, NEIGHBOURHOOD_CONTROL, 2))).toBe(true);
     const [status] = await engine.status();
     expect(status).toMatchObject({ name: NEIGHBOURHOOD_CONTROL, generation: 2, status: 'running', position: head });
-    expect(await liveDump(engine, neighbourhoodControlProjection, head)).toEqual(live);
+    expect(await liveDump(engine, neighbourhoodControlReadModel, head)).toEqual(live);
   });
 
   it('keeps serving and following the log while a rebuild runs, and the swapped-in model has the new events too', async () => {
@@ -235,17 +236,17 @@ describe('projection engine', () => {
     await recordSkirmishes(temp.log, 15);
     await ticket.swapped;
     const head = await caughtUp(engine, temp.store);
-    expect(await liveDump(engine, neighbourhoodControlProjection, head)).toEqual(await freshBuild(temp, neighbourhoodControlProjection));
+    expect(await liveDump(engine, neighbourhoodControlReadModel, head)).toEqual(await freshBuild(temp, neighbourhoodControlReadModel));
   });
 
   it('rebuilds on start when the code version differs from the stored one; queries wait for the swap', async () => {
     await recordTadamonReport(temp.log);
-    const first = await start([neighbourhoodControlProjection]);
+    const first = await start([neighbourhoodControlReadModel]);
     const head = await caughtUp(first, temp.store);
-    const v1 = await liveDump(first, neighbourhoodControlProjection, head);
+    const v1 = await liveDump(first, neighbourhoodControlReadModel, head);
     await first.close();
 
-    const v2 = { ...neighbourhoodControlProjection, version: 2 };
+    const v2 = { ...neighbourhoodControlReadModel, version: 2 };
     const second = await start([v2]);
     const [during] = await second.status();
     expect(during).toMatchObject({ version: 1, generation: 1, status: 'rebuilding', rebuild: { generation: 2, version: 2 } });
@@ -263,15 +264,15 @@ describe('projection engine', () => {
     await recordSkirmishes(temp.log, 20);
     const events = await readAllEvents(temp.store);
     const gated = new GatedStore(temp.store, 33, true);
-    const first = await start([neighbourhoodControlProjection], { batchSize: 10 }, gated);
+    const first = await start([neighbourhoodControlReadModel], { batchSize: 10 }, gated);
     await gated.exhausted;
     await first.close();
 
-    const second = await start([neighbourhoodControlProjection], { batchSize: 10 });
+    const second = await start([neighbourhoodControlReadModel], { batchSize: 10 });
     // Not 30 (the last full batch): stopping committed events 31 to 33 too. And not 0: no replay.
     expect(second.position(NEIGHBOURHOOD_CONTROL)).toBe(events[32]!.position);
     const head = await caughtUp(second, temp.store);
-    expect(await liveDump(second, neighbourhoodControlProjection, head)).toEqual(await freshBuild(temp, neighbourhoodControlProjection));
+    expect(await liveDump(second, neighbourhoodControlReadModel, head)).toEqual(await freshBuild(temp, neighbourhoodControlReadModel));
   });
 
   it('loses nothing and doubles nothing after a crash that abandoned a batch in hand', async () => {
@@ -279,33 +280,33 @@ describe('projection engine', () => {
     await recordSkirmishes(temp.log, 20);
     const events = await readAllEvents(temp.store);
     const gated = new GatedStore(temp.store, 35, false);
-    const crashed = await startEngine({ dir: temp.dir, store: gated as unknown as TempLog['store'] }, [neighbourhoodControlProjection], { batchSize: 10 });
+    const crashed = await startEngine({ dir: temp.dir, store: gated as unknown as TempLog['store'] }, [neighbourhoodControlReadModel], { batchSize: 10 });
     await gated.exhausted;
     // The crashed engine is abandoned as it is: never stopped, its file never closed.
     expect(crashed.position(NEIGHBOURHOOD_CONTROL)).toBe(events[29]!.position);
 
-    const restarted = await start([neighbourhoodControlProjection], { batchSize: 10 });
+    const restarted = await start([neighbourhoodControlReadModel], { batchSize: 10 });
     expect(restarted.position(NEIGHBOURHOOD_CONTROL)).toBe(events[29]!.position);
     const head = await caughtUp(restarted, temp.store);
-    expect(await liveDump(restarted, neighbourhoodControlProjection, head)).toEqual(await freshBuild(temp, neighbourhoodControlProjection));
+    expect(await liveDump(restarted, neighbourhoodControlReadModel, head)).toEqual(await freshBuild(temp, neighbourhoodControlReadModel));
   });
 
   it('marks a projection that throws on an event as failed, keeps what came before it, and keeps the others running', async () => {
     const errors: string[] = [];
-    const exploding: ProjectionDefinition = {
-      ...neighbourhoodControlProjection,
+    // A casualty report files a row whose NOT NULL column reads a field such reports do not have.
+    const [incident] = neighbourhoodControlReadModel.events.CasualtiesReported as readonly RowMapping[];
+    const exploding: ReadModelDeclaration = {
+      ...neighbourhoodControlReadModel,
       name: 'exploding',
-      handlers: (db) => ({
-        ...neighbourhoodControlProjection.handlers(db),
-        CasualtiesReported: () => {
-          throw new Error('casualty figures are beyond this projection');
-        },
-      }),
+      events: {
+        ...neighbourhoodControlReadModel.events,
+        CasualtiesReported: [{ ...incident!, columns: { ...incident!.columns, neighbourhood_id: { kind: 'text', from: 'data', path: 'noSuchField' } } }],
+      },
     };
     const ids = await recordTadamonReport(temp.log);
     const events = await readAllEvents(temp.store);
     const failing = events.findIndex((event) => event.eventId === ids.casualties);
-    const engine = await start([exploding, actorsProjection], {
+    const engine = await start([exploding, actorsReadModel], {
       logger: { ...silentLogger, error: (message: unknown) => void errors.push(String(message)) },
     });
     const head = await temp.store.headPosition();
@@ -324,7 +325,7 @@ describe('projection engine', () => {
       status: 'unavailable',
       projections: [{ name: 'exploding', status: 'failed', error: expect.stringContaining('CasualtiesReported') }, { name: 'actors', status: 'running' }],
     });
-    expect(errors).toEqual([expect.stringContaining('casualty figures are beyond this projection')]);
+    expect(errors).toEqual([expect.stringContaining('NOT NULL constraint failed: incidents.neighbourhood_id')]);
     // Without minPosition it still answers, from the last event it could apply.
     await expect(engine.read('exploding', undefined, ({ position }) => position)).resolves.toBe(events[failing - 1]!.position);
   });

@@ -1,13 +1,13 @@
 import type { Clock } from '../../src/application/clock.js';
-import { ActorHoldingsHandler, ActorHoldingsQuery } from '../../src/features/actor-holdings/actor-holdings.handler.js';
-import { ControlGeoJsonHandler, ControlGeoJsonQuery } from '../../src/features/control-geojson/control-geojson.handler.js';
-import { ListActorsHandler, ListActorsQuery } from '../../src/features/list-actors/list-actors.handler.js';
-import { ListNeighbourhoodsHandler, ListNeighbourhoodsQuery } from '../../src/features/list-neighbourhoods/list-neighbourhoods.handler.js';
+import { ActorHoldingsHandler, ActorHoldingsQuery } from '../../src/features/neighbourhood-control/actor-holdings.handler.js';
+import { ControlGeoJsonHandler, ControlGeoJsonQuery } from '../../src/features/neighbourhood-control/control-geojson.handler.js';
+import { ListActorsHandler, ListActorsQuery } from '../../src/features/actors/list-actors.handler.js';
+import { ListNeighbourhoodsHandler, ListNeighbourhoodsQuery } from '../../src/features/neighbourhood-control/list-neighbourhoods.handler.js';
 import type { NeighbourhoodControlDto, PositionControlDto } from '../../src/features/neighbourhood-control/neighbourhood-control.dto.js';
 import { NeighbourhoodControlHandler, NeighbourhoodControlQuery } from '../../src/features/neighbourhood-control/neighbourhood-control.handler.js';
 import { NeighbourhoodTimelineHandler, NeighbourhoodTimelineQuery } from '../../src/features/neighbourhood-timeline/neighbourhood-timeline.handler.js';
 import type { ProjectionEngine } from '../../src/projections/projection-engine.js';
-import { PROJECTIONS } from '../../src/projections/projections.module.js';
+import { READ_MODELS as PROJECTIONS } from '../../src/features/read-models.js';
 import { type TempLog, FIELD_SOURCE, caughtUp, openTempLog, startEngine } from './event-log.fixture.js';
 import { AMAQ, PROTECTED_CONTACT, T, TADAMON, type TadamonEventIds, recordTadamonReport } from './tadamon.fixture.js';
 

@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RecordedEvent, SubscribeOptions } from '../../src/event-store/index.js';
 import { neighbourhoodStreamId } from '../../src/domain/index.js';
-import { SQLITE_EVENT_STORE_FILE_NAME } from '../../src/event-store/sqlite/sqlite-event-store.js';
-import { PROJECTIONS } from '../../src/projections/projection-definitions.js';
-import type { ProjectionDefinition } from '../../src/projections/projection.js';
+import { READ_MODELS as PROJECTIONS } from '../../src/features/read-models.js';
+import type { ReadModelDeclaration } from '../../src/projections/read-model.js';
 import { ReadModelFile } from '../../src/projections/read-model-file.js';
 import { type ReadModelWriter, ReadModelWriterGone } from '../../src/projections/read-model-writer.js';
 import { splitWriter } from '../../src/projections/read-model-writers.js';
@@ -15,10 +14,9 @@ import { CATCH_UP_LOG_WINDOW, type WriterThreadOptions, workerThreadWriter } fro
 import { type TempLog, caughtUp, dumpTables, openTempLog, readAllEvents, startEngine } from './event-log.fixture.js';
 import { recordTadamonReport } from './tadamon.fixture.js';
 
-/** Writer threads run compiled code: `npm test` builds first (pretest). */
-const ENTRY = pathToFileURL(resolve('dist/src/projections/read-model-writer.worker.js'));
+import { BUILT_WRITER_THREADS as BUILT } from '../built-modules.js';
 
-async function freshBuild(events: readonly RecordedEvent[], definition: ProjectionDefinition): Promise<Record<string, unknown[]>> {
+async function freshBuild(events: readonly RecordedEvent[], definition: ReadModelDeclaration): Promise<Record<string, unknown[]>> {
   const dir = await mkdtemp(join(tmpdir(), 'fresh-build-'));
   const file = ReadModelFile.create(join(dir, 'fresh.sqlite'), definition);
   try {
@@ -33,12 +31,12 @@ async function freshBuild(events: readonly RecordedEvent[], definition: Projecti
 /** A new generation file and a writer thread on it (with `options`), both closed once `use` is done. */
 async function withThreadWriter(
   path: string,
-  definition: ProjectionDefinition,
+  definition: ReadModelDeclaration,
   options: WriterThreadOptions,
   use: (file: ReadModelFile, writer: ReadModelWriter) => Promise<void>,
 ): Promise<void> {
   const file = ReadModelFile.create(path, definition);
-  const writer = workerThreadWriter(file, { entry: ENTRY, ...options });
+  const writer = workerThreadWriter(file, options);
   try {
     await use(file, writer);
   } finally {
@@ -53,7 +51,7 @@ describe('projections: batches applied on a writer thread', () => {
   let dir: string;
 
   beforeAll(async () => {
-    if (!existsSync(ENTRY)) throw new Error(`${ENTRY.pathname} is missing: run npm run build first`);
+    if (!existsSync(fileURLToPath(BUILT.entry))) throw new Error(`${BUILT.entry.pathname} is missing: run npm run build first`);
     temp = await openTempLog();
     await recordTadamonReport(temp.log);
     events = await readAllEvents(temp.store);
@@ -70,7 +68,7 @@ describe('projections: batches applied on a writer thread', () => {
   it.each(PROJECTIONS.map((definition) => [definition.name, definition] as const))(
     '%s: what the thread commits is what the engine thread would have built, and the engine connection sees it',
     async (_name, definition) => {
-      await withThreadWriter(join(dir, `${definition.name}.1.sqlite`), definition, {}, async (file, writer) => {
+      await withThreadWriter(join(dir, `${definition.name}.1.sqlite`), definition, { modules: BUILT }, async (file, writer) => {
         // Batches of three, each applied twice: the second changes nothing.
         for (let start = 0; start < events.length; start += 3) {
           const batch = events.slice(start, start + 3);
@@ -92,14 +90,14 @@ describe('projections: batches applied on a writer thread', () => {
     },
   );
 
-  it('a handler failure commits the events before it and reports the event it stopped at', async () => {
+  it('an event that cannot be filed: the events before it are committed, and the event it stopped at reported', async () => {
     const definition = PROJECTIONS[0]!;
-    await withThreadWriter(join(dir, 'control.1.sqlite'), definition, {}, async (file, writer) => {
+    await withThreadWriter(join(dir, 'control.1.sqlite'), definition, { modules: BUILT }, async (file, writer) => {
       const bad = { ...events[5]!, metadata: {} };
       const outcome = await writer.apply([...events.slice(0, 5), bad, ...events.slice(6)]);
       expect(outcome.position).toBe(events[4]!.position);
       expect(outcome.failure).toMatchObject({ eventId: bad.eventId, eventType: bad.type, position: bad.position });
-      expect(outcome.failure!.message).toContain('has no metadata.recordedAt');
+      expect(outcome.failure!.message).toContain('NOT NULL constraint failed');
       expect(file.readSnapshot((position) => position)).toBe(events[4]!.position);
     });
   });
@@ -107,7 +105,7 @@ describe('projections: batches applied on a writer thread', () => {
   it('splitWriter applies long batches on this thread and short ones on the writer thread, each from where the other stopped', async () => {
     const definition = PROJECTIONS[1]!;
     const file = ReadModelFile.create(join(dir, 'timeline.1.sqlite'), definition);
-    const writer = splitWriter(file, { threshold: 5, entry: ENTRY });
+    const writer = splitWriter(file, { threshold: 5, modules: BUILT });
     try {
       await writer.apply(events.slice(0, 5));
       // Applied through this connection: its position moved by itself.
@@ -128,7 +126,7 @@ describe('projections: batches applied on a writer thread', () => {
 
   it('a closed writer refuses further batches with ReadModelWriterGone', async () => {
     const file = ReadModelFile.create(join(dir, 'actors.1.sqlite'), PROJECTIONS[2]!);
-    const writer = workerThreadWriter(file, { entry: ENTRY });
+    const writer = workerThreadWriter(file, { modules: BUILT });
     try {
       await writer.apply(events.slice(0, 2));
       await writer.close();
@@ -149,8 +147,8 @@ describe('projections: batches applied on a writer thread', () => {
       writers: (file) =>
         splitWriter(file, {
           threshold: Number.POSITIVE_INFINITY,
-          entry: ENTRY,
-          eventStoreFile: join(temp.dir, SQLITE_EVENT_STORE_FILE_NAME),
+          modules: BUILT,
+          log: temp.store.sqlLog,
           onFallback: (reason) => fallbacks.push(reason),
         }),
     });
@@ -159,7 +157,7 @@ describe('projections: batches applied on a writer thread', () => {
       const [status] = await engine.status();
       expect(status).toMatchObject({ name: 'not-in-this-build', status: 'running', position: head });
       expect(fallbacks).toHaveLength(1);
-      expect(fallbacks[0]).toContain('no projection named not-in-this-build');
+      expect(fallbacks[0]).toContain('no read model named not-in-this-build');
       expect(await engine.read(unknown.name, head, ({ db }) => dumpTables(db, unknown))).toEqual(await freshBuild(await readAllEvents(temp.store), unknown));
     } finally {
       await engine.close();
@@ -168,7 +166,7 @@ describe('projections: batches applied on a writer thread', () => {
 
   it('an engine whose live batches go to writer threads answers exactly as a fresh build, through rebuild and restart', async () => {
     // No batch is long enough to stay on this thread: every one goes to a writer thread, the catch-up included.
-    const writers = (file: ReadModelFile): ReturnType<typeof splitWriter> => splitWriter(file, { threshold: Number.POSITIVE_INFINITY, entry: ENTRY });
+    const writers = (file: ReadModelFile): ReturnType<typeof splitWriter> => splitWriter(file, { threshold: Number.POSITIVE_INFINITY, modules: BUILT });
     let engine = await startEngine(temp, PROJECTIONS, { writers });
     try {
       await caughtUp(engine, temp.store);
@@ -198,7 +196,6 @@ describe('projections: batches applied on a writer thread', () => {
   describe('a writer thread that reads the log itself', () => {
     let big: TempLog;
     let bigEvents: RecordedEvent[];
-    const storeFile = (log: TempLog): string => join(log.dir, SQLITE_EVENT_STORE_FILE_NAME);
 
     beforeAll(async () => {
       // Long enough for a catch-up of many batches.
@@ -237,7 +234,7 @@ describe('projections: batches applied on a writer thread', () => {
       '%s: catches up to the head in committed windows of the log, skipping what no handler takes',
       async (_name, definition) => {
         const progress: number[] = [];
-        await withThreadWriter(join(dir, `${definition.name}.1.sqlite`), definition, { eventStoreFile: storeFile(big) }, async (file, writer) => {
+        await withThreadWriter(join(dir, `${definition.name}.1.sqlite`), definition, { modules: BUILT, log: big.store.sqlLog }, async (file, writer) => {
           const outcome = await writer.catchUp!((position) => progress.push(position), new AbortController().signal);
           const head = bigEvents.at(-1)!.position;
           expect(outcome).toEqual({ position: head });
@@ -250,7 +247,7 @@ describe('projections: batches applied on a writer thread', () => {
 
     it('a cancelled catch-up ends at a committed batch, and the next one carries on from it', async () => {
       const definition = PROJECTIONS[1]!;
-      await withThreadWriter(join(dir, 'timeline.1.sqlite'), definition, { eventStoreFile: storeFile(big) }, async (file, writer) => {
+      await withThreadWriter(join(dir, 'timeline.1.sqlite'), definition, { modules: BUILT, log: big.store.sqlLog }, async (file, writer) => {
         // Cancelled right after it was asked for: it stops at a committed batch, short of the head.
         const stop = new AbortController();
         const first = writer.catchUp!(() => undefined, stop.signal);
@@ -268,7 +265,7 @@ describe('projections: batches applied on a writer thread', () => {
 
     it('a catch-up that only scans (no event it handles) still stops when cancelled, without moving the checkpoint to the head', async () => {
       const definition = PROJECTIONS[2]!;
-      await withThreadWriter(join(dir, 'actors.1.sqlite'), definition, { eventStoreFile: storeFile(big) }, async (file, writer) => {
+      await withThreadWriter(join(dir, 'actors.1.sqlite'), definition, { modules: BUILT, log: big.store.sqlLog }, async (file, writer) => {
         const stop = new AbortController();
         const scan = writer.catchUp!(() => undefined, stop.signal);
         stop.abort();
@@ -283,7 +280,7 @@ describe('projections: batches applied on a writer thread', () => {
       const caughtUpByThread: string[] = [];
       let applied = 0;
       const writers = (file: ReadModelFile): ReturnType<typeof splitWriter> => {
-        const writer = splitWriter(file, { entry: ENTRY, eventStoreFile: storeFile(big) });
+        const writer = splitWriter(file, { modules: BUILT, log: big.store.sqlLog });
         return {
           ...writer,
           apply: (events) => {
@@ -336,7 +333,7 @@ describe('projections: batches applied on a writer thread', () => {
     ] as const)('swaps a rebuild in while the log keeps growing (%s): caught up means at the head it last reached', async (_how, follows) => {
       const definition = PROJECTIONS[0]!;
       const writers = (file: ReadModelFile): ReturnType<typeof splitWriter> =>
-        splitWriter(file, { threshold: Number.POSITIVE_INFINITY, entry: ENTRY, ...(follows && { eventStoreFile: storeFile(big) }) });
+        splitWriter(file, { threshold: Number.POSITIVE_INFINITY, modules: BUILT, ...(follows && { log: big.store.sqlLog }) });
       const engine = await startEngine(big, [definition], { writers });
       try {
         await caughtUp(engine, big.store);
@@ -344,11 +341,12 @@ describe('projections: batches applied on a writer thread', () => {
         const ticket = engine.rebuild(definition.name);
         let swapped = false;
         void ticket.swapped.then(() => (swapped = true));
-        // One command after another, each durable before the next: the head has always moved
-        // on by the time a batch or a catch-up on a thread has committed. A swap that waited
-        // for the head itself would wait for the commands to stop.
+        // One command after another, each durable before the next, until the swap: the head has
+        // always moved on by the time a batch or a catch-up on a thread has committed. A swap that
+        // waited for the head itself would wait for the commands to stop, which never happens
+        // here: the test would run into its timeout.
         let appended = 0;
-        while (!swapped && appended < 3_000) {
+        while (!swapped) {
           const actorId = `steady-${follows ? 'follow' : 'copy'}-${appended}`;
           await big.log.actor({ type: 'ActorRegistered', data: { actorId, name: `Steady ${appended}`, side: 'none' } }, '2018-08-01T00:00:00Z');
           appended += 1;
@@ -357,7 +355,7 @@ describe('projections: batches applied on a writer thread', () => {
         const head = await caughtUp(engine, big.store);
         const [status] = await engine.status();
 
-        expect({ swapped, commandsLeft: appended < 3_000 }).toEqual({ swapped: true, commandsLeft: true });
+        expect(appended).toBeGreaterThan(0);
         expect(status).toMatchObject({ generation: before!.generation + 1, status: 'running', position: head, indexesBuilt: true });
         expect(await engine.read(definition.name, head, ({ db }) => dumpTables(db, definition))).toEqual(await freshBuild(await readAllEvents(big.store), definition));
       } finally {

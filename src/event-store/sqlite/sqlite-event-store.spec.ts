@@ -96,15 +96,25 @@ describe('SqliteEventStore', () => {
       expect(() => SqliteEventStore.openInDirectory(directory)).toThrow(/schema version/);
     });
 
-    it('names its file, and takes a page cache size for a connection that only reads', async () => {
+    it('names its file and table for readers that attach it, and takes a page cache size for a connection that only reads', async () => {
       const directory = join(root, 'data');
       const writer = openStore({}, directory);
-      expect(writer.filePath).toBe(join(directory, SQLITE_EVENT_STORE_FILE_NAME));
-      await writer.append('neighbourhood-1', [{ eventId: 'e-1', type: 'Happened', data: {}, metadata: {} }], 'no_stream');
-      const reader = SqliteEventStore.open(writer.filePath, { cacheSizeKiB: 2_048 });
+      const log = writer.sqlLog;
+      expect(log.file).toBe(join(directory, SQLITE_EVENT_STORE_FILE_NAME));
+      await writer.append('neighbourhood-1', [{ eventId: 'e-1', type: 'Happened', data: { a: 1 }, metadata: {} }], 'no_stream');
+      const attached = new Database(':memory:');
+      attached.prepare('ATTACH DATABASE ? AS log').run(log.file);
+      const { columns } = log;
+      expect(
+        attached
+          .prepare(`SELECT ${columns.position} AS position, ${columns.eventId} AS eventId, ${columns.type} AS type, ${columns.data} AS data FROM log.${log.table}`)
+          .all(),
+      ).toEqual([{ position: 1, eventId: 'e-1', type: 'Happened', data: '{"a":1}' }]);
+      attached.close();
+      const reader = SqliteEventStore.open(log.file, { cacheSizeKiB: 2_048 });
       opened.push(reader);
       expect((await collect(reader.readAll())).map((event) => event.eventId)).toEqual(['e-1']);
-      expect(() => SqliteEventStore.open(writer.filePath, { cacheSizeKiB: 0 })).toThrow(RangeError);
+      expect(() => SqliteEventStore.open(log.file, { cacheSizeKiB: 0 })).toThrow(RangeError);
     });
 
     it('exports the pragmas it runs with, durable commits included', () => {
@@ -276,7 +286,6 @@ describe('SqliteEventStore', () => {
       const paths = {
         readStream: await collect(store.readStream('neighbourhood-1')),
         readAll: await collect(store.readAll()),
-        readAllPages: [...store.readAllPages()].flat(),
         subscribe: subscribed,
       };
 
@@ -305,30 +314,6 @@ describe('SqliteEventStore', () => {
       );
       expect(sparse.map((event) => (event.data as { index: number }).index)).toEqual([7, 57, 107, 157]);
       expect(tail.map((event) => event.position)).toEqual([151, 152, 153, 154, 155, 156, 157]);
-    });
-
-    it('reads in synchronous pages exactly what readAll reads, up to the head as it stood when reading began', async () => {
-      const store = openStore({ pageSize: 2 });
-      for (let index = 0; index < 200; index += 1) {
-        const type = index % 50 === 7 ? 'ControlHandedOver' : 'PositionCaptured';
-        await store.append(`neighbourhood-${index % 4}`, [newEvent(type, { index })], 'any');
-      }
-      const filter = { eventTypes: ['ControlHandedOver'] };
-
-      const pages = [...store.readAllPages({ after: 20, filter })];
-      const all = [...store.readAllPages()];
-      const growing: RecordedEvent[][] = [];
-      for (const page of store.readAllPages({ after: 190 })) {
-        growing.push(page);
-        if (growing.length === 1) await store.append('neighbourhood-9', [newEvent()], 'any');
-      }
-
-      expect(pages.flat()).toEqual(await collect(store.readAll({ after: 20, filter })));
-      // Windows of 40 positions (20 pages of 2): (20, 60] holds 58, (60, 100] nothing, then 108, 158, nothing.
-      expect(pages.map((page) => page.length)).toEqual([1, 0, 1, 1, 0]);
-      expect(all.flat()).toEqual(await collect(store.readAll({ maxCount: 200 })));
-      expect(all.map((page) => page.length)).toEqual(Array.from({ length: 100 }, () => 2));
-      expect(growing.flat().map((event) => event.position)).toEqual([191, 192, 193, 194, 195, 196, 197, 198, 199, 200]);
     });
 
     it('catches a sparse subscription up across scan windows, then follows live', async () => {

@@ -14,6 +14,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type SqlReadableLog,
   type SubscribeOptions,
 } from '../event-store.port.js';
 
@@ -296,21 +297,6 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * What `readAll` reads, synchronously and a page at a time, for a reader on this connection
-   * that applies a page at a time: a read model's writer thread catching up. Handing the events
-   * over one by one through an async generator cost that reader about a sixth of its time, and
-   * a page's events die young. A page holds at most the store's page size; it is empty where a
-   * scan window matched nothing, so that a sparse read still comes back between windows (the
-   * caller may yield there).
-   */
-  *readAllPages(options: Pick<ReadAllOptions, 'after' | 'filter'> = {}): Generator<RecordedEvent[]> {
-    const after = nonNegativeInteger(options.after ?? 0, 'after');
-    const filter = compileFilter(options.filter);
-    this.assertOpen();
-    for (const rows of this.pagesToHead(after, filter, Infinity)) yield rows.map(toRecordedEvent);
-  }
-
-  /**
    * The matching rows after `after`, at most `maxCount`, page by page. "Ends at the current
    * head": the head is fixed when the first page is read, so that a busy log still ends.
    */
@@ -361,9 +347,21 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** The database file: another connection (a read model's writer thread) may read the log through it. */
-  get filePath(): string {
-    return this.db.name;
+  /** The log's one table, for a connection that attaches the file (see `SqlReadableLog`). */
+  get sqlLog(): SqlReadableLog {
+    return {
+      file: this.db.name,
+      table: 'events',
+      columns: {
+        position: 'position',
+        eventId: 'event_id',
+        streamId: 'stream_id',
+        revision: 'revision',
+        type: 'type',
+        data: 'data',
+        metadata: 'metadata',
+      },
+    };
   }
 
   async headPosition(): Promise<number> {

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../auth/roles.decorator.js';
-import { ReadModelResponses } from '../../projections/read-model-query.dto.js';
+import { ReadModelResponses } from '../read-model-query.dto.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
 import { NeighbourhoodControlDto, NeighbourhoodControlQueryDto } from './neighbourhood-control.dto.js';
 import { NeighbourhoodControlQuery } from './neighbourhood-control.handler.js';

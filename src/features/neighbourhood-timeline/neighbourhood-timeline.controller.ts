@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
-import { ReadModelResponses } from '../../projections/read-model-query.dto.js';
+import { ReadModelResponses } from '../read-model-query.dto.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
 import { NeighbourhoodTimelineDto, NeighbourhoodTimelineQueryDto } from './neighbourhood-timeline.dto.js';
 import { NeighbourhoodTimelineQuery } from './neighbourhood-timeline.handler.js';

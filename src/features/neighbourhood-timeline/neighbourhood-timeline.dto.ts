@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { INCIDENT_TYPES, type IncidentType, TIME_PRECISIONS, type TimePrecision } from '../../domain/index.js';
-import { ReadModelQueryDto } from '../../projections/read-model-query.dto.js';
+import { ReadModelQueryDto } from '../read-model-query.dto.js';
 import { IsInstant } from '../input-limits.js';
 
 export class NeighbourhoodTimelineQueryDto extends ReadModelQueryDto {

@@ -1,8 +1,8 @@
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ApplicationError } from '../../application/application-error.js';
 import { type IncidentType, type Source, redactSource, redactSources } from '../../domain/index.js';
-import { NEIGHBOURHOOD_TIMELINE } from '../../projections/neighbourhood-timeline/neighbourhood-timeline.projection.js';
-import { NeighbourhoodTimelineReader } from '../../projections/neighbourhood-timeline/neighbourhood-timeline.reader.js';
+import { NEIGHBOURHOOD_TIMELINE } from './neighbourhood-timeline.read-model.js';
+import { NeighbourhoodTimelineReader } from './neighbourhood-timeline.reader.js';
 import { ProjectionEngine } from '../../projections/projection-engine.js';
 import type { NeighbourhoodTimelineDto, TimelineItemDto } from './neighbourhood-timeline.dto.js';
 

@@ -1,5 +1,5 @@
 import { Command, CommandHandler, type ICommandHandler, type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { ApiHttpException } from '../../http/api-http-exception.js';
+import { ApplicationError } from '../../application/application-error.js';
 import { ProjectionEngine, UnknownProjectionError } from '../../projections/projection-engine.js';
 import type { ProjectionStatusDto, RebuildAcceptedDto } from './projections-admin.dto.js';
 
@@ -36,7 +36,7 @@ export class RebuildProjectionHandler implements ICommandHandler<RebuildProjecti
       };
     } catch (error) {
       if (error instanceof UnknownProjectionError) {
-        throw new ApiHttpException(404, 'PROJECTION_NOT_FOUND', error.message, { details: [{ projection: name }] });
+        throw new ApplicationError('PROJECTION_NOT_FOUND', error.message, [{ projection: name }]);
       }
       throw error;
     }

@@ -2,7 +2,7 @@ import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ApplicationError } from '../../application/application-error.js';
 import { neighbourhoodStreamId, redactSources } from '../../domain/index.js';
-import { EVENT_STORE } from '../../event-store/event-store.module.js';
+import { EVENT_STORE } from '../../event-store/index.js';
 import type { EventStore } from '../../event-store/index.js';
 import type { StreamEventDto, StreamPageDto } from './read-stream.dto.js';
 

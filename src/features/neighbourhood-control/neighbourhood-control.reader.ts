@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { ApplicationError } from '../../application/application-error.js';
-import { type ControlSummary, summarizeControl } from './control-summary.js';
+import { type ControlSummary, summarizeControl } from '../../domain/index.js';
 
 export interface NeighbourhoodRecord {
   readonly id: string;

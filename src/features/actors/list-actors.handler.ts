@@ -1,6 +1,6 @@
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import { ACTORS } from '../../projections/actors/actors.projection.js';
-import { listActors } from '../../projections/actors/actors.reader.js';
+import { ACTORS } from './actors.read-model.js';
+import { listActors } from './actors.reader.js';
 import { ProjectionEngine } from '../../projections/projection-engine.js';
 import type { ActorListDto } from './list-actors.dto.js';
 

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../auth/roles.decorator.js';
-import { ReadModelResponses } from '../../projections/read-model-query.dto.js';
+import { ReadModelResponses } from '../read-model-query.dto.js';
 import { ListNeighbourhoodsQueryDto, NeighbourhoodListDto } from './list-neighbourhoods.dto.js';
 import { ListNeighbourhoodsQuery } from './list-neighbourhoods.handler.js';
 

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../auth/roles.decorator.js';
-import { ReadModelResponses } from '../../projections/read-model-query.dto.js';
+import { ReadModelResponses } from '../read-model-query.dto.js';
 import { ActorIdPipe } from '../path-params.js';
 import { ActorHoldingsDto, ActorHoldingsQueryDto } from './actor-holdings.dto.js';
 import { ActorHoldingsQuery } from './actor-holdings.handler.js';

@@ -2,8 +2,8 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ApplicationError } from '../../application/application-error.js';
 import { CLOCK, type Clock } from '../../application/clock.js';
-import { NEIGHBOURHOOD_CONTROL } from '../../projections/neighbourhood-control/neighbourhood-control.projection.js';
-import { NeighbourhoodControlReader, questionInstants } from '../../projections/neighbourhood-control/neighbourhood-control.reader.js';
+import { NEIGHBOURHOOD_CONTROL } from './neighbourhood-control.read-model.js';
+import { NeighbourhoodControlReader, questionInstants } from './neighbourhood-control.reader.js';
 import { ProjectionEngine } from '../../projections/projection-engine.js';
 import type { ActorHoldingsDto, NeighbourhoodHoldingDto } from './actor-holdings.dto.js';
 

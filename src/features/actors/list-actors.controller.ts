@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../auth/roles.decorator.js';
-import { ReadModelResponses } from '../../projections/read-model-query.dto.js';
+import { ReadModelResponses } from '../read-model-query.dto.js';
 import { ActorListDto, ListActorsQueryDto } from './list-actors.dto.js';
 import { ListActorsQuery } from './list-actors.handler.js';
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { BitemporalQueryDto } from '../../projections/read-model-query.dto.js';
+import { BitemporalQueryDto } from '../read-model-query.dto.js';
 
 export class ControlGeoJsonQueryDto extends BitemporalQueryDto {}
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ReadModelQueryDto } from '../../projections/read-model-query.dto.js';
+import { ReadModelQueryDto } from '../read-model-query.dto.js';
 
 export class ListActorsQueryDto extends ReadModelQueryDto {}
 

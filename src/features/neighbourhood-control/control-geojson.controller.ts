@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../../auth/roles.decorator.js';
-import { ReadModelResponses } from '../../projections/read-model-query.dto.js';
+import { ReadModelResponses } from '../read-model-query.dto.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
 import { ControlFeatureCollectionDto, ControlGeoJsonQueryDto } from './control-geojson.dto.js';
 import { ControlGeoJsonQuery } from './control-geojson.handler.js';

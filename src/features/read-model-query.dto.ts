@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { IsInstant } from '../features/input-limits.js';
+import { IsInstant } from './input-limits.js';
 
 /** What every query accepts: read your own writes. */
 export class ReadModelQueryDto {

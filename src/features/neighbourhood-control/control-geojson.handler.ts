@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '../../application/clock.js';
-import { NEIGHBOURHOOD_CONTROL } from '../../projections/neighbourhood-control/neighbourhood-control.projection.js';
-import { NeighbourhoodControlReader, questionInstants } from '../../projections/neighbourhood-control/neighbourhood-control.reader.js';
+import { NEIGHBOURHOOD_CONTROL } from './neighbourhood-control.read-model.js';
+import { NeighbourhoodControlReader, questionInstants } from './neighbourhood-control.reader.js';
 import { ProjectionEngine } from '../../projections/projection-engine.js';
 import type { ControlFeatureCollectionDto, ControlFeatureDto } from './control-geojson.dto.js';
 

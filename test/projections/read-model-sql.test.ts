@@ -5,16 +5,17 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { actorStreamId, neighbourhoodStreamId } from '../../src/domain/index.js';
 import { SqliteEventStore } from '../../src/event-store/sqlite/sqlite-event-store.js';
-import { PROJECTIONS } from '../../src/projections/projection-definitions.js';
-import type { ProjectionDefinition } from '../../src/projections/projection.js';
+import { READ_MODELS as PROJECTIONS } from '../../src/features/read-models.js';
+import type { ReadModelDeclaration } from '../../src/projections/read-model.js';
 import { LogWindowUnfileable, ReadModelFile } from '../../src/projections/read-model-file.js';
 import { type ApplyOutcome, applyOrStopAtFailure, fileLogWindow } from '../../src/projections/read-model-writer.js';
 import { FIELD_SOURCE, dumpTables, readAllEvents } from './event-log.fixture.js';
 
 /*
- * `fromLog` is the handlers again, in SQL. The handlers are the reference: on any log, filing
- * windows of it (in SQL where it can, through the handlers where it cannot) must leave every
- * table exactly as the handlers alone do, and fail where they fail.
+ * Each read model is one declaration, filed two ways: by JavaScript filers (the reference, and
+ * the only way for KurrentDB) and by SQL over the embedded store's log. On any log, filing
+ * windows of it (in SQL where it can, through the filers where it cannot) must leave every table
+ * exactly as the filers alone do, and fail where they fail.
  */
 
 const NEIGHBOURHOODS = ['tadamon', 'yarmouk'];
@@ -164,13 +165,13 @@ async function withLog<T>(entries: readonly { event: Logged; recordedAt: string 
 }
 
 let models = 0;
-function newModel(log: Log, definition: ProjectionDefinition): ReadModelFile {
+function newModel(log: Log, definition: ReadModelDeclaration): ReadModelFile {
   models += 1;
   return ReadModelFile.create(join(log.dir, `${definition.name}.${models}.sqlite`), definition);
 }
 
-/** The reference: every event through the handlers, in one batch. */
-async function throughHandlers(log: Log, definition: ProjectionDefinition): Promise<{ outcome: ApplyOutcome; tables: Record<string, unknown[]> }> {
+/** The reference: every event through the filers, in one batch. */
+async function throughFilers(log: Log, definition: ReadModelDeclaration): Promise<{ outcome: ApplyOutcome; tables: Record<string, unknown[]> }> {
   const file = newModel(log, definition);
   try {
     const head = await log.store.headPosition();
@@ -182,13 +183,13 @@ async function throughHandlers(log: Log, definition: ProjectionDefinition): Prom
 }
 
 /** As a writer thread catches up: window after window, until one fails. */
-async function byWindows(log: Log, definition: ProjectionDefinition, window: number): Promise<{ outcome: ApplyOutcome; tables: Record<string, unknown[]> }> {
+async function byWindows(log: Log, definition: ReadModelDeclaration, window: number): Promise<{ outcome: ApplyOutcome; tables: Record<string, unknown[]> }> {
   const file = newModel(log, definition);
   try {
     const head = await log.store.headPosition();
     let outcome: ApplyOutcome = { position: 0 };
     while (outcome.position < head && outcome.failure === undefined) {
-      outcome = fileLogWindow(file, log.store, outcome.position, Math.min(head, outcome.position + window));
+      outcome = fileLogWindow(file, log.store.sqlLog, outcome.position, Math.min(head, outcome.position + window));
     }
     return { outcome, tables: dumpTables(file.db, definition) };
   } finally {
@@ -198,21 +199,21 @@ async function byWindows(log: Log, definition: ProjectionDefinition, window: num
 
 describe('projections: filing windows of the log in SQL', () => {
   it.each(PROJECTIONS.map((definition) => [definition.name, definition] as const))(
-    '%s: files every log the domain can write exactly as its handlers do, in SQL alone',
+    '%s: files every log the domain can write exactly as its filers do, in SQL alone',
     async (_name, definition) => {
       await fc.assert(
         fc.asyncProperty(logArb, fc.integer({ min: 1, max: 12 }), async (entries, window) =>
           withLog(
             entries.map(({ event, recordedAt }) => ({ event, recordedAt })),
             async (log) => {
-              const reference = await throughHandlers(log, definition);
+              const reference = await throughFilers(log, definition);
               expect(reference.outcome.failure).toBeUndefined();
               // In SQL alone: applyLogWindow throws rather than fall back.
               const file = newModel(log, definition);
               try {
                 const head = await log.store.headPosition();
                 for (let after = 0; after < head; after += window) {
-                  expect(file.applyLogWindow(log.store.filePath, after, Math.min(head, after + window))).toBe(Math.min(head, after + window));
+                  expect(file.applyLogWindow(log.store.sqlLog, after, Math.min(head, after + window))).toBe(Math.min(head, after + window));
                 }
                 expect(dumpTables(file.db, definition)).toEqual(reference.tables);
               } finally {
@@ -234,20 +235,20 @@ describe('projections: filing windows of the log in SQL', () => {
       const file = newModel(log, definition);
       try {
         const head = await log.store.headPosition();
-        expect(file.applyLogWindow(log.store.filePath, 0, 10)).toBe(10);
+        expect(file.applyLogWindow(log.store.sqlLog, 0, 10)).toBe(10);
         const once = dumpTables(file.db, definition);
-        expect(file.applyLogWindow(log.store.filePath, 0, 10)).toBe(10);
-        expect(file.applyLogWindow(log.store.filePath, 5, 8)).toBe(10);
+        expect(file.applyLogWindow(log.store.sqlLog, 0, 10)).toBe(10);
+        expect(file.applyLogWindow(log.store.sqlLog, 5, 8)).toBe(10);
         expect(dumpTables(file.db, definition)).toEqual(once);
-        expect(file.applyLogWindow(log.store.filePath, 5, head)).toBe(head);
-        expect(dumpTables(file.db, definition)).toEqual((await throughHandlers(log, definition)).tables);
+        expect(file.applyLogWindow(log.store.sqlLog, 5, head)).toBe(head);
+        expect(dumpTables(file.db, definition)).toEqual((await throughFilers(log, definition)).tables);
       } finally {
         file.close();
       }
     });
   });
 
-  /** Events the decider never writes, each where the SQL would file another row than the handlers, or none. */
+  /** Events the decider never writes, each of a shape the declarations refuse. */
   const misshapenEvents: readonly [string, Logged, unknown?][] = [
     ['an occurredAt that is no instant', capture({ occurredAt: 'Wednesday morning' })],
     ['an occurredAt that is a number', capture({ occurredAt: 5 })],
@@ -261,7 +262,6 @@ describe('projections: filing windows of the log in SQL', () => {
     ['data that is no object', { stream: neighbourhoodStreamId('tadamon'), type: 'CasualtiesReported', data: ['killed'] }],
     ['a position spec that is no object', registration({ positions: ['p0'] })],
     ['a position spec with a boolean name', registration({ positions: [{ id: 'p0', name: true, weight: 1, controller: null }] })],
-    ['a position spec with coordinates that are no list', registration({ positions: [{ id: 'p0', name: 'bakery', weight: 1, coordinates: 'x', controller: null }] })],
     ['a retraction whose reason is a number', { stream: neighbourhoodStreamId('tadamon'), type: 'ReportRetracted', data: { neighbourhoodId: 'tadamon', eventId: 'event-1', retractedType: 'AttackLaunched', reason: 12 } }],
     ['an actor whose side is a list', { stream: actorStreamId('isis'), type: 'ActorRegistered', data: { actorId: 'isis', name: 'ISIS', side: ['a'] } }],
     ['no recordedAt', capture({}), { recordedBy: 'writer-test' }],
@@ -270,13 +270,13 @@ describe('projections: filing windows of the log in SQL', () => {
   // One argument per case: jest takes a test function with more parameters than a row has for one that waits for done().
   const misshapen = misshapenEvents.map(([what, odd, metadata]) => ({ what, odd, metadata }));
 
-  /** A failure as the runner reports it, less the stack (which differs with the path that called the handlers). */
+  /** A failure as the runner reports it, less the stack (which differs with the path that called the filers). */
   const comparable = ({ outcome, tables }: { outcome: ApplyOutcome; tables: Record<string, unknown[]> }) => {
     const { stack: _stack, ...failure } = outcome.failure ?? { stack: undefined };
     return { position: outcome.position, failure, tables };
   };
 
-  it.each(misshapen)('with $what, filing by windows ends exactly as the handlers do', async ({ odd, metadata }) => {
+  it.each(misshapen)('with $what, filing by windows ends exactly as the filers do', async ({ odd, metadata }) => {
     const [before, after] = fc.sample(logArb, { numRuns: 2, seed: 11 });
     const entries = [
       ...before!,
@@ -285,7 +285,7 @@ describe('projections: filing windows of the log in SQL', () => {
     ];
     await withLog(entries, async (log) => {
       for (const definition of PROJECTIONS) {
-        const reference = comparable(await throughHandlers(log, definition));
+        const reference = comparable(await throughFilers(log, definition));
         for (const window of [1, 7, 1000]) {
           expect({ projection: definition.name, window, ...comparable(await byWindows(log, definition, window)) }).toEqual({
             projection: definition.name,
@@ -297,7 +297,7 @@ describe('projections: filing windows of the log in SQL', () => {
     });
   });
 
-  it.each(misshapen)('with $what, SQL alone files it as the handlers do, or refuses the window and commits nothing', async ({ odd, metadata }) => {
+  it.each(misshapen)('with $what, SQL alone files it as the filers do, or refuses the window and commits nothing', async ({ odd, metadata }) => {
     await withLog([{ event: odd, recordedAt: '2018-04-19T08:00:00.000Z', ...(metadata === undefined ? {} : { metadata }) }], async (log) => {
       const refusedBy: string[] = [];
       for (const definition of PROJECTIONS) {
@@ -305,12 +305,12 @@ describe('projections: filing windows of the log in SQL', () => {
         try {
           let filed = true;
           try {
-            file.applyLogWindow(log.store.filePath, 0, 1);
+            file.applyLogWindow(log.store.sqlLog, 0, 1);
           } catch {
             filed = false;
           }
           if (filed) {
-            expect(dumpTables(file.db, definition)).toEqual((await throughHandlers(log, definition)).tables);
+            expect(dumpTables(file.db, definition)).toEqual((await throughFilers(log, definition)).tables);
           } else {
             refusedBy.push(definition.name);
             expect(file.readSnapshot((position) => position)).toBe(0);
@@ -325,10 +325,10 @@ describe('projections: filing windows of the log in SQL', () => {
     });
   });
 
-  it('refuses JSON that SQLite reads and JSON.parse does not, so that filing fails as reading through the handlers does', async () => {
+  it('refuses JSON that SQLite reads and JSON.parse does not, and names that event', async () => {
     await withLog([{ event: capture({}), recordedAt: '2018-04-19T08:00:00.000Z' }], async (log) => {
       // Written into the file by other means than the store: JSON5, which SQLite's JSON functions accept.
-      const raw = new Database(log.store.filePath);
+      const raw = new Database(log.store.sqlLog.file);
       try {
         raw
           .prepare('INSERT INTO events (event_id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)')
@@ -337,8 +337,11 @@ describe('projections: filing windows of the log in SQL', () => {
         raw.close();
       }
       for (const definition of PROJECTIONS.filter((candidate) => candidate.name !== 'actors')) {
-        await expect(throughHandlers(log, definition)).rejects.toThrow(SyntaxError);
-        await expect(byWindows(log, definition, 1000)).rejects.toThrow(SyntaxError);
+        // The store itself cannot read it either.
+        await expect(throughFilers(log, definition)).rejects.toThrow(SyntaxError);
+        const { outcome } = await byWindows(log, definition, 1000);
+        expect(outcome).toMatchObject({ position: 1, failure: { eventId: 'event-json5', position: 2 } });
+        expect(outcome.failure!.message).toContain('not JSON');
       }
     });
   });
@@ -348,10 +351,10 @@ describe('projections: filing windows of the log in SQL', () => {
       const definition = PROJECTIONS[0]!;
       const file = newModel(log, definition);
       try {
-        expect(file.applyLogWindow(log.store.filePath, 0, 10)).toBe(1);
+        expect(file.applyLogWindow(log.store.sqlLog, 0, 10)).toBe(1);
         await log.store.append(neighbourhoodStreamId('tadamon'), [{ eventId: 'event-late', type: 'CasualtiesReported', data: { neighbourhoodId: 'tadamon', occurredAt: '2018-04-18T10:00:00Z', timePrecision: 'hour', sources: [FIELD_SOURCE], killed: { best: 2 } }, metadata: { recordedAt: '2018-04-19T09:00:00.000Z' } }], 'any');
-        expect(file.applyLogWindow(log.store.filePath, 1, 10)).toBe(2);
-        expect(dumpTables(file.db, definition)).toEqual((await throughHandlers(log, definition)).tables);
+        expect(file.applyLogWindow(log.store.sqlLog, 1, 10)).toBe(2);
+        expect(dumpTables(file.db, definition)).toEqual((await throughFilers(log, definition)).tables);
       } finally {
         file.close();
       }
@@ -360,13 +363,14 @@ describe('projections: filing windows of the log in SQL', () => {
 
   it('detaches the log again when its statements cannot be prepared, so that the next window tries afresh', async () => {
     await withLog([{ event: capture({}), recordedAt: '2018-04-19T08:00:00.000Z' }], async (log) => {
-      const definition = { ...PROJECTIONS[0]!, fromLog: ['INSERT INTO nowhere SELECT 1'] };
+      const definition = PROJECTIONS[0]!;
       const file = newModel(log, definition);
       try {
-        expect(() => file.applyLogWindow(log.store.filePath, 0, 1)).toThrow(/no such table: nowhere/);
-        expect(() => file.applyLogWindow(log.store.filePath, 0, 1)).toThrow(/no such table: nowhere/);
-        // Through the handlers meanwhile, as the writer thread does.
-        expect(fileLogWindow(file, log.store, 0, 1)).toEqual({ position: 1 });
+        const missing = { ...log.store.sqlLog, table: 'nowhere' };
+        expect(() => file.applyLogWindow(missing, 0, 1)).toThrow(/no such table: log.nowhere/);
+        expect(() => file.applyLogWindow(missing, 0, 1)).toThrow(/no such table: log.nowhere/);
+        expect(file.applyLogWindow(log.store.sqlLog, 0, 1)).toBe(1);
+        expect(dumpTables(file.db, definition)).toEqual((await throughFilers(log, definition)).tables);
       } finally {
         file.close();
       }
@@ -377,8 +381,8 @@ describe('projections: filing windows of the log in SQL', () => {
     await withLog([{ event: capture({ by: 5 }), recordedAt: '2018-04-19T08:00:00.000Z' }], async (log) => {
       const file = newModel(log, PROJECTIONS[0]!);
       try {
-        expect(() => file.applyLogWindow(log.store.filePath, 0, 1)).toThrow(LogWindowUnfileable);
-        expect(() => file.applyLogWindow(log.store.filePath, 0, 1)).toThrow(/position 1 is left to the handlers/);
+        expect(() => file.applyLogWindow(log.store.sqlLog, 0, 1)).toThrow(LogWindowUnfileable);
+        expect(() => file.applyLogWindow(log.store.sqlLog, 0, 1)).toThrow(/position 1 is left to the filers/);
       } finally {
         file.close();
       }
