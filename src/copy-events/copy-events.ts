@@ -1,6 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
   EventIdConflict,
+  nonNegativeInteger,
+  positiveInteger,
   WrongExpectedRevision,
   type EventStore,
   type EventToAppend,
@@ -261,12 +263,3 @@ async function count(events: AsyncIterable<RecordedEvent>): Promise<number> {
   return counted;
 }
 
-function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be an integer >= 0, got ${value}`);
-  return value;
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be an integer >= 1, got ${value}`);
-  return value;
-}

@@ -5,7 +5,6 @@ export const ACTOR_KINDS = ['state-forces', 'rebel-group', 'militia', 'external-
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 
 export const actorStreamId = (actorId: string): string => `actor-${actorId}`;
-export const ACTOR_STREAM_PREFIX = 'actor-';
 
 export interface RegisterActor {
   readonly type: 'RegisterActor';

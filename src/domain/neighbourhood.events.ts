@@ -4,7 +4,6 @@ export const POSITION_KINDS = ['building', 'block', 'checkpoint', 'sector', 'lan
 export type PositionKind = (typeof POSITION_KINDS)[number];
 
 export const neighbourhoodStreamId = (neighbourhoodId: string): string => `neighbourhood-${neighbourhoodId}`;
-export const NEIGHBOURHOOD_STREAM_PREFIX = 'neighbourhood-';
 
 export interface PositionSpec {
   readonly id: string;
@@ -138,16 +137,6 @@ export const INCIDENT_TYPES: readonly IncidentType[] = [
   'ForcesRetreated',
   'CasualtiesReported',
 ];
-
-export const NEIGHBOURHOOD_EVENT_TYPES: readonly NeighbourhoodEventType[] = [
-  'NeighbourhoodRegistered',
-  'PositionsAdded',
-  ...INCIDENT_TYPES,
-  'ReportRetracted',
-];
-
-export const isIncidentType = (type: string): type is IncidentType =>
-  (INCIDENT_TYPES as readonly string[]).includes(type);
 
 /**
  * An event as the fold sees it: the domain event plus where the log put it and when the

@@ -13,6 +13,18 @@ export const EVENT_STORE = Symbol('EventStore');
 /** What the writer believes about the stream before appending. */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
 
+/** An argument of the port (a position, a revision, a count) that must be an integer >= 0. */
+export function nonNegativeInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be an integer >= 0, got ${value}`);
+  return value;
+}
+
+/** An argument that must be an integer >= 1 (a page size, a batch size). */
+export function positiveInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be an integer >= 1, got ${value}`);
+  return value;
+}
+
 /** Whether `expected` holds for a stream whose revision is `actual` (-1: no stream). */
 export function expectationHolds(expected: ExpectedRevision, actual: number): boolean {
   switch (expected) {

@@ -1,4 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { RecordedEvent } from '../event-store/index.js';
 import type { ReadModelFile } from './read-model-file.js';
 import { type ApplyOutcome, type ReadModelWriter, type ReadModelWriterFactory, ReadModelWriterGone, inThreadWriter } from './read-model-writer.js';
@@ -121,7 +122,7 @@ export class ProjectionRunner {
           this.options.logger.warn?.(
             `projection ${this.name}: reading the log failed at position ${this.position}, retrying in ${this.options.retryDelayMs} ms: ${describe(error)}`,
           );
-          await delay(this.options.retryDelayMs, this.abort.signal);
+          await pause(this.options.retryDelayMs, this.abort.signal);
         }
       }
     } catch (error) {
@@ -209,7 +210,7 @@ export class ProjectionRunner {
       await this.options.onCheckpoint(this);
       // The next catch-up takes what came meanwhile, together.
       const wait = this.options.liveIntervalMs - (performance.now() - started);
-      if (wait > 0) await delay(wait, signal);
+      if (wait > 0) await pause(wait, signal);
     }
   }
 
@@ -277,18 +278,7 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/** Waits `ms`, or less once `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return sleep(ms, undefined, { signal }).catch(() => undefined);
 }

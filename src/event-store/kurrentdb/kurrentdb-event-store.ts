@@ -10,6 +10,7 @@ import {
 } from '@kurrent/kurrentdb-client';
 import {
   EventIdConflict,
+  nonNegativeInteger,
   WrongExpectedRevision,
   type AppendResult,
   type EventStore,
@@ -411,7 +412,3 @@ function assertStreamId(streamId: string): void {
   }
 }
 
-function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be an integer >= 0, got ${value}`);
-  return value;
-}

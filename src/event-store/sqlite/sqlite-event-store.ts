@@ -1,10 +1,13 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { classifyBatch, repeatedEventId } from '../batch-idempotency.js';
 import {
   EventIdConflict,
   expectationHolds,
+  nonNegativeInteger,
+  positiveInteger,
   WrongExpectedRevision,
   type AppendResult,
   type EventStore,
@@ -676,16 +679,3 @@ function assertStrings(values: readonly string[], name: string): readonly string
   return values;
 }
 
-function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be an integer >= 0, got ${value}`);
-  return value;
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be an integer >= 1, got ${value}`);
-  return value;
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
