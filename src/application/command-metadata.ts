@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
+import type { RecordedOutcome } from '../domain/index.js';
 
 /** Who sent a command and how: everything the write side needs beyond the command itself. */
 export interface CommandMetadata {
@@ -20,6 +21,8 @@ export interface CommandMetadata {
 }
 
 export interface CommandResult {
+  /** How the event stands (see `RecordedOutcome`): the same for the first answer and every replay. */
+  readonly outcome: RecordedOutcome;
   readonly eventId: string;
   readonly type: string;
   readonly streamId: string;

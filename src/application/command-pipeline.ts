@@ -16,7 +16,9 @@ import {
   initialActorState,
   initialNeighbourhoodState,
   neighbourhoodStreamId,
+  outcomeOf,
   referencedActors,
+  type RecordedOutcome,
 } from '../domain/index.js';
 import { EVENT_STORE } from '../event-store/index.js';
 import {
@@ -37,7 +39,7 @@ import { StreamCache } from './stream-cache.js';
 interface FoldedStream<S> {
   state: S;
   revision: number;
-  readonly keyed: Map<string, { revision: number; position: number; type: string; requestHash: unknown }>;
+  readonly keyed: Map<string, { revision: number; position: number; type: string; requestHash: unknown; outcome: RecordedOutcome }>;
 }
 
 interface StreamDecider<S, E extends { type: string; data: unknown }> {
@@ -132,6 +134,7 @@ export class CommandPipeline {
             streamRevision: previous.revision,
             position: previous.position,
             replayed: true,
+            outcome: previous.outcome,
           };
         }
         if (metadata.expectedRevision !== undefined && metadata.expectedRevision !== folded.revision) {
@@ -230,13 +233,22 @@ function applyRecorded<S, E extends { type: string; data: unknown }>(
       position: recorded.position,
       type: recorded.type,
       requestHash: recorded.metadata.requestHash,
+      outcome: outcomeOf(recorded),
     });
   }
 }
 
 /** The answer to a command whose event the store holds at `result`. */
 function appended(streamId: string, event: EventToAppend, result: AppendResult, replayed: boolean): CommandResult {
-  return { eventId: event.eventId, type: event.type, streamId, streamRevision: result.nextRevision, position: result.position, replayed };
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    streamId,
+    streamRevision: result.nextRevision,
+    position: result.position,
+    replayed,
+    outcome: outcomeOf(event),
+  };
 }
 
 function eventMetadata(metadata: CommandMetadata, now: Date): Record<string, unknown> {

@@ -13,7 +13,10 @@ export type DomainErrorCode =
   | 'ALREADY_CONTROLLED'
   | 'NOT_CONTROLLED'
   | 'TIMELINE_CONFLICT'
-  | 'INVALID_COMMAND';
+  | 'REPORTED_BEFORE_OCCURRED'
+  | 'REPORT_RETRACTED'
+  | 'INVALID_COMMAND'
+  | 'VALIDATION_FAILED';
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';

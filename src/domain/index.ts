@@ -6,3 +6,4 @@ export * from './neighbourhood.events.js';
 export * from './neighbourhood.state.js';
 export * from './sources.js';
 export * from './control-summary.js';
+export * from './control-fold.js';

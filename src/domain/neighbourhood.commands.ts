@@ -1,5 +1,5 @@
 import type { CasualtyFigure, PositionSpec } from './neighbourhood.events.js';
-import type { Source, TimePrecision } from './sources.js';
+import type { AssessmentStatus, Source, TimePrecision } from './sources.js';
 
 export interface IncidentCommandFields {
   readonly neighbourhoodId: string;
@@ -40,11 +40,18 @@ export interface LaunchAttack extends IncidentCommandFields {
   readonly origin?: string;
 }
 
+/**
+ * What a capture or retreat that contradicts the accepted timeline does: `refuse` (409, nothing
+ * written) or `record` (stored as a claim whose standing says how it stands).
+ */
+export type OnConflict = 'refuse' | 'record';
+
 export interface CapturePosition extends IncidentCommandFields {
   readonly type: 'CapturePosition';
   readonly by: string;
   readonly positions: readonly string[];
   readonly attackId?: string;
+  readonly onConflict?: OnConflict;
 }
 
 export interface LaunchCounterattack extends IncidentCommandFields {
@@ -60,6 +67,7 @@ export interface Retreat extends IncidentCommandFields {
   readonly by: string;
   readonly positions: readonly string[];
   readonly yieldedTo?: string;
+  readonly onConflict?: OnConflict;
 }
 
 export interface ReportCasualties extends IncidentCommandFields {
@@ -76,6 +84,14 @@ export interface RetractReport {
   readonly reason: string;
 }
 
+export interface AssessReport {
+  readonly type: 'AssessReport';
+  readonly neighbourhoodId: string;
+  readonly eventId: string;
+  readonly status: AssessmentStatus;
+  readonly reason: string;
+}
+
 export type NeighbourhoodCommand =
   | RegisterNeighbourhood
   | AddPositions
@@ -84,7 +100,8 @@ export type NeighbourhoodCommand =
   | LaunchCounterattack
   | Retreat
   | ReportCasualties
-  | RetractReport;
+  | RetractReport
+  | AssessReport;
 
 /** Actor ids a command refers to: the command pipeline loads these before deciding. */
 export function referencedActors(command: NeighbourhoodCommand): string[] {
@@ -103,6 +120,7 @@ export function referencedActors(command: NeighbourhoodCommand): string[] {
     case 'ReportCasualties':
       return command.actor ? [command.actor] : [];
     case 'RetractReport':
+    case 'AssessReport':
       return [];
     default: {
       const unknown: never = command;

@@ -1,8 +1,6 @@
-import { DomainError, type DomainErrorCode } from './domain-error.js';
+import { given as givenAt } from './neighbourhood.decider.fixture.js';
 import type { NeighbourhoodCommand } from './neighbourhood.commands.js';
-import { decideNeighbourhood, type DecisionContext } from './neighbourhood.decider.js';
 import type { NeighbourhoodEvent, Positioned } from './neighbourhood.events.js';
-import { evolveNeighbourhood, initialNeighbourhoodState } from './neighbourhood.state.js';
 import type { Source } from './sources.js';
 
 // Placeholder calendar dates: the report gives weekdays only (Wednesday, Thursday).
@@ -17,6 +15,9 @@ const FIELD: Source = { name: 'field sources', kind: 'field', reliability: 'C', 
 const ACTORS = new Set(['isis', 'syrian-regime', 'hezbollah', 'iranian-militias', 'ndf', 'opposition-factions']);
 
 let nextPosition = 1;
+const given = (...events: (NeighbourhoodEvent | Positioned<NeighbourhoodEvent>)[]) =>
+  givenAt({ now: NOW, knownActors: ACTORS }, ...events.map((e) => ('eventId' in e ? e : recorded(e))));
+
 const recorded = (event: NeighbourhoodEvent, eventId = `e${nextPosition}`): Positioned<NeighbourhoodEvent> =>
   ({ ...event, eventId, position: nextPosition++, recordedAt: new Date(NOW).toISOString() }) as Positioned<NeighbourhoodEvent>;
 
@@ -83,35 +84,6 @@ const retreat = (by: string, positions: string[], occurredAt: string, yieldedTo?
   timePrecision: 'hour',
   sources: [FIELD],
 });
-
-/** given(events).when(command).then(events) / .thenThrows(code), on the pure decider. */
-function given(...events: (NeighbourhoodEvent | Positioned<NeighbourhoodEvent>)[]) {
-  const state = events
-    .map((e) => ('eventId' in e ? e : recorded(e)))
-    .reduce(evolveNeighbourhood, initialNeighbourhoodState());
-  const context: DecisionContext = { now: NOW, knownActors: ACTORS };
-  return {
-    when(command: NeighbourhoodCommand) {
-      const decide = () => decideNeighbourhood(command, state, context);
-      return {
-        then(expected: NeighbourhoodEvent[]) {
-          expect(decide()).toEqual(expected);
-        },
-        thenThrows(code: DomainErrorCode, details?: Record<string, unknown>[]) {
-          let thrown: unknown;
-          try {
-            decide();
-          } catch (error) {
-            thrown = error;
-          }
-          expect(thrown).toBeInstanceOf(DomainError);
-          expect((thrown as DomainError).code).toBe(code);
-          if (details) expect((thrown as DomainError).details).toEqual(details);
-        },
-      };
-    },
-  };
-}
 
 describe('RegisterNeighbourhood', () => {
   const command: NeighbourhoodCommand = {

@@ -1,6 +1,7 @@
 import { DomainError } from './domain-error.js';
 import type {
   AddPositions,
+  AssessReport,
   CapturePosition,
   IncidentCommandFields,
   LaunchAttack,
@@ -12,14 +13,17 @@ import type {
   Retreat,
   RetractReport,
 } from './neighbourhood.commands.js';
-import type { IncidentFields, IncidentType, NeighbourhoodEvent, PositionSpec } from './neighbourhood.events.js';
+import type { ConflictCode, IncidentFields, IncidentType, NeighbourhoodEvent, PositionSpec } from './neighbourhood.events.js';
 import {
   type ControlChange,
+  type IncidentRecord,
   type NeighbourhoodState,
   type PositionState,
   controllerBefore,
   nextChangeAfter,
+  setterBefore,
 } from './neighbourhood.state.js';
+import { type Source, type Standing, foldsInAcceptedTimeline, precisionWindowStart } from './sources.js';
 
 /** Reports may be stamped slightly ahead of the server's clock; beyond this they are refused. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -61,6 +65,8 @@ export function decideNeighbourhood(
       return reportCasualties(command, state, context);
     case 'RetractReport':
       return retractReport(command, state);
+    case 'AssessReport':
+      return assessReport(command, state);
     default: {
       const unknown: never = command;
       return unknown;
@@ -142,17 +148,19 @@ function capturePosition(
     requireIncident(state, command.attackId, ['AttackLaunched', 'CounterattackLaunched'], 'attackId');
   }
   const at = Date.parse(incident.occurredAt);
+  const record = command.onConflict === 'record';
   const from: Record<string, string | null> = {};
   for (const position of positions) {
     const holder = controllerBefore(position, at, NEW_EVENT_POSITION);
-    if (holder === command.by) {
+    if (holder === command.by && !record) {
       throw new DomainError('ALREADY_CONTROLLED', `${command.by} already controls ${position.spec.id} at ${incident.occurredAt}`, [
         { positionId: position.spec.id, controller: holder },
       ]);
     }
     from[position.spec.id] = holder;
   }
-  refuseTimelineConflicts(positions, at, NEW_EVENT_POSITION, () => command.by);
+  const claim = { actor: command.by, controller: command.by };
+  const standing = record ? claimStanding(positions, at, NEW_EVENT_POSITION, claim) : refuseConflicts(positions, at, NEW_EVENT_POSITION, claim);
   return [
     {
       type: 'PositionCaptured',
@@ -163,6 +171,7 @@ function capturePosition(
         from,
         ...optional('attackId', command.attackId),
         ...incident,
+        ...claimFields(standing),
       },
     },
   ];
@@ -202,16 +211,21 @@ function retreat(command: Retreat, state: NeighbourhoodState, context: DecisionC
   if (command.yieldedTo === command.by) throw new DomainError('INVALID_COMMAND', 'an actor cannot yield to itself');
   const positions = requirePositions(command.positions, state, { nonEmpty: true });
   const at = Date.parse(incident.occurredAt);
-  for (const position of positions) {
-    const holder = controllerBefore(position, at, NEW_EVENT_POSITION);
-    if (holder !== command.by) {
-      throw new DomainError('NOT_CONTROLLED', `${command.by} does not control ${position.spec.id} at ${incident.occurredAt}`, [
-        { positionId: position.spec.id, controller: holder },
-      ]);
+  const claim = { actor: command.by, controller: command.yieldedTo ?? null };
+  let standing: ClaimOutcome;
+  if (command.onConflict === 'record') {
+    standing = claimStanding(positions, at, NEW_EVENT_POSITION, claim);
+  } else {
+    for (const position of positions) {
+      const holder = controllerBefore(position, at, NEW_EVENT_POSITION);
+      if (holder !== command.by) {
+        throw new DomainError('NOT_CONTROLLED', `${command.by} does not control ${position.spec.id} at ${incident.occurredAt}`, [
+          { positionId: position.spec.id, controller: holder },
+        ]);
+      }
     }
+    standing = refuseConflicts(positions, at, NEW_EVENT_POSITION, claim);
   }
-  const successor = command.yieldedTo ?? null;
-  refuseTimelineConflicts(positions, at, NEW_EVENT_POSITION, () => successor);
   return [
     {
       type: 'ForcesRetreated',
@@ -221,6 +235,7 @@ function retreat(command: Retreat, state: NeighbourhoodState, context: DecisionC
         positions: command.positions,
         ...optional('yieldedTo', command.yieldedTo),
         ...incident,
+        ...claimFields(standing),
       },
     },
   ];
@@ -258,13 +273,7 @@ function retractReport(command: RetractReport, state: NeighbourhoodState): Neigh
     throw new DomainError('EVENT_NOT_FOUND', `no incident ${command.eventId} in neighbourhood ${command.neighbourhoodId}`);
   }
   if (incident.retracted) throw new DomainError('ALREADY_EXISTS', `incident ${command.eventId} is already retracted`);
-  if (incident.type === 'PositionCaptured' || incident.type === 'ForcesRetreated') {
-    const positions = incident.positionIds.flatMap((id) => state.positions.get(id) ?? []);
-    // Without the retracted change, each position keeps whoever held it just before.
-    refuseTimelineConflicts(positions, incident.at, incident.position, (position) =>
-      controllerBefore(position, incident.at, incident.position),
-    );
-  }
+  refuseWithdrawal(state, incident);
   return [
     {
       type: 'ReportRetracted',
@@ -279,41 +288,172 @@ function retractReport(command: RetractReport, state: NeighbourhoodState): Neigh
 }
 
 /**
- * A change inserted (or removed) at (at, position) alters who holds each position until its
- * next recorded change. Only that next change can become impossible: it sets the controller
- * itself, so everything after it is unaffected.
+ * An editor's judgement. Refuting a report of the accepted timeline takes it out as a retraction
+ * does, and is refused in the same cases. Confirming a conflicting report, or taking any report
+ * out of `refuted`, checks it again at its own place in time: it stands as `accepted` (or
+ * `corroborating`, when every position already stands as it claims), or nothing is written and
+ * TIMELINE_CONFLICT names what blocks it.
  */
-function refuseTimelineConflicts(
+function assessReport(command: AssessReport, state: NeighbourhoodState): NeighbourhoodEvent[] {
+  const incident = state.incidents.get(command.eventId);
+  if (!incident) {
+    throw new DomainError('EVENT_NOT_FOUND', `no incident ${command.eventId} in neighbourhood ${command.neighbourhoodId}`);
+  }
+  if (incident.retracted) throw new DomainError('REPORT_RETRACTED', `incident ${command.eventId} was retracted: it cannot be assessed`);
+  if (incident.status === command.status) {
+    throw new DomainError('ALREADY_EXISTS', `incident ${command.eventId} is already ${command.status}`);
+  }
+  let standing: Standing = incident.standing;
+  let promoted = false;
+  let corroborates: readonly string[] | undefined;
+  if (command.status === 'refuted') {
+    refuseWithdrawal(state, incident);
+  } else {
+    const promotes = incident.status === 'refuted' || (command.status === 'confirmed' && incident.standing === 'conflicting');
+    if (promotes && incident.claim !== undefined) {
+      const positions = incident.positionIds.flatMap((id) => state.positions.get(id) ?? []);
+      const outcome = claimStanding(positions, incident.at, incident.position, incident.claim);
+      if (outcome.standing === 'conflicting') {
+        throw new DomainError(
+          'TIMELINE_CONFLICT',
+          `the accepted timeline cannot take ${command.eventId} at its place in time: ${outcome.conflictsWith.join(', ')}`,
+          outcome.conflictsWith.map((eventId) => ({ eventId })),
+        );
+      }
+      standing = outcome.standing;
+      promoted = true;
+      corroborates = outcome.corroborates;
+    }
+  }
+  return [
+    {
+      type: 'ReportAssessed',
+      data: {
+        neighbourhoodId: command.neighbourhoodId,
+        eventId: command.eventId,
+        assessedType: incident.type,
+        status: command.status,
+        reason: command.reason,
+        standing,
+        ...(promoted && { promoted: true as const }),
+        ...optional('corroborates', corroborates),
+      },
+    },
+  ];
+}
+
+/** Taking a report of the accepted timeline out must leave every later report on its positions possible. */
+function refuseWithdrawal(state: NeighbourhoodState, incident: IncidentRecord): void {
+  if (incident.claim === undefined || !foldsInAcceptedTimeline(incident)) return;
+  const conflicts: Record<string, unknown>[] = [];
+  for (const id of incident.positionIds) {
+    const position = state.positions.get(id);
+    if (position === undefined) continue;
+    // Without it, the position keeps whoever held it just before.
+    const conflict = laterConflict(position, incident.at, incident.position, controllerBefore(position, incident.at, incident.position));
+    if (conflict !== undefined) conflicts.push(conflict);
+  }
+  throwTimelineConflict(conflicts);
+}
+
+/** What a claim's event records of how it stands: nothing for a plain accepted report, as before claims existed. */
+function claimFields(outcome: ClaimOutcome): ClaimOutcome | Record<string, never> {
+  return outcome.standing === 'accepted' && outcome.corroborates === undefined ? {} : outcome;
+}
+
+type ClaimOutcome =
+  | { readonly standing: 'accepted' | 'corroborating'; readonly corroborates?: readonly string[] }
+  | { readonly standing: 'conflicting'; readonly conflictsWith: readonly string[]; readonly conflictCode: ConflictCode };
+
+/**
+ * Refuse mode: the positions (already checked to change hands) must leave every later report on
+ * them possible; the report is then accepted.
+ */
+function refuseConflicts(
   positions: readonly PositionState[],
   at: number,
   position: number,
-  holderAfter: (position: PositionState) => string | null,
-): void {
-  const conflicts: Record<string, unknown>[] = [];
-  for (const positionState of positions) {
-    const next = nextChangeAfter(positionState, at, position);
-    if (!next) continue;
-    const holder = holderAfter(positionState);
-    const problem = impossibility(next, holder);
-    if (problem) {
-      conflicts.push({
-        eventId: next.eventId,
-        type: next.type,
-        occurredAt: new Date(next.at).toISOString(),
-        positionId: positionState.spec.id,
-        problem,
-      });
-    }
-  }
-  if (conflicts.length > 0) {
-    const ids = [...new Set(conflicts.map((c) => c.eventId as string))];
-    throw new DomainError('TIMELINE_CONFLICT', `this would make later recorded events impossible: ${ids.join(', ')}`, conflicts);
-  }
+  claim: { readonly controller: string | null },
+): ClaimOutcome {
+  throwTimelineConflict(positions.flatMap((state): Record<string, unknown>[] => {
+    const conflict = laterConflict(state, at, position, claim.controller);
+    return conflict === undefined ? [] : [conflict];
+  }));
+  return { standing: 'accepted' };
 }
 
-function impossibility(change: ControlChange, holder: string | null): 'ALREADY_CONTROLLED' | 'NOT_CONTROLLED' | undefined {
-  if (change.type === 'PositionCaptured') return holder === change.actor ? 'ALREADY_CONTROLLED' : undefined;
-  return holder === change.actor ? undefined : 'NOT_CONTROLLED';
+/**
+ * How a claim placed at (at, position) stands against the accepted timeline. A position already
+ * held as it claims is corroborated (the accepted events that made it so are listed). A retreat
+ * from a position a third actor holds contradicts the timeline (NOT_CONTROLLED), as does a change
+ * of hands that would make a later report impossible (TIMELINE_CONFLICT); a conflicting claim
+ * lists what it contradicts and nothing it corroborates.
+ */
+function claimStanding(
+  positions: readonly PositionState[],
+  at: number,
+  position: number,
+  claim: { readonly actor: string; readonly controller: string | null },
+): ClaimOutcome {
+  const corroborates: string[] = [];
+  const conflictsWith: string[] = [];
+  let corroborated = false;
+  let changes = 0;
+  let notControlled = false;
+  for (const state of positions) {
+    const holder = controllerBefore(state, at, position);
+    const setter = setterBefore(state, at, position);
+    if (holder === claim.controller) {
+      corroborated = true;
+      if (setter !== null) corroborates.push(setter);
+    } else if (holder !== claim.actor && claim.actor !== claim.controller) {
+      // A retreat from a position held by someone else than the retreating actor.
+      notControlled = true;
+      if (setter !== null) conflictsWith.push(setter);
+    } else {
+      changes += 1;
+      const conflict = laterConflict(state, at, position, claim.controller);
+      if (conflict !== undefined) conflictsWith.push(conflict.eventId as string);
+    }
+  }
+  if (notControlled || conflictsWith.length > 0) {
+    return { standing: 'conflicting', conflictsWith: distinct(conflictsWith), conflictCode: notControlled ? 'NOT_CONTROLLED' : 'TIMELINE_CONFLICT' };
+  }
+  return {
+    standing: changes > 0 ? 'accepted' : 'corroborating',
+    ...(corroborated && { corroborates: distinct(corroborates) }),
+  };
+}
+
+/**
+ * A change of who holds `state` at (at, position), leaving `holder` there, affects the report that
+ * comes next on it (it says who holds it after, so nothing later is touched). That report must
+ * stay possible: a capture that changed hands must still change hands, a retreat must still
+ * leave from its actor's hands, or find the position already as it says if it did so before.
+ */
+function laterConflict(state: PositionState, at: number, position: number, holder: string | null): Record<string, unknown> | undefined {
+  const next = nextChangeAfter(state, at, position);
+  if (next === undefined) return undefined;
+  const problem = impossibility(next, controllerBefore(state, next.at, next.position), holder);
+  return problem === undefined
+    ? undefined
+    : { eventId: next.eventId, type: next.type, occurredAt: new Date(next.at).toISOString(), positionId: state.spec.id, problem };
+}
+
+function impossibility(change: ControlChange, before: string | null, after: string | null): 'ALREADY_CONTROLLED' | 'NOT_CONTROLLED' | undefined {
+  if (change.type === 'PositionCaptured') return before !== change.actor && after === change.actor ? 'ALREADY_CONTROLLED' : undefined;
+  if (before === change.actor) return after === change.actor ? undefined : 'NOT_CONTROLLED';
+  return after === change.actor || after === change.controller ? undefined : 'NOT_CONTROLLED';
+}
+
+function throwTimelineConflict(conflicts: readonly Record<string, unknown>[]): void {
+  if (conflicts.length === 0) return;
+  const ids = distinct(conflicts.map((c) => c.eventId as string));
+  throw new DomainError('TIMELINE_CONFLICT', `this would make later recorded events impossible: ${ids.join(', ')}`, conflicts);
+}
+
+function distinct<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
 }
 
 function incidentFields(
@@ -332,12 +472,41 @@ function incidentFields(
     );
   }
   if (command.sources.length === 0) throw new DomainError('INVALID_COMMAND', 'at least one source is required');
+  const timePrecision = command.timePrecision ?? 'exact';
   return {
     occurredAt: command.occurredAt,
-    timePrecision: command.timePrecision ?? 'exact',
+    timePrecision,
     sources: command.sources,
     ...optional('notes', command.notes),
+    ...optional('reportedAt', reportedAt(command.sources, precisionWindowStart(at, timePrecision), context.now)),
   };
+}
+
+/**
+ * The earliest publication among the sources that give one; none when no source does (the
+ * report's recordedAt then stands in, as for reports recorded before sources gave dates). No
+ * source may claim to publish after the server's clock (beyond the skew), and the report cannot
+ * have been published before its occurredAt window began.
+ */
+function reportedAt(sources: readonly Source[], windowStart: number, now: number): string | undefined {
+  let earliest: { at: number; text: string } | undefined;
+  sources.forEach((source, index) => {
+    if (source.reportedAt === undefined) return;
+    const at = parseInstant(source.reportedAt, `sources[${index}].reportedAt`);
+    if (at > now + MAX_CLOCK_SKEW_MS) {
+      const problem = `sources[${index}].reportedAt ${source.reportedAt} is later than the server's clock`;
+      throw new DomainError('VALIDATION_FAILED', problem, [{ field: `sources[${index}].reportedAt`, problems: [problem] }]);
+    }
+    if (earliest === undefined || at < earliest.at) earliest = { at, text: source.reportedAt };
+  });
+  if (earliest === undefined) return undefined;
+  if (earliest.at < windowStart) {
+    throw new DomainError(
+      'REPORTED_BEFORE_OCCURRED',
+      `the report was published (${earliest.text}) before its occurredAt window began (${new Date(windowStart).toISOString()})`,
+    );
+  }
+  return new Date(earliest.at).toISOString();
 }
 
 function parseInstant(value: string, field: string): number {

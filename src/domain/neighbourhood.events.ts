@@ -1,4 +1,4 @@
-import type { Source, TimePrecision } from './sources.js';
+import type { AssessmentStatus, Source, Standing, TimePrecision } from './sources.js';
 
 export const POSITION_KINDS = ['building', 'block', 'checkpoint', 'sector', 'landmark'] as const;
 export type PositionKind = (typeof POSITION_KINDS)[number];
@@ -25,6 +25,28 @@ export interface IncidentFields {
   readonly timePrecision: TimePrecision;
   readonly sources: readonly Source[];
   readonly notes?: string;
+  /**
+   * When the world could know: the earliest `reportedAt` of the sources, else when the server
+   * recorded the report. Absent from reports recorded before reports carried it: their
+   * `recordedAt` stands in.
+   */
+  readonly reportedAt?: string;
+}
+
+/** Why a claim was recorded though it contradicts the accepted timeline: what refuse mode would answer. */
+export type ConflictCode = 'NOT_CONTROLLED' | 'TIMELINE_CONFLICT';
+
+/**
+ * How a capture or retreat stood against the accepted timeline when it was recorded. Absent
+ * from reports recorded before claims existed: they are `accepted`.
+ */
+export interface ClaimStanding {
+  readonly standing?: Standing;
+  /** The accepted events that made its corroborated positions stand as it claims (the baseline is not listed). */
+  readonly corroborates?: readonly string[];
+  /** The accepted events it contradicts (conflicting reports only). */
+  readonly conflictsWith?: readonly string[];
+  readonly conflictCode?: ConflictCode;
 }
 
 export interface NeighbourhoodRegistered {
@@ -58,7 +80,7 @@ export interface AttackLaunched {
 
 export interface PositionCaptured {
   readonly type: 'PositionCaptured';
-  readonly data: IncidentFields & {
+  readonly data: IncidentFields & ClaimStanding & {
     readonly neighbourhoodId: string;
     readonly by: string;
     readonly positions: readonly string[];
@@ -85,7 +107,7 @@ export interface CounterattackLaunched {
 
 export interface ForcesRetreated {
   readonly type: 'ForcesRetreated';
-  readonly data: IncidentFields & {
+  readonly data: IncidentFields & ClaimStanding & {
     readonly neighbourhoodId: string;
     readonly by: string;
     readonly positions: readonly string[];
@@ -119,6 +141,26 @@ export interface ReportRetracted {
   };
 }
 
+/**
+ * An editor's judgement of a report, and the standing it leaves the report in: confirming a
+ * conflicting report, or taking a report out of `refuted`, may promote it.
+ */
+export interface ReportAssessed {
+  readonly type: 'ReportAssessed';
+  readonly data: {
+    readonly neighbourhoodId: string;
+    readonly eventId: string;
+    readonly assessedType: IncidentType;
+    readonly status: AssessmentStatus;
+    readonly reason: string;
+    readonly standing: Standing;
+    /** The report was checked again at its place in time (a capture or retreat leaving `refuted`, or a conflicting one confirmed). */
+    readonly promoted?: true;
+    /** When that check found positions already as the report claims: the accepted events that made them so. */
+    readonly corroborates?: readonly string[];
+  };
+}
+
 export type IncidentEvent =
   | AttackLaunched
   | PositionCaptured
@@ -127,7 +169,7 @@ export type IncidentEvent =
   | CasualtiesReported;
 export type IncidentType = IncidentEvent['type'];
 
-export type NeighbourhoodEvent = NeighbourhoodRegistered | PositionsAdded | IncidentEvent | ReportRetracted;
+export type NeighbourhoodEvent = NeighbourhoodRegistered | PositionsAdded | IncidentEvent | ReportRetracted | ReportAssessed;
 export type NeighbourhoodEventType = NeighbourhoodEvent['type'];
 
 export const INCIDENT_TYPES: readonly IncidentType[] = [
@@ -147,3 +189,39 @@ export type Positioned<E> = E & {
   readonly position: number;
   readonly recordedAt: string;
 };
+
+/**
+ * How a recorded event stands, as the command that recorded it answers (and its retries answer
+ * again): the standing of a report or registration, what a claim corroborates or contradicts,
+ * and what an assessment left.
+ */
+export interface RecordedOutcome {
+  readonly standing?: Standing;
+  readonly corroborates?: readonly string[];
+  readonly conflictsWith?: readonly string[];
+  readonly conflictCode?: ConflictCode;
+  readonly assessed?: { readonly eventId: string; readonly status: AssessmentStatus; readonly standing: Standing };
+}
+
+export function outcomeOf(event: { readonly type: string; readonly data: unknown }): RecordedOutcome {
+  const typed = event as NeighbourhoodEvent;
+  switch (typed.type) {
+    case 'PositionCaptured':
+    case 'ForcesRetreated': {
+      const { standing, corroborates, conflictsWith, conflictCode } = typed.data;
+      return {
+        standing: standing ?? 'accepted',
+        ...(corroborates !== undefined && { corroborates }),
+        ...(conflictsWith !== undefined && { conflictsWith }),
+        ...(conflictCode !== undefined && { conflictCode }),
+      };
+    }
+    case 'ReportAssessed':
+      return { assessed: { eventId: typed.data.eventId, status: typed.data.status, standing: typed.data.standing } };
+    case 'ReportRetracted':
+      return {};
+    default:
+      // Registrations, attacks, counterattacks and casualty reports are accepted as they come.
+      return { standing: 'accepted' };
+  }
+}

@@ -13,7 +13,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApplicationError } from '../application/application-error.js';
 import { type CommandMetadata, type CommandResult, requestHash } from '../application/command-metadata.js';
 import type { Principal } from '../auth/principal.js';
+import { STANDINGS, type Standing } from '../domain/index.js';
 import { LIMITS } from './input-limits.js';
+
+export class AssessedDto {
+  @ApiProperty({ format: 'uuid' }) eventId!: string;
+  @ApiProperty({ enum: ['confirmed', 'disputed', 'refuted'] }) status!: string;
+  @ApiProperty({ enum: STANDINGS }) standing!: Standing;
+}
 
 /** The answer to every command (API.md). */
 export class CommandResponse {
@@ -34,6 +41,24 @@ export class CommandResponse {
 
   @ApiProperty({ type: 'integer', description: 'Global log position; pass it as minPosition to read your own write' })
   position!: number;
+
+  @ApiPropertyOptional({
+    enum: STANDINGS,
+    description: 'Every incident and registration: how it stands against the accepted timeline (accepted unless recorded with onConflict: "record")',
+  })
+  standing?: Standing;
+
+  @ApiPropertyOptional({ type: [String], description: 'The accepted events that made its corroborated positions stand as it claims' })
+  corroborates?: readonly string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'A conflicting claim: the accepted events it contradicts' })
+  conflictsWith?: readonly string[];
+
+  @ApiPropertyOptional({ enum: ['NOT_CONTROLLED', 'TIMELINE_CONFLICT'], description: 'A conflicting claim: what refuse mode would have answered' })
+  conflictCode?: string;
+
+  @ApiPropertyOptional({ type: AssessedDto, description: 'An assessment: the report, its new status and the standing it leaves it in' })
+  assessed?: AssessedDto;
 }
 
 const IF_MATCH = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/;
@@ -85,6 +110,7 @@ export async function executeCommand(
     ...('actorId' in subject ? { actorId: subject.actorId } : {}),
     streamRevision: result.streamRevision,
     position: result.position,
+    ...result.outcome,
   };
 }
 

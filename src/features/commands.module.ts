@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CLOCK, systemClock } from '../application/clock.js';
 import { CommandPipeline, STREAM_CACHE_SIZE } from '../application/command-pipeline.js';
+import { AssessReportController } from './assess-report/assess-report.controller.js';
+import { AssessReportHandler } from './assess-report/assess-report.handler.js';
 import { AddPositionsController } from './add-positions/add-positions.controller.js';
 import { AddPositionsHandler } from './add-positions/add-positions.handler.js';
 import { CapturePositionController } from './capture-position/capture-position.controller.js';
@@ -10,6 +12,8 @@ import { LaunchAttackController } from './launch-attack/launch-attack.controller
 import { LaunchAttackHandler } from './launch-attack/launch-attack.handler.js';
 import { LaunchCounterattackController } from './launch-counterattack/launch-counterattack.controller.js';
 import { LaunchCounterattackHandler } from './launch-counterattack/launch-counterattack.handler.js';
+import { NeighbourhoodHeadController } from './neighbourhood-head/neighbourhood-head.controller.js';
+import { NeighbourhoodHeadHandler } from './neighbourhood-head/neighbourhood-head.handler.js';
 import { ReadStreamController } from './read-stream/read-stream.controller.js';
 import { ReadStreamHandler } from './read-stream/read-stream.handler.js';
 import { RegisterActorController } from './register-actor/register-actor.controller.js';
@@ -39,6 +43,8 @@ const DEFAULT_STREAM_CACHE_SIZE = 1_000;
     RetreatController,
     ReportCasualtiesController,
     RetractReportController,
+    AssessReportController,
+    NeighbourhoodHeadController,
     ReadStreamController,
   ],
   providers: [
@@ -54,6 +60,8 @@ const DEFAULT_STREAM_CACHE_SIZE = 1_000;
     RetreatHandler,
     ReportCasualtiesHandler,
     RetractReportHandler,
+    AssessReportHandler,
+    NeighbourhoodHeadHandler,
     ReadStreamHandler,
   ],
   exports: [CommandPipeline],

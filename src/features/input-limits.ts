@@ -10,6 +10,7 @@ export const LIMITS = {
   notesLength: 10_000,
   reasonLength: 2_000,
   urlLength: 2_048,
+  referenceLength: 200,
   sourcesPerReport: 50,
   actorsPerList: 50,
   positionsPerCommand: 1_000,

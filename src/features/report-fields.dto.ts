@@ -57,6 +57,22 @@ export class SourceDto {
   @IsOptional()
   @IsBoolean()
   protected?: boolean;
+
+  @ApiPropertyOptional({
+    example: '2018-04-19T08:00:00Z',
+    description:
+      'When this source published the report (ISO 8601 with a zone); not later than the server\'s clock plus 5 minutes, not before ' +
+      "the start of the report's occurredAt window",
+  })
+  @IsOptional()
+  @IsInstant()
+  reportedAt?: string;
+
+  @ApiPropertyOptional({ maxLength: LIMITS.referenceLength, example: 'UCDP:259516', description: "The report's id at the source: a dataset's row id, an article id" })
+  @IsOptional()
+  @IsString()
+  @IsText(LIMITS.referenceLength)
+  reference?: string;
 }
 
 /** Fields every incident report carries. */
@@ -205,6 +221,8 @@ export function reportFields(dto: ReportDto): Pick<ReportDto, 'occurredAt' | 'ti
         credibility: s.credibility,
         ...(s.url !== undefined && s.url !== null ? { url: s.url } : {}),
         ...(s.protected !== undefined && s.protected !== null ? { protected: s.protected } : {}),
+        ...(s.reportedAt !== undefined && s.reportedAt !== null ? { reportedAt: s.reportedAt } : {}),
+        ...(s.reference !== undefined && s.reference !== null ? { reference: s.reference } : {}),
       }),
     ),
   };
@@ -216,4 +234,17 @@ export function positionSpecs(positions: readonly PositionSpecDto[]): PositionSp
     const { controller, ...rest } = p;
     return { ...present(rest), ...(controller !== undefined ? { controller } : {}) } as PositionSpecInput;
   });
+}
+
+/** `onConflict` of captures and retreats: refuse a contradicting report (the default), or record it as a claim. */
+export function OnConflictProperty(): PropertyDecorator {
+  return (target, key) => {
+    ApiPropertyOptional({
+      enum: ['refuse', 'record'],
+      default: 'refuse',
+      description: 'record: a report that contradicts the accepted timeline is stored as a claim, and the answer says how it stands',
+    })(target, key);
+    IsOptional()(target, key);
+    IsIn(['refuse', 'record'])(target, key);
+  };
 }

@@ -22,7 +22,10 @@ const DOMAIN_STATUS: Readonly<Record<DomainErrorCode, number>> = {
   ALREADY_CONTROLLED: 409,
   NOT_CONTROLLED: 409,
   TIMELINE_CONFLICT: 409,
+  REPORTED_BEFORE_OCCURRED: 422,
+  REPORT_RETRACTED: 409,
   INVALID_COMMAND: 422,
+  VALIDATION_FAILED: 400,
 };
 
 const APPLICATION_STATUS: Readonly<Record<ApplicationErrorCode, number>> = {

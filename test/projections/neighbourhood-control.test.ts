@@ -2,10 +2,7 @@ import type { Clock } from '../../src/application/clock.js';
 import type { NeighbourhoodEvent } from '../../src/domain/index.js';
 import { NeighbourhoodControlHandler, NeighbourhoodControlQuery } from '../../src/features/neighbourhood-control/neighbourhood-control.handler.js';
 import { NeighbourhoodTimelineHandler, NeighbourhoodTimelineQuery } from '../../src/features/neighbourhood-timeline/neighbourhood-timeline.handler.js';
-import {
-  CONTEST_SEEK_SQL,
-  CONTROL_SEEK_SQL,
-} from '../../src/features/neighbourhood-control/neighbourhood-control.reader.js';
+import { CLAIMS_BACKWARDS_SQL, CONTESTS_SINCE_SQL } from '../../src/features/neighbourhood-control/neighbourhood-control.reader.js';
 import { NEIGHBOURHOOD_CONTROL } from '../../src/features/neighbourhood-control/neighbourhood-control.read-model.js';
 import type { ProjectionEngine } from '../../src/projections/projection-engine.js';
 import { READ_MODELS as PROJECTIONS } from '../../src/features/read-models.js';
@@ -75,7 +72,7 @@ describe('neighbourhood control: asOf and knownAt', () => {
 
   const record = (event: NeighbourhoodEvent, recordedAt: string): Promise<Appended> => temp.log.neighbourhood(event, recordedAt);
   const controlAt = (asOf: string, knownAt?: string) =>
-    temp.store.headPosition().then((head) => handler.execute(new NeighbourhoodControlQuery(N, asOf, knownAt, head)));
+    temp.store.headPosition().then((head) => handler.execute(new NeighbourhoodControlQuery(N, asOf, knownAt, undefined, false, head)));
   const position = async (id: string, asOf: string, knownAt?: string) => (await controlAt(asOf, knownAt)).positions.find((p) => p.id === id)!;
 
   it('places a late report in its time: it changes what asOf answers about the past', async () => {
@@ -90,7 +87,9 @@ describe('neighbourhood control: asOf and knownAt', () => {
       controller: 'isis',
       since: '2018-04-17T09:00:00Z',
       contested: false,
+      contestedBy: [],
       eventId: late.eventId,
+      evidence: { reports: 1, sources: 1, bestReliability: 'C', bestCredibility: 3 },
     });
     expect(await position('p2', '2018-04-17T08:59:59Z')).toMatchObject({ controller: 'syrian-regime' });
     const answer = await controlAt('2018-04-17T12:00:00Z');
@@ -120,13 +119,13 @@ describe('neighbourhood control: asOf and knownAt', () => {
       eventId: false_.eventId,
     });
 
-    const items = (await timeline.execute(new NeighbourhoodTimelineQuery(N, {}, false, withdrawn.position))).items;
+    const items = (await timeline.execute(new NeighbourhoodTimelineQuery(N, { minPosition: withdrawn.position }, false))).items;
     expect(items).toEqual([
       expect.objectContaining({
         eventId: false_.eventId,
         type: 'PositionCaptured',
         retracted: true,
-        retraction: { eventId: withdrawn.eventId, reason: 'false report', recordedAt: '2018-04-19T08:00:00Z' },
+        retraction: { eventId: withdrawn.eventId, reason: 'false report', recordedAt: '2018-04-19T08:00:00.000Z' },
       }),
     ]);
   });
@@ -162,7 +161,7 @@ describe('neighbourhood control: asOf and knownAt', () => {
     expect(now.positions.map((p) => p.id)).toEqual(['p1', 'p2', 'p3']);
     expect(now.shares).toEqual({ isis: 0.5, 'syrian-regime': 0.5 });
     expect(now.majorityController).toBeNull();
-    await expect(handler.execute(new NeighbourhoodControlQuery('nowhere'))).rejects.toMatchObject({ code: 'NEIGHBOURHOOD_NOT_FOUND' });
+    await expect(handler.execute(new NeighbourhoodControlQuery('nowhere', undefined, undefined, undefined, false))).rejects.toMatchObject({ code: 'NEIGHBOURHOOD_NOT_FOUND' });
   });
 
   it('knows nothing before the baseline', async () => {
@@ -172,20 +171,19 @@ describe('neighbourhood control: asOf and knownAt', () => {
   });
 
   it('defaults asOf and knownAt to now, and says so', async () => {
-    const answer = await handler.execute(new NeighbourhoodControlQuery(N));
+    const answer = await handler.execute(new NeighbourhoodControlQuery(N, undefined, undefined, undefined, false));
     expect(answer).toMatchObject({ neighbourhoodId: N, asOf: '2018-04-21T00:00:00.000Z', knownAt: '2018-04-21T00:00:00.000Z', position: await temp.store.headPosition() });
   });
 
-  it('finds a position\'s state with index seeks, never by scanning its history', async () => {
+  it('reads a position\'s claims and contests through the time-ordered indexes, never by scanning its history', async () => {
+    const params = { neighbourhoodId: N, positionId: 'p1', asOfMs: 0, knownAtMs: 0, afterMs: 0, afterPosition: 0 };
     const plans = await engine.read(NEIGHBOURHOOD_CONTROL, undefined, ({ db }) =>
-      [CONTROL_SEEK_SQL, CONTEST_SEEK_SQL].map((sql) =>
-        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ neighbourhoodId: N, positionId: 'p1', asOfMs: 0, knownAtMs: 0 }) as { detail: string }[])
-          .map((row) => row.detail)
-          .join('\n'),
+      [CLAIMS_BACKWARDS_SQL, CONTESTS_SINCE_SQL].map((sql) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((row) => row.detail).join('\n'),
       ),
     );
-    expect(plans[0]).toMatch(/SEARCH t USING INDEX control_changes_in_time \(neighbourhood_id=\? AND position_id=\? AND occurred_at_ms<\?\)/);
-    expect(plans[1]).toMatch(/SEARCH t USING INDEX contests_in_time \(neighbourhood_id=\? AND position_id=\? AND occurred_at_ms<\?\)/);
-    for (const plan of plans) expect(plan).not.toMatch(/TEMP B-TREE|SCAN t\b/);
+    expect(plans[0]).toMatch(/SEARCH c USING INDEX claims_in_time \(neighbourhood_id=\? AND position_id=\? AND occurred_at_ms<\?\)/);
+    expect(plans[1]).toMatch(/SEARCH t USING INDEX contests_in_time \(neighbourhood_id=\? AND position_id=\? AND/);
+    for (const plan of plans) expect(plan).not.toMatch(/TEMP B-TREE|SCAN [ct]\b/);
   });
 });

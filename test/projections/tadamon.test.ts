@@ -1,4 +1,5 @@
 import type { Clock } from '../../src/application/clock.js';
+import { utcMs } from '../../src/features/neighbourhood-timeline/timeline-item.js';
 import { ActorHoldingsHandler, ActorHoldingsQuery } from '../../src/features/neighbourhood-control/actor-holdings.handler.js';
 import { ControlGeoJsonHandler, ControlGeoJsonQuery } from '../../src/features/neighbourhood-control/control-geojson.handler.js';
 import { ListActorsHandler, ListActorsQuery } from '../../src/features/actors/list-actors.handler.js';
@@ -36,7 +37,7 @@ describe('the Tadamon report', () => {
   });
 
   const control = (asOf?: string, knownAt?: string): Promise<NeighbourhoodControlDto> =>
-    new NeighbourhoodControlHandler(engine, clock).execute(new NeighbourhoodControlQuery(TADAMON, asOf, knownAt, head));
+    new NeighbourhoodControlHandler(engine, clock).execute(new NeighbourhoodControlQuery(TADAMON, asOf, knownAt, undefined, false, head));
   const positionsOf = (answer: NeighbourhoodControlDto): Record<string, PositionControlDto> =>
     Object.fromEntries(answer.positions.map((p) => [p.id, p]));
 
@@ -44,7 +45,16 @@ describe('the Tadamon report', () => {
     const answer = await control(T.duringCounterattackWindow);
     const positions = positionsOf(answer);
     for (const id of ['bakery-block-1', 'bakery-block-2']) {
-      expect(positions[id]).toEqual({ id, name: expect.any(String), controller: 'syrian-regime', since: T.retake, contested: false, eventId: ids.retake });
+      expect(positions[id]).toEqual({
+        id,
+        name: expect.any(String),
+        controller: 'syrian-regime',
+        since: T.retake,
+        contested: false,
+        contestedBy: [],
+        eventId: ids.retake,
+        evidence: { reports: 1, sources: 1, bestReliability: 'C', bestCredibility: 3 },
+      });
     }
     // The rest of Wednesday's gains stayed with ISIS.
     expect(positions['north-buildings']).toMatchObject({ controller: 'isis', since: T.capture, eventId: ids.capture });
@@ -101,7 +111,7 @@ describe('the Tadamon report', () => {
 
   it('keeps every claim on the timeline, in occurredAt order, with protected sources redacted for analysts', async () => {
     const handler = new NeighbourhoodTimelineHandler(engine);
-    const { items, position } = await handler.execute(new NeighbourhoodTimelineQuery(TADAMON, {}, false, head));
+    const { items, position } = await handler.execute(new NeighbourhoodTimelineQuery(TADAMON, { minPosition: head }, false));
     expect(position).toBe(head);
     expect(items.map((item) => item.eventId)).toEqual([
       ids.attack,
@@ -116,13 +126,24 @@ describe('the Tadamon report', () => {
     const attack = items[0]!;
     const redacted = { protected: true, kind: 'field', reliability: 'B', credibility: 2 };
     expect(attack.sources).toEqual([FIELD_SOURCE, redacted]);
-    expect((attack.data as { sources: unknown[] }).sources).toEqual([FIELD_SOURCE, redacted]);
+    // Each source once: the item's sources, not again in its data.
+    expect(attack.data).not.toHaveProperty('sources');
     expect(JSON.stringify(items)).not.toContain('Abu Khaled');
     expect(JSON.stringify(items)).not.toContain('example.org/contact');
-    expect(items[1]).toMatchObject({ type: 'PositionCaptured', occurredAt: T.capture, timePrecision: 'hour', recordedAt: T.captureRecorded, retracted: false });
+    expect(items[1]).toMatchObject({
+      type: 'PositionCaptured',
+      occurredAt: utcMs(T.capture),
+      timePrecision: 'hour',
+      recordedAt: utcMs(T.captureRecorded),
+      reportedAt: utcMs(T.captureRecorded),
+      standing: 'accepted',
+      status: 'unverified',
+      assessments: [],
+      retracted: false,
+    });
     expect(items[1]!.sources).toEqual([FIELD_SOURCE, AMAQ, expect.objectContaining({ name: 'Damascus Now' })]);
 
-    const forAdmins = await handler.execute(new NeighbourhoodTimelineQuery(TADAMON, {}, true, head));
+    const forAdmins = await handler.execute(new NeighbourhoodTimelineQuery(TADAMON, { minPosition: head }, true));
     expect(forAdmins.items[0]!.sources).toEqual([FIELD_SOURCE, PROTECTED_CONTACT]);
   });
 
@@ -130,7 +151,7 @@ describe('the Tadamon report', () => {
     const handler = new NeighbourhoodTimelineHandler(engine);
     const thursday = await handler.execute(new NeighbourhoodTimelineQuery(TADAMON, { from: T.withdrawal, to: T.thursdayCapture }, false));
     expect(thursday.items.map((item) => item.eventId)).toEqual([ids.withdrawal, ids.casualties, ids.thursdayAttack, ids.thursdayCapture]);
-    const captures = await handler.execute(new NeighbourhoodTimelineQuery(TADAMON, { type: 'PositionCaptured' }, false));
+    const captures = await handler.execute(new NeighbourhoodTimelineQuery(TADAMON, { type: ['PositionCaptured'] }, false));
     expect(captures.items.map((item) => item.eventId)).toEqual([ids.capture, ids.retake, ids.thursdayCapture]);
     await expect(handler.execute(new NeighbourhoodTimelineQuery('damascus-nowhere', {}, false))).rejects.toMatchObject({ code: 'NEIGHBOURHOOD_NOT_FOUND' });
   });
@@ -198,7 +219,9 @@ describe('the Tadamon report', () => {
         side: 'pro-government',
         since: T.retake,
         contested: false,
+        contestedBy: [],
         eventId: ids.retake,
+        evidence: { reports: 1, sources: 1, bestReliability: 'C', bestCredibility: 3 },
       },
     });
     expect(map).toMatchObject({ neighbourhoodId: TADAMON, asOf: T.duringCounterattackWindow, knownAt: new Date(T.now).toISOString(), position: head });

@@ -317,7 +317,7 @@ describe('projections: batches applied on a writer thread', () => {
         }
         // The query indexes were built at the end of the catch-up, on the thread (each runner
         // built them before it took the live event above), and this thread's connection sees it.
-        expect(await engine.read(PROJECTIONS[1]!.name, head, ({ db }) => db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'incidents%'").pluck().get())).toBe(2);
+        expect(await engine.read(PROJECTIONS[1]!.name, head, ({ db }) => db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE 'reports%'").pluck().get())).toBe(4);
         expect((await engine.status()).map(({ name, indexesBuilt }) => ({ name, indexesBuilt }))).toEqual(
           PROJECTIONS.map(({ name }) => ({ name, indexesBuilt: true })),
         );

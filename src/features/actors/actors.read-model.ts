@@ -46,5 +46,6 @@ export const actorsReadModel: ReadModelDeclaration = {
     ForcesRetreated: 'ignored',
     CasualtiesReported: 'ignored',
     ReportRetracted: 'ignored',
+    ReportAssessed: 'ignored',
   },
 };

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsUUID } from 'class-validator';
-import type { CapturePosition } from '../../domain/index.js';
+import type { CapturePosition, OnConflict } from '../../domain/index.js';
 import { IsSlug, LIMITS } from '../input-limits.js';
-import { IsIdList, ReportDto, reportFields } from '../report-fields.dto.js';
+import { IsIdList, OnConflictProperty, ReportDto, reportFields } from '../report-fields.dto.js';
 
 export class CapturePositionDto extends ReportDto {
   @ApiProperty({ example: 'isis', description: 'The captor' })
@@ -17,6 +17,9 @@ export class CapturePositionDto extends ReportDto {
   @IsOptional()
   @IsUUID()
   attackId?: string;
+
+  @OnConflictProperty()
+  onConflict?: OnConflict;
 }
 
 /** The domain command this request asks for. */
@@ -27,6 +30,7 @@ export function toCapturePositionCommand(dto: CapturePositionDto, neighbourhoodI
     by: dto.by,
     positions: dto.positions,
     ...(dto.attackId ? { attackId: dto.attackId } : {}),
+    ...(dto.onConflict ? { onConflict: dto.onConflict } : {}),
     ...reportFields(dto),
   };
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { BitemporalQueryDto } from '../read-model-query.dto.js';
+import { EvidenceDto } from './neighbourhood-control.dto.js';
 
 export class ActorHoldingsQueryDto extends BitemporalQueryDto {}
 
@@ -14,6 +15,8 @@ export class HeldPositionDto {
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'That event; null when held since the baseline' })
   eventId!: string | null;
   @ApiProperty() contested!: boolean;
+  @ApiProperty({ type: [String], description: 'The distinct attackers of the open contests, sorted' }) contestedBy!: string[];
+  @ApiProperty({ type: EvidenceDto }) evidence!: EvidenceDto;
 }
 
 export class NeighbourhoodHoldingDto {

@@ -56,6 +56,8 @@ export class ActorHoldingsHandler implements IQueryHandler<ActorHoldingsQuery> {
             since: p.since!,
             eventId: p.eventId,
             contested: p.contested,
+            contestedBy: [...p.contestedBy],
+            evidence: p.evidence,
           })),
           share: summary.shares[actor.id] ?? 0,
           majority: summary.majorityController === actor.id,

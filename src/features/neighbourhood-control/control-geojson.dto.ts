@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { BitemporalQueryDto } from '../read-model-query.dto.js';
+import { EvidenceDto } from './neighbourhood-control.dto.js';
 
 export class ControlGeoJsonQueryDto extends BitemporalQueryDto {}
 
@@ -15,7 +16,9 @@ export class ControlFeaturePropertiesDto {
   side!: string | null;
   @ApiProperty({ type: String, nullable: true }) since!: string | null;
   @ApiProperty() contested!: boolean;
+  @ApiProperty({ type: [String], description: 'The distinct attackers of the open contests, sorted' }) contestedBy!: string[];
   @ApiProperty({ type: String, nullable: true, format: 'uuid' }) eventId!: string | null;
+  @ApiProperty({ type: EvidenceDto }) evidence!: EvidenceDto;
 }
 
 export class PointGeometryDto {

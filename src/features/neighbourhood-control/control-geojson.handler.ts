@@ -52,7 +52,9 @@ export class ControlGeoJsonHandler implements IQueryHandler<ControlGeoJsonQuery>
               side: controller?.side ?? null,
               since: p.since,
               contested: p.contested,
+              contestedBy: [...p.contestedBy],
               eventId: p.eventId,
+              evidence: p.evidence,
             },
           },
         ];

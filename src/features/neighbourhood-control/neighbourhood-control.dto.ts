@@ -1,7 +1,93 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { RELIABILITY_GRADES, type Reliability } from '../../domain/index.js';
+import { IsInstant, LIMITS } from '../input-limits.js';
 import { BitemporalQueryDto } from '../read-model-query.dto.js';
 
-export class NeighbourhoodControlQueryDto extends BitemporalQueryDto {}
+/** Which reports a control answer counts (DESIGN.md, "Perspectives"). */
+export class PerspectiveQueryDto extends BitemporalQueryDto {
+  @ApiPropertyOptional({ example: '2018-04-19T12:00:00Z', description: 'Only reports published (a source\'s reportedAt, else recordedAt) by this instant' })
+  @IsOptional()
+  @IsInstant()
+  reportedBy?: string;
+
+  @ApiPropertyOptional({ enum: ['confirmed'], description: 'Only confirmed reports (without it, every status but refuted counts)' })
+  @IsOptional()
+  @IsIn(['confirmed'])
+  status?: 'confirmed';
+
+  @ApiPropertyOptional({ enum: RELIABILITY_GRADES, description: 'Only reports with a source at least this reliable (A is best)' })
+  @IsOptional()
+  @IsIn(RELIABILITY_GRADES)
+  minReliability?: Reliability;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 6, description: 'Only reports with a source at least this credible (1 is best)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(6)
+  minCredibility?: number;
+
+  @ApiPropertyOptional({
+    maxLength: LIMITS.nameLength,
+    example: 'Amaq (أعماق)',
+    description: 'Only reports citing a source of exactly this name (a protected source matches for admins only)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(LIMITS.nameLength)
+  source?: string;
+
+  @ApiPropertyOptional({ enum: ['accepted', 'all'], default: 'accepted', description: 'all: conflicting and corroborating reports fold too' })
+  @IsOptional()
+  @IsIn(['accepted', 'all'])
+  claims?: 'accepted' | 'all';
+}
+
+export class NeighbourhoodControlQueryDto extends PerspectiveQueryDto {}
+
+/** The perspective parameters of a request, if it gave any. */
+export function perspectiveParameters(query: PerspectiveQueryDto): PerspectiveDto | undefined {
+  const given =
+    query.reportedBy !== undefined ||
+    query.status !== undefined ||
+    query.minReliability !== undefined ||
+    query.minCredibility !== undefined ||
+    query.source !== undefined ||
+    query.claims !== undefined;
+  if (!given) return undefined;
+  return {
+    ...(query.reportedBy !== undefined && { reportedBy: new Date(Date.parse(query.reportedBy)).toISOString() }),
+    ...(query.status !== undefined && { status: query.status }),
+    ...(query.minReliability !== undefined && { minReliability: query.minReliability }),
+    ...(query.minCredibility !== undefined && { minCredibility: query.minCredibility }),
+    ...(query.source !== undefined && { source: query.source }),
+    claims: query.claims ?? 'accepted',
+  };
+}
+
+export class PerspectiveDto {
+  @ApiPropertyOptional() reportedBy?: string;
+  @ApiPropertyOptional({ enum: ['confirmed'] }) status?: 'confirmed';
+  @ApiPropertyOptional({ enum: RELIABILITY_GRADES }) minReliability?: Reliability;
+  @ApiPropertyOptional({ type: 'integer' }) minCredibility?: number;
+  @ApiPropertyOptional() source?: string;
+  @ApiProperty({ enum: ['accepted', 'all'] }) claims!: 'accepted' | 'all';
+}
+
+export class SkippedReportDto {
+  @ApiProperty({ format: 'uuid' }) eventId!: string;
+  @ApiProperty({ enum: ['ALREADY_CONTROLLED', 'NOT_CONTROLLED'] }) code!: 'ALREADY_CONTROLLED' | 'NOT_CONTROLLED';
+}
+
+export class EvidenceDto {
+  @ApiProperty({ type: 'integer', description: 'The report that set the controller, and the later ones that say the same' }) reports!: number;
+  @ApiProperty({ type: 'integer', description: 'Distinct source names among them' }) sources!: number;
+  @ApiProperty({ enum: RELIABILITY_GRADES, nullable: true }) bestReliability!: Reliability | null;
+  @ApiProperty({ type: 'integer', nullable: true }) bestCredibility!: number | null;
+}
 
 export class PositionControlDto {
   @ApiProperty({ example: 'bakery-block-1' }) id!: string;
@@ -14,10 +100,13 @@ export class PositionControlDto {
     description: "The neighbourhood's controlAsOf, or the occurredAt of the event that gave it to `controller`; null before the baseline",
   })
   since!: string | null;
-  @ApiProperty({ description: 'An attack or counterattack targets it, and no capture or retreat has come since' })
+  @ApiProperty({ description: 'An attack or counterattack targets it, and no change of hands has come since' })
   contested!: boolean;
+  @ApiProperty({ type: [String], description: 'The distinct attackers of the open contests, sorted' })
+  contestedBy!: string[];
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The event that gave it to `controller`; null at the baseline' })
   eventId!: string | null;
+  @ApiProperty({ type: EvidenceDto }) evidence!: EvidenceDto;
 }
 
 export class NeighbourhoodControlDto {
@@ -43,5 +132,9 @@ export class NeighbourhoodControlDto {
   @ApiProperty({ type: String, nullable: true, description: 'The actor holding strictly more than half the weight, else null' })
   majorityController!: string | null;
   @ApiProperty({ type: 'integer' }) contestedPositions!: number;
+  @ApiPropertyOptional({ type: PerspectiveDto, description: 'The perspective asked for, normalised; absent for the default view' })
+  perspective?: PerspectiveDto;
+  @ApiPropertyOptional({ type: [SkippedReportDto], description: "Reports the perspective's fold could not apply" })
+  skipped?: SkippedReportDto[];
   @ApiProperty({ type: 'integer', description: 'The log position the answer reflects' }) position!: number;
 }

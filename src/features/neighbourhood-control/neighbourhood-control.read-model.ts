@@ -1,17 +1,15 @@
-import { type ReadModelDeclaration, type RowMapping, type Value, data, event, item } from '../../projections/read-model.js';
+import { type ReadModelDeclaration, type RowMapping, type Value, coalesce, constant, data, event, item } from '../../projections/read-model.js';
 
 export const NEIGHBOURHOOD_CONTROL = 'neighbourhood-control';
 
 /**
- * Bitemporal control history. Nothing here is folded: every control change and every contest
- * is a row placed in time by (occurred_at_ms, log_position) and in knowledge by
- * recorded_at_ms, and retractions are rows of their own with the instant they became known.
- * A query for (asOf, knownAt) is then one index seek per position, whatever the history's length.
+ * Bitemporal control, claims included. Nothing is folded when filing: every report is a row
+ * placed in time by (occurred_at_ms, log_position) and in knowledge by recorded_at_ms, with the
+ * standing it was recorded with; assessments and retractions are rows of their own with the
+ * instant they became known. A query for (asOf, knownAt) walks each position's claims backwards
+ * from asOf to the last change of hands (see the reader); a perspective folds the incidents.
  *
- * Layout 1: rows are keyed by log position (one event, one position), not by event id. The
- * log only grows, so inserts append to the keys' b-trees; layout 0's UUID keys put every
- * insert on a random page, and each batch rewrote most of those indexes. The columns, and so
- * every query, are the same in both layouts.
+ * Rows are keyed by log position: the log only grows, so inserts append to the keys' b-trees.
  */
 const SCHEMA = `
   CREATE TABLE neighbourhoods (
@@ -22,6 +20,7 @@ const SCHEMA = `
     country TEXT NOT NULL,
     control_as_of TEXT NOT NULL,
     control_as_of_ms INTEGER NOT NULL,
+    outline TEXT,
     recorded_at_ms INTEGER NOT NULL,
     event_id TEXT NOT NULL,
     log_position INTEGER NOT NULL
@@ -36,6 +35,7 @@ const SCHEMA = `
     weight REAL NOT NULL,
     lon REAL,
     lat REAL,
+    area TEXT,
     baseline_controller TEXT,
     recorded_at_ms INTEGER NOT NULL,
     event_id TEXT NOT NULL,
@@ -44,51 +44,6 @@ const SCHEMA = `
     PRIMARY KEY (neighbourhood_id, id)
   ) STRICT;
   CREATE INDEX positions_in_order ON positions (neighbourhood_id, log_position, ordinal);
-
-  CREATE TABLE control_changes (
-    event_id TEXT NOT NULL,
-    position_id TEXT NOT NULL,
-    neighbourhood_id TEXT NOT NULL,
-    type TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    controller TEXT,
-    occurred_at TEXT NOT NULL,
-    occurred_at_ms INTEGER NOT NULL,
-    log_position INTEGER NOT NULL,
-    recorded_at_ms INTEGER NOT NULL,
-    PRIMARY KEY (log_position, position_id)
-  ) STRICT, WITHOUT ROWID;
-
-  CREATE TABLE contests (
-    event_id TEXT NOT NULL,
-    position_id TEXT NOT NULL,
-    neighbourhood_id TEXT NOT NULL,
-    type TEXT NOT NULL,
-    occurred_at TEXT NOT NULL,
-    occurred_at_ms INTEGER NOT NULL,
-    log_position INTEGER NOT NULL,
-    recorded_at_ms INTEGER NOT NULL,
-    PRIMARY KEY (log_position, position_id)
-  ) STRICT, WITHOUT ROWID;
-
-  CREATE TABLE incidents (
-    event_id TEXT NOT NULL,
-    neighbourhood_id TEXT NOT NULL,
-    type TEXT NOT NULL,
-    occurred_at TEXT NOT NULL,
-    occurred_at_ms INTEGER NOT NULL,
-    log_position INTEGER PRIMARY KEY,
-    recorded_at_ms INTEGER NOT NULL
-  ) STRICT;
-
-  CREATE TABLE retractions (
-    event_id TEXT PRIMARY KEY,
-    neighbourhood_id TEXT NOT NULL,
-    retraction_event_id TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    recorded_at_ms INTEGER NOT NULL,
-    log_position INTEGER NOT NULL
-  ) STRICT;
 
   CREATE TABLE actors (
     id TEXT PRIMARY KEY,
@@ -100,11 +55,78 @@ const SCHEMA = `
     event_id TEXT NOT NULL,
     log_position INTEGER NOT NULL
   ) STRICT;
+
+  -- Every incident, with what a perspective's fold needs: who claims what of which positions
+  -- (the targets, for attacks), who attacks, and the sources as JSON.
+  CREATE TABLE incidents (
+    log_position INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    neighbourhood_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    occurred_at_ms INTEGER NOT NULL,
+    time_precision TEXT NOT NULL,
+    recorded_at_ms INTEGER NOT NULL,
+    standing TEXT NOT NULL,
+    actor TEXT,
+    controller TEXT,
+    positions TEXT,
+    attackers TEXT,
+    sources TEXT NOT NULL
+  ) STRICT;
+
+  -- What each capture or retreat, of any standing, says of each of its positions.
+  CREATE TABLE claims (
+    log_position INTEGER NOT NULL,
+    position_id TEXT NOT NULL,
+    neighbourhood_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    controller TEXT,
+    occurred_at TEXT NOT NULL,
+    occurred_at_ms INTEGER NOT NULL,
+    time_precision TEXT NOT NULL,
+    recorded_at_ms INTEGER NOT NULL,
+    standing TEXT NOT NULL,
+    PRIMARY KEY (log_position, position_id)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE contests (
+    log_position INTEGER NOT NULL,
+    position_id TEXT NOT NULL,
+    neighbourhood_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    occurred_at_ms INTEGER NOT NULL,
+    recorded_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (log_position, position_id)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE retractions (
+    event_id TEXT PRIMARY KEY,
+    neighbourhood_id TEXT NOT NULL,
+    retraction_event_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    recorded_at_ms INTEGER NOT NULL,
+    log_position INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX retractions_in_neighbourhood ON retractions (neighbourhood_id);
+
+  CREATE TABLE assessments (
+    log_position INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    neighbourhood_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    standing TEXT NOT NULL,
+    recorded_at_ms INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX assessments_of_report ON assessments (event_id, log_position);
+  CREATE INDEX assessments_in_neighbourhood ON assessments (neighbourhood_id, log_position);
 `;
 
 /** The time-ordered indexes queries seek through; a generation built from scratch creates them once caught up. */
 const INDEXES = `
-  CREATE INDEX control_changes_in_time ON control_changes (neighbourhood_id, position_id, occurred_at_ms, log_position);
+  CREATE INDEX claims_in_time ON claims (neighbourhood_id, position_id, occurred_at_ms, log_position);
   CREATE INDEX contests_in_time ON contests (neighbourhood_id, position_id, occurred_at_ms, log_position);
   CREATE INDEX incidents_in_time ON incidents (neighbourhood_id, occurred_at_ms, log_position);
 `;
@@ -121,6 +143,7 @@ const neighbourhood: RowMapping = {
     country: data.text('country'),
     control_as_of: data.text('controlAsOf'),
     control_as_of_ms: data.instantMs('controlAsOf'),
+    outline: data.json('outline'),
     ...recorded,
   },
   key: ['id'],
@@ -138,6 +161,7 @@ const positions: RowMapping = {
     weight: item.number('weight'),
     lon: item.number('coordinates[0]'),
     lat: item.number('coordinates[1]'),
+    area: item.json('area'),
     baseline_controller: item.text('controller'),
     ...recorded,
     ordinal: item.index,
@@ -145,36 +169,61 @@ const positions: RowMapping = {
   key: ['neighbourhood_id', 'id'],
 };
 
+/** Reports recorded before claims existed carry no standing: they were accepted. */
+const standing = coalesce(data.text('standing'), constant('accepted'));
+
 const inTime = {
   neighbourhood_id: data.text('neighbourhoodId'),
-  type: event.type,
-  occurred_at: data.text('occurredAt'),
-  occurred_at_ms: data.instantMs('occurredAt'),
+  event_id: event.id,
   log_position: event.position,
+  occurred_at_ms: data.instantMs('occurredAt'),
   recorded_at_ms: event.recordedAtMs,
 };
 
-const incident: RowMapping = { into: 'incidents', columns: { event_id: event.id, ...inTime }, key: ['log_position'] };
+const incident = (columns: Readonly<Record<string, Value>>): RowMapping => ({
+  into: 'incidents',
+  columns: {
+    ...inTime,
+    type: event.type,
+    occurred_at: data.text('occurredAt'),
+    time_precision: data.text('timePrecision'),
+    sources: data.json('sources'),
+    standing: constant('accepted'),
+    ...columns,
+  },
+  key: ['log_position'],
+});
 
 const contests: RowMapping = {
   into: 'contests',
   each: { path: 'targets', items: 'text' },
-  columns: { event_id: event.id, position_id: item.text(), ...inTime },
+  columns: { ...inTime, position_id: item.text() },
   key: ['log_position', 'position_id'],
 };
 
-const changes = (controller: Value): RowMapping => ({
-  into: 'control_changes',
+const claims = (controller: Value): RowMapping => ({
+  into: 'claims',
   each: { path: 'positions', items: 'text' },
-  columns: { event_id: event.id, position_id: item.text(), actor: data.text('by'), controller, ...inTime },
+  columns: {
+    ...inTime,
+    position_id: item.text(),
+    type: event.type,
+    actor: data.text('by'),
+    controller,
+    occurred_at: data.text('occurredAt'),
+    time_precision: data.text('timePrecision'),
+    standing,
+  },
   key: ['log_position', 'position_id'],
 });
 
+const capture = data.text('by');
+const yieldedTo = data.text('yieldedTo');
+
 export const neighbourhoodControlReadModel: ReadModelDeclaration = {
   name: NEIGHBOURHOOD_CONTROL,
-  version: 1,
-  layout: 1,
-  tables: ['neighbourhoods', 'positions', 'control_changes', 'contests', 'incidents', 'retractions', 'actors'],
+  version: 2,
+  tables: ['neighbourhoods', 'positions', 'actors', 'incidents', 'claims', 'contests', 'retractions', 'assessments'],
   schema: SCHEMA,
   indexes: INDEXES,
   events: {
@@ -194,11 +243,11 @@ export const neighbourhoodControlReadModel: ReadModelDeclaration = {
     ],
     NeighbourhoodRegistered: [neighbourhood, positions],
     PositionsAdded: [positions],
-    AttackLaunched: [incident, contests],
-    CounterattackLaunched: [incident, contests],
-    PositionCaptured: [incident, changes(data.text('by'))],
-    ForcesRetreated: [incident, changes(data.text('yieldedTo'))],
-    CasualtiesReported: [incident],
+    AttackLaunched: [incident({ positions: data.json('targets'), attackers: data.json('attackers') }), contests],
+    CounterattackLaunched: [incident({ actor: data.text('by'), positions: data.json('targets') }), contests],
+    PositionCaptured: [incident({ actor: capture, controller: capture, positions: data.json('positions'), standing }), claims(capture)],
+    ForcesRetreated: [incident({ actor: data.text('by'), controller: yieldedTo, positions: data.json('positions'), standing }), claims(yieldedTo)],
+    CasualtiesReported: [incident({})],
     ReportRetracted: [
       {
         into: 'retractions',
@@ -211,6 +260,20 @@ export const neighbourhoodControlReadModel: ReadModelDeclaration = {
           log_position: event.position,
         },
         key: ['event_id'],
+      },
+    ],
+    ReportAssessed: [
+      {
+        into: 'assessments',
+        columns: {
+          event_id: data.text('eventId'),
+          neighbourhood_id: data.text('neighbourhoodId'),
+          status: data.text('status'),
+          standing: data.text('standing'),
+          recorded_at_ms: event.recordedAtMs,
+          log_position: event.position,
+        },
+        key: ['log_position'],
       },
     ],
   },

@@ -16,8 +16,11 @@ export class NeighbourhoodTimelineController {
   @Get()
   @Roles('analyst')
   @ApiOperation({
-    summary: 'The incidents of a neighbourhood in occurredAt order, retracted ones included and marked',
-    description: 'Protected sources are redacted (in `sources` and in `data`) unless the caller is an admin.',
+    summary: 'The reports of a neighbourhood in occurredAt order, a page at a time; retracted and refuted ones included and marked',
+    description:
+      'Each item shows its sources once, its standing and status, what it contradicts while conflicting, what it corroborates, ' +
+      'and its assessments. Protected sources are redacted unless the caller is an admin. Filters combine with AND; ' +
+      '`nextCursor` is present while more items remain.',
   })
   @ApiOkResponse({ type: NeighbourhoodTimelineDto })
   @ReadModelResponses({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
@@ -26,13 +29,6 @@ export class NeighbourhoodTimelineController {
     @Query() query: NeighbourhoodTimelineQueryDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<NeighbourhoodTimelineDto> {
-    return this.bus.execute(
-      new NeighbourhoodTimelineQuery(
-        neighbourhoodId,
-        { from: query.from, to: query.to, type: query.type },
-        principal.role === 'admin',
-        query.minPosition,
-      ),
-    );
+    return this.bus.execute(new NeighbourhoodTimelineQuery(neighbourhoodId, query, principal.role === 'admin'));
   }
 }

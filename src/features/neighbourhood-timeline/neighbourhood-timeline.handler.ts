@@ -1,55 +1,67 @@
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ApplicationError } from '../../application/application-error.js';
-import { type IncidentType, type Source, redactSource, redactSources } from '../../domain/index.js';
+import { ProjectionEngine } from '../../projections/index.js';
+import { PAGE_LIMITS, decodeCursor, encodeCursor, itemsWithinBytes } from '../paging.js';
+import type { NeighbourhoodTimelineDto, TimelineItemDto, TimelineQueryDto } from './neighbourhood-timeline.dto.js';
 import { NEIGHBOURHOOD_TIMELINE } from './neighbourhood-timeline.read-model.js';
-import { NeighbourhoodTimelineReader } from './neighbourhood-timeline.reader.js';
-import { ProjectionEngine } from '../../projections/projection-engine.js';
-import type { NeighbourhoodTimelineDto, TimelineItemDto } from './neighbourhood-timeline.dto.js';
+import { NeighbourhoodTimelineReader, type TimelineFilter } from './neighbourhood-timeline.reader.js';
+import { timelineItem } from './timeline-item.js';
 
 export class NeighbourhoodTimelineQuery extends Query<NeighbourhoodTimelineDto> {
   constructor(
-    readonly neighbourhoodId: string,
-    readonly filter: { readonly from?: string; readonly to?: string; readonly type?: IncidentType },
-    /** Admins see protected sources; everybody else sees them redacted. */
-    readonly revealProtectedSources: boolean,
-    readonly minPosition?: number,
+    /** One neighbourhood; undefined for the timeline across neighbourhoods (of `query.city`, when given). */
+    readonly neighbourhoodId: string | undefined,
+    readonly query: TimelineQueryDto & { readonly city?: string },
+    /** Admins see protected sources, and only they match one by name. */
+    readonly admin: boolean,
   ) {
     super();
   }
 }
 
+/** A page of the timeline, one neighbourhood's or every neighbourhood's, filtered. */
 @QueryHandler(NeighbourhoodTimelineQuery)
 export class NeighbourhoodTimelineHandler implements IQueryHandler<NeighbourhoodTimelineQuery> {
   constructor(private readonly projections: ProjectionEngine) {}
 
-  execute(query: NeighbourhoodTimelineQuery): Promise<NeighbourhoodTimelineDto> {
+  execute({ neighbourhoodId, query, admin }: NeighbourhoodTimelineQuery): Promise<NeighbourhoodTimelineDto> {
+    const filter = timelineFilter(neighbourhoodId, query, admin);
+    const limit = query.limit ?? PAGE_LIMITS.defaultItems;
     return this.projections.read(NEIGHBOURHOOD_TIMELINE, query.minPosition, ({ db, position }) => {
       const reader = new NeighbourhoodTimelineReader(db);
-      if (!reader.hasNeighbourhood(query.neighbourhoodId)) {
-        throw new ApplicationError('NEIGHBOURHOOD_NOT_FOUND', `no neighbourhood ${query.neighbourhoodId}`);
+      if (neighbourhoodId !== undefined && !reader.hasNeighbourhood(neighbourhoodId)) {
+        throw new ApplicationError('NEIGHBOURHOOD_NOT_FOUND', `no neighbourhood ${neighbourhoodId}`);
       }
-      const entries = reader.entries({
-        neighbourhoodId: query.neighbourhoodId,
-        ...(query.filter.from !== undefined && { fromMs: Date.parse(query.filter.from) }),
-        ...(query.filter.to !== undefined && { toMs: Date.parse(query.filter.to) }),
-        ...(query.filter.type !== undefined && { type: query.filter.type }),
-      });
-      const items = entries.map((entry): TimelineItemDto => {
-        const data = query.revealProtectedSources ? entry.data : redactSources(entry.data);
-        const sources = Array.isArray(entry.data.sources) ? (entry.data.sources as Source[]) : [];
-        return {
-          eventId: entry.eventId,
-          type: entry.type,
-          occurredAt: entry.occurredAt,
-          timePrecision: entry.timePrecision,
-          recordedAt: entry.recordedAt,
-          data,
-          sources: query.revealProtectedSources ? sources : sources.map(redactSource),
-          retracted: entry.retraction !== null,
-          ...(entry.retraction !== null && { retraction: entry.retraction }),
-        };
-      });
-      return { items, position };
+      // One more than the page tells whether another page follows.
+      const entries = reader.entries(filter, limit + 1);
+      const items: TimelineItemDto[] = entries.slice(0, limit).map((entry) => timelineItem(entry, admin) as TimelineItemDto);
+      const kept = itemsWithinBytes(items);
+      const more = entries.length > kept;
+      const last = entries[kept - 1];
+      return {
+        items: items.slice(0, kept),
+        ...(more && last !== undefined && { nextCursor: encodeCursor([last.occurredAtMs, last.logPosition]) }),
+        position,
+      };
     });
   }
+}
+
+export function timelineFilter(neighbourhoodId: string | undefined, query: TimelineQueryDto & { readonly city?: string }, admin: boolean): TimelineFilter {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, ['number', 'number']);
+  return {
+    ...(neighbourhoodId !== undefined && { neighbourhoodId }),
+    ...(query.city !== undefined && { city: query.city }),
+    ...(query.from !== undefined && { fromMs: Date.parse(query.from) }),
+    ...(query.to !== undefined && { toMs: Date.parse(query.to) }),
+    ...(query.type !== undefined && { types: query.type }),
+    ...(query.actor !== undefined && { actor: query.actor }),
+    ...(query.knownAt !== undefined && { knownAtMs: Date.parse(query.knownAt) }),
+    ...(query.reportedBy !== undefined && { reportedByMs: Date.parse(query.reportedBy) }),
+    ...(query.standing !== undefined && { standing: query.standing }),
+    ...(query.status !== undefined && { status: query.status }),
+    ...(query.source !== undefined && { source: query.source, matchProtected: admin }),
+    ...(query.eventId !== undefined && { eventIds: query.eventId }),
+    ...(after !== undefined && { after: { occurredAtMs: after[0] as number, logPosition: after[1] as number } }),
+  };
 }

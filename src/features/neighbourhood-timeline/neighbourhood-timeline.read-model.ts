@@ -1,28 +1,24 @@
-import { type ReadModelDeclaration, type RowMapping, data, event } from '../../projections/read-model.js';
+import { type ReadModelDeclaration, type RowMapping, type Value, coalesce, constant, data, event, item } from '../../projections/read-model.js';
 
 export const NEIGHBOURHOOD_TIMELINE = 'neighbourhood-timeline';
 
 /**
- * Every incident of a neighbourhood in (occurred_at_ms, log_position) order, with its data as
- * recorded (protected sources included: redaction happens per caller, at query time) and the
- * retraction that withdrew it, if any. Retracted incidents stay: the timeline shows what was
- * claimed and that it was withdrawn.
- *
- * Layout 1: reports are keyed by log position, so that each insert appends to the table's
- * b-tree, and retractions are rows of their own. The `incidents` view joins them back into
- * the shape layout 0 stored (one row per incident, with its retraction's columns), which is
- * what queries read. Layout 0 found the incident to mark retracted through a unique index on
- * its event id: one random page per event, and every batch rewrote most of that index.
+ * Every report of every neighbourhood in (occurred_at_ms, log_position) order, with its data as
+ * recorded (protected sources included: redaction happens per caller, at query time), the actors
+ * it names, its assessments and its retraction. Retracted and refuted reports stay: the timeline
+ * shows what was claimed, and what became of it.
  */
 const SCHEMA = `
   CREATE TABLE neighbourhoods (
     id TEXT PRIMARY KEY,
+    city TEXT NOT NULL,
     recorded_at_ms INTEGER NOT NULL,
     event_id TEXT NOT NULL,
     log_position INTEGER NOT NULL
   ) STRICT;
 
-  CREATE TABLE incident_reports (
+  CREATE TABLE reports (
+    log_position INTEGER PRIMARY KEY,
     event_id TEXT NOT NULL,
     neighbourhood_id TEXT NOT NULL,
     type TEXT NOT NULL,
@@ -30,53 +26,101 @@ const SCHEMA = `
     occurred_at_ms INTEGER NOT NULL,
     time_precision TEXT NOT NULL,
     recorded_at TEXT NOT NULL,
-    log_position INTEGER PRIMARY KEY,
+    recorded_at_ms INTEGER NOT NULL,
+    reported_at TEXT NOT NULL,
+    reported_at_ms INTEGER NOT NULL,
+    standing TEXT NOT NULL,
     data TEXT NOT NULL
   ) STRICT;
+
+  -- Every actor a report names, in any role: for the actor= filter.
+  CREATE TABLE report_actors (
+    log_position INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    PRIMARY KEY (log_position, actor)
+  ) STRICT, WITHOUT ROWID;
 
   CREATE TABLE retractions (
     event_id TEXT PRIMARY KEY,
     neighbourhood_id TEXT NOT NULL,
     retraction_event_id TEXT NOT NULL,
     reason TEXT NOT NULL,
-    recorded_at TEXT NOT NULL
+    recorded_at TEXT NOT NULL,
+    recorded_at_ms INTEGER NOT NULL
   ) STRICT;
 
-  CREATE VIEW incidents AS
-    SELECT r.event_id, r.neighbourhood_id, r.type, r.occurred_at, r.occurred_at_ms, r.time_precision, r.recorded_at,
-           r.log_position, r.data,
-           x.retraction_event_id, x.reason AS retraction_reason, x.recorded_at AS retraction_recorded_at
-    FROM incident_reports AS r
-    LEFT JOIN retractions AS x ON x.event_id = r.event_id AND x.neighbourhood_id = r.neighbourhood_id;
+  CREATE TABLE assessments (
+    log_position INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    neighbourhood_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    standing TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    promoted INTEGER,
+    corroborates TEXT,
+    recorded_at TEXT NOT NULL,
+    recorded_at_ms INTEGER NOT NULL,
+    recorded_by TEXT
+  ) STRICT;
+  CREATE INDEX assessments_of_report ON assessments (event_id, log_position);
 `;
 
 /** The indexes queries read the timeline through; a generation built from scratch creates them once caught up. */
 const INDEXES = `
-  CREATE INDEX incidents_in_time ON incident_reports (neighbourhood_id, occurred_at_ms, log_position);
-  CREATE INDEX incidents_by_type_in_time ON incident_reports (neighbourhood_id, type, occurred_at_ms, log_position);
+  CREATE INDEX reports_in_time ON reports (neighbourhood_id, occurred_at_ms, log_position);
+  CREATE INDEX reports_of_type_in_time ON reports (neighbourhood_id, type, occurred_at_ms, log_position);
+  CREATE INDEX reports_everywhere_in_time ON reports (occurred_at_ms, log_position);
+  CREATE INDEX reports_by_event ON reports (event_id);
+  CREATE INDEX report_actors_by_actor ON report_actors (actor, log_position);
 `;
 
-const incident: RowMapping = {
-  into: 'incident_reports',
+const recordedAt = event.metadataText('recordedAt');
+
+/** Reports recorded before claims existed carry no standing (they were accepted) and no reportedAt (recordedAt stands in). */
+const report = (standing: Value): RowMapping => ({
+  into: 'reports',
   columns: {
+    log_position: event.position,
     event_id: event.id,
     neighbourhood_id: data.text('neighbourhoodId'),
     type: event.type,
     occurred_at: data.text('occurredAt'),
     occurred_at_ms: data.instantMs('occurredAt'),
     time_precision: data.text('timePrecision'),
-    recorded_at: event.metadataText('recordedAt'),
-    log_position: event.position,
+    recorded_at: recordedAt,
+    recorded_at_ms: event.recordedAtMs,
+    reported_at: coalesce(data.text('reportedAt'), recordedAt),
+    reported_at_ms: coalesce(data.instantMs('reportedAt'), event.recordedAtMs),
+    standing,
     data: event.dataText,
   },
   key: ['log_position'],
-};
+});
+
+const incident = report(constant('accepted'));
+const claim = report(coalesce(data.text('standing'), constant('accepted')));
+
+/** The actor at this path of the data, when there is one. */
+const actorAt = (path: string): RowMapping => ({
+  into: 'report_actors',
+  columns: { log_position: event.position, actor: data.text(path) },
+  key: ['log_position', 'actor'],
+  unlessNull: ['actor'],
+});
+
+/** Every actor of the list (or of the object's values) at this path. */
+const actorsIn = (path: string, container: 'array' | 'object' = 'array'): RowMapping => ({
+  into: 'report_actors',
+  each: { path, items: 'text', container, optional: true },
+  columns: { log_position: event.position, actor: item.text() },
+  key: ['log_position', 'actor'],
+  unlessNull: ['actor'],
+});
 
 export const neighbourhoodTimelineReadModel: ReadModelDeclaration = {
   name: NEIGHBOURHOOD_TIMELINE,
-  version: 1,
-  layout: 1,
-  tables: ['neighbourhoods', 'incident_reports', 'retractions', 'incidents'],
+  version: 2,
+  tables: ['neighbourhoods', 'reports', 'report_actors', 'retractions', 'assessments'],
   schema: SCHEMA,
   indexes: INDEXES,
   events: {
@@ -84,16 +128,22 @@ export const neighbourhoodTimelineReadModel: ReadModelDeclaration = {
     NeighbourhoodRegistered: [
       {
         into: 'neighbourhoods',
-        columns: { id: data.text('neighbourhoodId'), recorded_at_ms: event.recordedAtMs, event_id: event.id, log_position: event.position },
+        columns: {
+          id: data.text('neighbourhoodId'),
+          city: data.text('city'),
+          recorded_at_ms: event.recordedAtMs,
+          event_id: event.id,
+          log_position: event.position,
+        },
         key: ['id'],
       },
     ],
     PositionsAdded: 'ignored',
-    AttackLaunched: [incident],
-    PositionCaptured: [incident],
-    CounterattackLaunched: [incident],
-    ForcesRetreated: [incident],
-    CasualtiesReported: [incident],
+    AttackLaunched: [incident, actorsIn('attackers'), actorsIn('defenders')],
+    PositionCaptured: [claim, actorAt('by'), actorsIn('from', 'object')],
+    CounterattackLaunched: [incident, actorAt('by'), actorAt('against')],
+    ForcesRetreated: [claim, actorAt('by'), actorAt('yieldedTo')],
+    CasualtiesReported: [incident, actorAt('actor')],
     // The first retraction of an incident is the one that counts; the decider refuses a second.
     ReportRetracted: [
       {
@@ -103,9 +153,29 @@ export const neighbourhoodTimelineReadModel: ReadModelDeclaration = {
           neighbourhood_id: data.text('neighbourhoodId'),
           retraction_event_id: event.id,
           reason: data.text('reason'),
-          recorded_at: event.metadataText('recordedAt'),
+          recorded_at: recordedAt,
+          recorded_at_ms: event.recordedAtMs,
         },
         key: ['event_id'],
+      },
+    ],
+    ReportAssessed: [
+      {
+        into: 'assessments',
+        columns: {
+          log_position: event.position,
+          event_id: data.text('eventId'),
+          neighbourhood_id: data.text('neighbourhoodId'),
+          status: data.text('status'),
+          standing: data.text('standing'),
+          reason: data.text('reason'),
+          promoted: data.boolean('promoted'),
+          corroborates: data.json('corroborates'),
+          recorded_at: recordedAt,
+          recorded_at_ms: event.recordedAtMs,
+          recorded_by: event.metadataText('recordedBy'),
+        },
+        key: ['log_position'],
       },
     ],
   },

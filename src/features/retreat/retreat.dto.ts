@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
-import type { Retreat } from '../../domain/index.js';
+import type { OnConflict, Retreat } from '../../domain/index.js';
 import { IsSlug, LIMITS } from '../input-limits.js';
-import { IsIdList, ReportDto, reportFields } from '../report-fields.dto.js';
+import { IsIdList, OnConflictProperty, ReportDto, reportFields } from '../report-fields.dto.js';
 
 export class RetreatDto extends ReportDto {
   @ApiProperty({ example: 'syrian-regime', description: 'The withdrawing actor' })
@@ -17,6 +17,9 @@ export class RetreatDto extends ReportDto {
   @IsOptional()
   @IsSlug()
   yieldedTo?: string;
+
+  @OnConflictProperty()
+  onConflict?: OnConflict;
 }
 
 /** The domain command this request asks for. */
@@ -27,6 +30,7 @@ export function toRetreatCommand(dto: RetreatDto, neighbourhoodId: string): Retr
     by: dto.by,
     positions: dto.positions,
     ...(dto.yieldedTo ? { yieldedTo: dto.yieldedTo } : {}),
+    ...(dto.onConflict ? { onConflict: dto.onConflict } : {}),
     ...reportFields(dto),
   };
 }

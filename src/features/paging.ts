@@ -1,0 +1,64 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ApplicationError } from '../application/application-error.js';
+import { ReadModelQueryDto } from './read-model-query.dto.js';
+
+/** API.md "Paging and bounds": at most this many items a page, and about this many bytes. */
+export const PAGE_LIMITS = { defaultItems: 100, maxItems: 1_000, maxBytes: 8 * 1024 * 1024 } as const;
+
+/** `limit` and `cursor` of every paged list. */
+export class PageQueryDto extends ReadModelQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: PAGE_LIMITS.maxItems, default: PAGE_LIMITS.defaultItems })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(PAGE_LIMITS.maxItems)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page (opaque)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be the nextCursor of a previous page' })
+  cursor?: string;
+}
+
+/** A keyset position, as an opaque cursor. */
+export function encodeCursor(position: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+/** The keyset position a cursor holds; 400 when it is not one this server wrote with `shape` parts. */
+export function decodeCursor(cursor: string, shape: readonly ('number' | 'string')[]): (string | number)[] {
+  let parts: unknown;
+  try {
+    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parts = undefined;
+  }
+  const valid =
+    Array.isArray(parts) &&
+    parts.length === shape.length &&
+    parts.every((part, index) => (shape[index] === 'number' ? Number.isSafeInteger(part) : typeof part === 'string'));
+  if (!valid) {
+    throw new ApplicationError('VALIDATION_FAILED', 'cursor is not one this server gave', [
+      { field: 'cursor', problems: ['must be the nextCursor of a previous page'] },
+    ]);
+  }
+  return parts as (string | number)[];
+}
+
+/**
+ * Cuts a page to at most `maxBytes` of serialised items (at least one item is always kept, and a
+ * single item is bounded by the input limits). Returns how many items fit.
+ */
+export function itemsWithinBytes(items: readonly unknown[], maxBytes: number = PAGE_LIMITS.maxBytes): number {
+  let bytes = 0;
+  for (let index = 0; index < items.length; index += 1) {
+    bytes += Buffer.byteLength(JSON.stringify(items[index]));
+    if (bytes > maxBytes && index > 0) return index;
+  }
+  return items.length;
+}
