@@ -20,6 +20,11 @@ export const PLACEHOLDER_DATES = {
   withdrawal: '2018-04-19T04:00:00Z',
   thursdayAdvance: '2018-04-19T14:00:00Z',
   missiles: '2018-04-19T18:00:00Z',
+  /** When each outlet published its account (placeholders too, in the order the report gives). */
+  amaqPublished: '2018-04-18T14:00:00Z',
+  damascusNowPublished: '2018-04-18T16:00:00Z',
+  handoverClaimed: '2018-04-19T03:00:00Z',
+  handoverPublished: '2018-04-19T09:00:00Z',
 } as const;
 
 export interface ScenarioStep {
@@ -27,8 +32,8 @@ export interface ScenarioStep {
   readonly label: string;
   readonly summary: string;
   readonly path: string;
-  /** Admin-only commands (retractions) set this. */
-  readonly role?: 'writer' | 'admin';
+  /** Commands that need another role than a writer's: assessments (editor), retractions (admin). */
+  readonly role?: 'writer' | 'editor' | 'admin';
   readonly body: (eventIds: Readonly<Record<string, string>>) => Record<string, unknown>;
 }
 
@@ -240,6 +245,73 @@ export const tadamonScenario: readonly ScenarioStep[] = [
       timePrecision: 'day',
       sources: [article],
       notes: 'The National Defence Forces are said to be preparing to retake the lost points.',
+    }),
+  },
+  // The report's sources disagree about the same advance: each outlet's own claim is recorded
+  // beside the field sources' one, as a claim, with when it was published.
+  {
+    label: 'damascus-now-claim',
+    summary: 'Damascus Now: a breach that took ten building blocks (block A), a narrower claim of the same advance',
+    path: incidents('captures'),
+    body: () => ({
+      by: 'isis',
+      positions: [P.blockA],
+      occurredAt: PLACEHOLDER_DATES.wednesdayCaptures,
+      timePrecision: 'day',
+      onConflict: 'record',
+      sources: [{ ...damascusNow, reportedAt: PLACEHOLDER_DATES.damascusNowPublished }],
+      notes: 'Pro-government network: "a breach" in which ISIS took ten building blocks.',
+    }),
+  },
+  {
+    label: 'amaq-claim',
+    summary: 'Amaq: "several points" of the regime forces captured (the barracks and the bakery)',
+    path: incidents('captures'),
+    body: () => ({
+      by: 'isis',
+      positions: [P.barracks, P.bakery1],
+      occurredAt: PLACEHOLDER_DATES.wednesdayCaptures,
+      timePrecision: 'day',
+      onConflict: 'record',
+      sources: [{ ...amaq, reportedAt: PLACEHOLDER_DATES.amaqPublished }],
+      notes: 'ISIS\'s agency: "several points" of the regime forces.',
+    }),
+  },
+  {
+    label: 'handover-claim',
+    summary: 'Damascus Now: the army handed the bakery blocks to the National Defence Forces (contradicts the withdrawal)',
+    path: incidents('retreats'),
+    body: () => ({
+      by: 'syrian-regime',
+      positions: [P.bakery1, P.bakery2],
+      yieldedTo: 'ndf',
+      occurredAt: PLACEHOLDER_DATES.handoverClaimed,
+      timePrecision: 'hour',
+      onConflict: 'record',
+      sources: [{ ...damascusNow, reportedAt: PLACEHOLDER_DATES.handoverPublished }],
+      notes: 'Claimed by the pro-government network; the report says the regime withdrew and ISIS took the positions back.',
+    }),
+  },
+  {
+    label: 'confirm-captures',
+    summary: 'Editor: the field sources, Amaq and Damascus Now agree that the Wednesday positions fell',
+    path: `/v1/neighbourhoods/${TADAMON}/assessments`,
+    role: 'editor',
+    body: (ids) => ({
+      eventId: ids['wednesday-captures'],
+      status: 'confirmed',
+      reason: 'Field sources, Amaq and Damascus Now all report the positions lost, in different words.',
+    }),
+  },
+  {
+    label: 'dispute-handover',
+    summary: 'Editor: no other source mentions a handover to the National Defence Forces',
+    path: `/v1/neighbourhoods/${TADAMON}/assessments`,
+    role: 'editor',
+    body: (ids) => ({
+      eventId: ids['handover-claim'],
+      status: 'disputed',
+      reason: 'Only the pro-government network reports it; the report itself says the regime withdrew.',
     }),
   },
 ];

@@ -19,6 +19,7 @@ import { BUILT_WRITER_THREADS } from '../built-modules.js';
 export const KEYS = {
   writer: 'writer-key-0123456789abcdef',
   analyst: 'analyst-key-0123456789abcdef',
+  editor: 'editor-key-0123456789abcdef',
   admin: 'admin-key-0123456789abcdef',
 } as const;
 export type KeyRole = keyof typeof KEYS;
@@ -60,7 +61,7 @@ export async function startApp(
 ): Promise<RunningApp> {
   const config = loadConfig({
     TIMELINE_DATA_DIR: dataDir,
-    TIMELINE_API_KEYS: `writer:${KEYS.writer},analyst:${KEYS.analyst},admin:${KEYS.admin}`,
+    TIMELINE_API_KEYS: `writer:${KEYS.writer},analyst:${KEYS.analyst},editor:${KEYS.editor},admin:${KEYS.admin}`,
     TIMELINE_RATE_LIMIT_PER_SECOND: '0',
     ...options.env,
   });
