@@ -1,7 +1,7 @@
 import { ACLED_FORMAT, acledIncident } from './acled.format.js';
 import { actorDefaults } from './actor-sides.js';
 import type { CsvRecord, ImportRow } from './dataset-format.js';
-import { rowCommands } from './row-commands.js';
+import { actorResolver, rowCommands } from './row-commands.js';
 
 const today = new Date('2024-06-15T00:00:00Z');
 const record = (fields: Record<string, string>): CsvRecord => ({ index: 1, value: (column) => fields[column] ?? '' });
@@ -88,7 +88,7 @@ describe('ACLED rows', () => {
 
   it('turns a row into commands: the dataset source with its reference, outlets rated F/6, keys per role', () => {
     const plan = ACLED_FORMAT.map(row(), today) as ImportRow;
-    const built = rowCommands(ACLED_FORMAT, plan, { neighbourhoodId: 'n', positionId: 'site' }, new Map(), { outlets: new Map() }, Date.parse('2024-01-01T00:00:00Z'));
+    const built = rowCommands(ACLED_FORMAT, plan, { neighbourhoodId: 'n', positionId: 'site' }, actorResolver(new Map()), { outlets: new Map() }, Date.parse('2024-01-01T00:00:00Z'));
     expect(built.commands.map((c) => [c.role, c.path, c.idempotencyKey])).toEqual([
       ['attack', '/v1/neighbourhoods/n/attacks', 'acled:SYR1@1600000000:attack'],
       ['casualties', '/v1/neighbourhoods/n/casualties', 'acled:SYR1@1600000000:casualties'],
@@ -114,7 +114,7 @@ describe('ACLED rows', () => {
   it('lets only an unidentified actor stand on both sides; drops another from the defenders with a warning', () => {
     const same = (name: string) => {
       const plan = ACLED_FORMAT.map(row({ actor1: name, actor2: name, inter1: '3', inter2: '3' }), today) as ImportRow;
-      return rowCommands(ACLED_FORMAT, plan, { neighbourhoodId: 'n', positionId: 'site' }, new Map(), { outlets: new Map() }, Date.now());
+      return rowCommands(ACLED_FORMAT, plan, { neighbourhoodId: 'n', positionId: 'site' }, actorResolver(new Map()), { outlets: new Map() }, Date.now());
     };
     const unidentified = same('Unidentified Armed Group (Syria)');
     expect(unidentified.commands[0]!.body).toMatchObject({ attackers: ['unidentified-armed-group-syria'], defenders: ['unidentified-armed-group-syria'] });
@@ -126,7 +126,7 @@ describe('ACLED rows', () => {
 
   it('makes a handover a retreat by actor2 yielding to actor1, recorded as a claim', () => {
     const plan = ACLED_FORMAT.map(row({ event_type: 'Strategic developments', sub_event_type: 'Non-violent transfer of territory', fatalities: '0' }), today) as ImportRow;
-    const built = rowCommands(ACLED_FORMAT, plan, { neighbourhoodId: 'n', positionId: 'site' }, new Map(), { outlets: new Map() }, Date.now());
+    const built = rowCommands(ACLED_FORMAT, plan, { neighbourhoodId: 'n', positionId: 'site' }, actorResolver(new Map()), { outlets: new Map() }, Date.now());
     expect(built.commands).toHaveLength(1);
     expect(built.commands[0]).toMatchObject({
       role: 'retreat',

@@ -33,7 +33,14 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
     bytes += chunk.length;
     options.onBytes?.(bytes);
   });
-  const parser = parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+  // Naming the line endings (rather than letting the parser discover one) accepts files that mix them.
+  const parser = parse({
+    bom: true,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+  });
   // The pipeline's failure also destroys the parser, which ends the loop below with the error.
   const piping = pipeline(input, parser).catch(() => undefined);
   let columns: ReadonlyMap<string, number> | undefined;

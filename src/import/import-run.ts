@@ -7,9 +7,9 @@ import type { BatchResult, ImportCommand } from './import-commands.js';
 import { NO_PROGRESS, type ProgressSink } from './import-progress.js';
 import { classifyResult, ImportTally } from './import-summary.js';
 import type { ImportMapping } from './mapping-file.js';
-import { resolvePlace } from './place-resolver.js';
+import { fullLocation, resolvePlace, type PlaceResolution } from './place-resolver.js';
 import type { RejectsSink } from './rejects-file.js';
-import { rowCommands } from './row-commands.js';
+import { actorResolver, rowCommands } from './row-commands.js';
 import { RequestRefused, type TimelineClient } from './timeline-client.js';
 
 export interface ImportRunOptions {
@@ -66,6 +66,9 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
   const registered = new Map<string, RegistrationState>();
   const versions = new DatasetVersionIndex(options.maxIndexedEvents);
   const lookupFailures = new Map<string, string>();
+  const resolveActorName = actorResolver(mapping.actors);
+  // One entry per distinct location, like the registered ids.
+  const places = new Map<string, PlaceResolution>();
   let bytesRead = 0;
 
   const refuse = (record: number, row: { rowId: string; version?: string }, command: string, code: string, message: string): void => {
@@ -99,13 +102,18 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
       refuse(record.index, plan, 'row', 'ROW_INVALID', plan.message);
       return undefined;
     }
-    const place = resolvePlace(plan.location, format.controlAsOf, mapping.places);
+    const locationKey = `${plan.location.bestPrecision ? 1 : 0}|${fullLocation(plan.location)}`;
+    let place = places.get(locationKey);
+    if (place === undefined) {
+      place = resolvePlace(plan.location, format.controlAsOf, mapping.places);
+      places.set(locationKey, place);
+    }
     if (place.kind === 'unmapped') {
       refuse(record.index, plan, 'row', 'PLACE_UNMAPPED', place.message);
       return undefined;
     }
     const now = clock();
-    const built = rowCommands(format, plan, place, mapping.actors, mapping.ratings, now);
+    const built = rowCommands(format, plan, place, resolveActorName, mapping.ratings, now);
     for (const warning of built.warnings) tally.warn(warning);
     const registrations: ImportCommand[] = built.actors.map((actor) => ({
       role: 'actor',

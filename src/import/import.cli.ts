@@ -26,6 +26,8 @@ export interface ImportCliIo {
   /** Builds the client; tests may substitute. */
   readonly client?: (baseUrl: string, keys: ApiKeys) => TimelineClient;
   readonly limits?: BatchLimits;
+  /** Waits between retries of a request (tests shorten them). */
+  readonly retryDelaysMs?: readonly number[];
 }
 
 export const EXIT_OK = 0;
@@ -78,7 +80,10 @@ export async function runImportCli(argv: readonly string[], io: ImportCliIo): Pr
     if (!isHttpUrl(url)) return fail(`the server URL ${JSON.stringify(url)} must be an http(s) URL`, EXIT_USAGE);
     const keys = await apiKeys(args.keyFile, env, cwd);
     if (typeof keys === 'string') return fail(keys, EXIT_USAGE);
-    client = io.client !== undefined ? io.client(url, keys) : new HttpTimelineClient({ baseUrl: url, keys });
+    client =
+      io.client !== undefined
+        ? io.client(url, keys)
+        : new HttpTimelineClient({ baseUrl: url, keys, ...(io.retryDelaysMs !== undefined ? { retryDelaysMs: io.retryDelaysMs } : {}) });
     try {
       await client.health();
     } catch (error) {

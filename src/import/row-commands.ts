@@ -39,6 +39,22 @@ export function resolveActor(name: string, kindFromRow: ImportActorKind | undefi
   return { id, ...(kind !== undefined ? { kind } : {}), registration };
 }
 
+/** Resolves dataset actor names, once per name and row-stated kind. */
+export type ActorResolver = (name: string, kindFromRow: ImportActorKind | undefined) => ResolvedActor;
+
+export function actorResolver(overrides: ReadonlyMap<string, ActorOverride>): ActorResolver {
+  const known = new Map<string, ResolvedActor>();
+  return (name, kindFromRow) => {
+    const key = `${kindFromRow ?? ''}|${name}`;
+    let resolved = known.get(key);
+    if (resolved === undefined) {
+      resolved = resolveActor(name, kindFromRow, overrides.get(name));
+      known.set(key, resolved);
+    }
+    return resolved;
+  };
+}
+
 /** Where the row's incident goes. */
 export interface RowPlace {
   readonly neighbourhoodId: string;
@@ -61,7 +77,7 @@ export function rowCommands(
   format: DatasetFormat,
   row: ImportRow,
   place: RowPlace,
-  actorOverrides: ReadonlyMap<string, ActorOverride>,
+  resolveActorName: ActorResolver,
   ratings: RatingOverrides,
   now: number,
 ): RowCommands {
@@ -70,7 +86,7 @@ export function rowCommands(
   const actor = (name: string): ResolvedActor => {
     let resolved = actors.get(name);
     if (resolved === undefined) {
-      resolved = resolveActor(name, row.actorKinds.get(name), actorOverrides.get(name));
+      resolved = resolveActorName(name, row.actorKinds.get(name));
       actors.set(name, resolved);
     }
     return resolved;
