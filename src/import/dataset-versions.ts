@@ -26,7 +26,7 @@ export class DatasetVersionIndex {
   private readonly byNeighbourhood = new Map<string, Map<string, StoredDatasetEvent[]>>();
   private events = 0;
 
-  constructor(private readonly maxEvents = 200_000) {}
+  constructor(private readonly maxEvents = 100_000) {}
 
   has(neighbourhoodId: string): boolean {
     const rows = this.byNeighbourhood.get(neighbourhoodId);

@@ -53,6 +53,7 @@ export class HttpTimelineClient implements TimelineClient {
   async sendBatch(commands: readonly BatchCommand[], key: KeyRole): Promise<BatchAnswer> {
     const response = await this.request('POST', '/v1/batches', { key, body: JSON.stringify({ commands }) });
     const answer = await readJson(response);
+    if (response.status === 404) throw new RequestRefused(`${this.baseUrl} has no POST /v1/batches (404): the server predates the batch endpoint`);
     if (response.status !== 200) throw new RequestRefused(`POST /v1/batches answered ${describeRefusal(response.status, answer)}`);
     const results = (answer as { results?: unknown }).results;
     if (!Array.isArray(results) || results.length !== commands.length) {

@@ -110,9 +110,10 @@ export async function runImportCli(argv: readonly string[], io: ImportCliIo): Pr
   } catch (error) {
     await rejects.close().catch(() => undefined);
     if (error instanceof MissingColumns) return fail(`${basename(args.file)}: not a ${format.name} export: ${error.message}`, EXIT_USAGE);
-    if (error instanceof ServerUnavailable || error instanceof RequestRefused) {
-      return fail(`stopped: ${error.message}; run again to finish (already sent commands are replayed, not duplicated)`, EXIT_FAILED);
+    if (error instanceof ServerUnavailable) {
+      return fail(`stopped: ${error.message}; run again to finish (commands already sent are replayed, not duplicated)`, EXIT_FAILED);
     }
+    if (error instanceof RequestRefused) return fail(`stopped: ${error.message}`, EXIT_FAILED);
     throw error;
   }
   try {
