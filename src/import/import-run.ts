@@ -66,6 +66,8 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
   const registered = new Map<string, RegistrationState>();
   const versions = new DatasetVersionIndex(options.maxIndexedEvents);
   const lookupFailures = new Map<string, string>();
+  /** Neighbourhoods the version index has held: one this run created starts empty only the first time. */
+  const indexed = new Set<string>();
   const resolveActorName = actorResolver(mapping.actors);
   // One entry per distinct location, like the registered ids.
   const places = new Map<string, PlaceResolution>();
@@ -177,7 +179,7 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
       }
       if (!versions.has(neighbourhoodId) && !lookupFailures.has(neighbourhoodId)) {
         const state = registered.get(`place:${neighbourhoodId}`);
-        if (state === 'created') versions.load(neighbourhoodId, []);
+        if (state === 'created' && !indexed.has(neighbourhoodId)) versions.load(neighbourhoodId, []);
         else {
           try {
             await dispatcher.settle(neighbourhoodId);
@@ -188,6 +190,7 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
           }
         }
       }
+      indexed.add(neighbourhoodId);
       const failure = lookupFailures.get(neighbourhoodId);
       if (failure !== undefined) {
         refuse(prepared.record, row, 'row', 'SUPERSEDE_FAILED', `the stored versions of this row could not be read: ${failure}`);

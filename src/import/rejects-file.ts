@@ -63,7 +63,7 @@ export class RejectsFile implements RejectsSink {
   }
 }
 
-/** Keeps rejects in memory; for dry runs in tests and for callers that want them as values. */
+/** Keeps rejects in memory, for callers that want them as values (small runs, tests). */
 export class RejectsList implements RejectsSink {
   readonly items: Reject[] = [];
 

@@ -368,6 +368,35 @@ describe('import CLI, rejects and exit codes', () => {
     server = await startTimelineServer(new InMemoryTimeline({}));
   });
 
+  it('exits 1 with one line when the server refuses the key', async () => {
+    const run = await importInProcess(['--format', 'ucdp', '--file', UCDP_SLICE], { TIMELINE_API_KEY: 'not-a-key-of-this-server' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('import: stopped: POST /v1/batches answered 401 UNAUTHENTICATED (unknown key)\n');
+  });
+
+  it('stops reading on an interrupt, exits 130, and a re-run finishes with one event per command', async () => {
+    // 1,500 rows: several windows, so that reading is still under way when the first batch arrives.
+    const file = writeAcledFile(join(dir, 'long.csv'), ACLED_COLUMNS_2024, Array.from({ length: 1500 }, (_, n) => acledRow(n)));
+    const interrupt = new AbortController();
+    server.beforeBatch = async () => interrupt.abort();
+    let stderr = '';
+    const code = await runImportCli(['--format', 'acled', '--file', file, '--url', server.url, '--key-file', keyFile], {
+      stdout: () => undefined,
+      stderr: (text) => (stderr += text),
+      signal: interrupt.signal,
+    });
+    expect(code).toBe(130);
+    expect(stderr).toBe('import: interrupted: run the same command again to finish\n');
+    const partial = server.timeline.events.length;
+    server.beforeBatch = async () => undefined;
+    const rerun = await importInProcess(['--format', 'acled', '--file', file]);
+    expect(rerun.code).toBe(0);
+    expect(summaryCount(rerun.stdout, 'replayed')).toBe(partial);
+    // 3 places, 2 actors, 1,500 attacks, 1,000 casualty reports (fatalities n % 3 > 0).
+    expect(server.timeline.events.length).toBe(3 + 2 + 1500 + 1000);
+    expect([...server.timeline.standingByKey().values()].every((events) => events.length === 1)).toBe(true);
+  });
+
   it('exits 1 when nothing was created, replayed or already there', async () => {
     const file = writeAcledFile(join(dir, 'bad.csv'), ACLED_COLUMNS_2024, [acledRow(1, { event_date: 'someday' }), acledRow(2, { timestamp: 'x' })]);
     const run = await importInProcess(['--format', 'acled', '--file', file]);
