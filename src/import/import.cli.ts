@@ -1,5 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { ACLED_FORMAT } from './acled.format.js';
 import type { BatchLimits } from './batch-dispatcher.js';
 import { MissingColumns } from './csv-records.js';
@@ -73,6 +74,11 @@ export async function runImportCli(argv: readonly string[], io: ImportCliIo): Pr
       const reason = error instanceof MappingFileError ? error.message : ((error as NodeJS.ErrnoException).code ?? (error as Error).message);
       return fail(`mapping file ${args.map}: ${reason}`, EXIT_USAGE);
     }
+  }
+  try {
+    await access(dirname(args.rejects), constants.W_OK);
+  } catch {
+    return fail(`cannot write the rejects file ${args.rejects}: its directory is missing or not writable`, EXIT_USAGE);
   }
   const url = serverUrl(args.url, env);
   let client: TimelineClient | undefined;

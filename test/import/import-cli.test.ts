@@ -346,6 +346,7 @@ describe('import CLI, rejects and exit codes', () => {
   it.each([
     [['--format', 'gdelt', '--file', 'x.csv'], /--format must be acled or ucdp/],
     [['--format', 'ucdp', '--file', 'missing.csv'], /cannot read .*missing\.csv: ENOENT/],
+    [['--format', 'ucdp', '--file', UCDP_SLICE, '--rejects', '/nonexistent-dir/r.csv'], /cannot write the rejects file \/nonexistent-dir\/r\.csv/],
   ])('exits 2 on wrong arguments: %j', async (argv, message) => {
     const run = await importInProcess(argv);
     expect(run.code).toBe(2);
