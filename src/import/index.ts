@@ -1,0 +1,18 @@
+export { ACLED_FORMAT, acledIncident } from './acled.format.js';
+export { actorDefaults, DEFAULT_ACTORS, UNKNOWN_SIDE, type ActorDefaults } from './actor-sides.js';
+export { BatchDispatcher, DEFAULT_BATCH_LIMITS, type BatchLimits, type Outgoing } from './batch-dispatcher.js';
+export { commandProblems, IMPORT_LIMITS } from './command-limits.js';
+export { CsvAbort, MissingColumns, readCsvRecords } from './csv-records.js';
+export { rowKey, type CsvRecord, type DatasetFormat, type DatasetName, type ImportRow, type RowPlan } from './dataset-format.js';
+export { DatasetVersionIndex, decideVersion, type VersionDecision } from './dataset-versions.js';
+export { HttpTimelineClient, DEFAULT_RETRY_DELAYS_MS, type ApiKeys, type HttpTimelineClientOptions } from './http-timeline-client.js';
+export type { BatchCommand, BatchResult, ImportCommand, KeyRole } from './import-commands.js';
+export { IMPORT_USAGE, parseImportArgs, serverUrl, type ImportArgs, type ParsedImportArgs } from './import.args.js';
+export { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, FORMATS, runImportCli, type ImportCliIo } from './import.cli.js';
+export { progressReporter, type ProgressSink } from './import-progress.js';
+export { runImport, type ImportReport, type ImportRunOptions } from './import-run.js';
+export { classifyResult, ImportTally, type Outcome } from './import-summary.js';
+export { EMPTY_MAPPING, MappingFileError, parseMappingFile, type ImportMapping } from './mapping-file.js';
+export { RejectsFile, RejectsList, type Reject, type RejectsSink } from './rejects-file.js';
+export { RequestRefused, ServerUnavailable, type BatchAnswer, type StoredDatasetEvent, type TimelineClient } from './timeline-client.js';
+export { UCDP_FORMAT } from './ucdp.format.js';
