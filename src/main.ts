@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { AppModule } from './app.module.js';
-import { ApiKeyStore } from './auth/api-keys.js';
+import { ApiKeyStore, apiKeysFromEnvironment } from './auth/api-keys.js';
 import { AuthModule } from './auth/auth.module.js';
 import { loadConfig, type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -187,6 +187,8 @@ async function bootstrap(): Promise<void> {
   );
   try {
     config = loadConfig(process.env);
+    // A malformed key list fails here, before anything else is opened.
+    if (config.apiKeyList !== undefined) apiKeysFromEnvironment(config.apiKeyList);
     enter('preparing the data directory');
     ensureDataDir(config.dataDir);
 

@@ -10,12 +10,21 @@ export interface CommandMetadata {
   /** The Idempotency-Key header, when given. */
   readonly idempotencyKey?: string;
   /**
-   * Fingerprint of the request (method, path, body): tells a retry from a key reused for
-   * another request. Present with an Idempotency-Key: without one, a request is never a retry.
+   * Fingerprint of the request (method, path, normalised body; see `requestHash`): tells a
+   * retry from a key reused for another request. Present with an Idempotency-Key: without
+   * one, a request is never a retry.
    */
   readonly requestHash?: string;
-  /** The If-Match revision, when given: the append then succeeds only at exactly this revision. */
-  readonly expectedRevision?: number;
+  /**
+   * The fingerprint earlier versions took of the same request, over the body as sent, when
+   * that differs (the body holds nulls): a retry of a command they recorded is still known.
+   */
+  readonly formerRequestHash?: string;
+  /**
+   * From If-Match: a revision, and the append then succeeds only at exactly that revision; or
+   * `'exists'` (`If-Match: *`), and it succeeds only if the stream already exists.
+   */
+  readonly expectedRevision?: number | 'exists';
   /** Request id, for correlating logs with events. */
   readonly requestId?: string;
 }
@@ -48,9 +57,54 @@ export function eventIdFor(metadata: Pick<CommandMetadata, 'keyId' | 'idempotenc
   return uuidv5(`${metadata.keyId}\n${metadata.idempotencyKey}`, IDEMPOTENT_EVENT_NAMESPACE);
 }
 
-/** A stable fingerprint of a request, independent of key order in its JSON body. */
+/**
+ * A stable fingerprint of a request: SHA-256 (base64url) of `<method> <path>\n` and the body
+ * as canonical JSON (keys sorted, no white space) after every member whose value is null is
+ * dropped, at any depth. API.md lets an optional field be omitted or sent as null, and every
+ * field of this API that may be null is optional, so both ways are one request. Items of a
+ * list are kept as they are. A body without nulls hashes exactly as it did before nulls were
+ * dropped, so the hashes events already carry stay valid.
+ */
 export function requestHash(method: string, path: string, body: unknown): string {
+  return hashOf(method, path, withoutNullMembers(body));
+}
+
+/** `requestHash`, and the fingerprint earlier versions took when it differs (see `CommandMetadata.formerRequestHash`). */
+export function requestHashes(method: string, path: string, body: unknown): { requestHash: string; formerRequestHash?: string } {
+  const normalised = withoutNullMembers(body);
+  const hash = hashOf(method, path, normalised);
+  return normalised === body ? { requestHash: hash } : { requestHash: hash, formerRequestHash: hashOf(method, path, body) };
+}
+
+/** Whether a recorded event's request hash is this command's request: a retry, not a reused key. */
+export function isSameRequest(metadata: Pick<CommandMetadata, 'requestHash' | 'formerRequestHash'>, recorded: unknown): boolean {
+  return recorded === metadata.requestHash || (metadata.formerRequestHash !== undefined && recorded === metadata.formerRequestHash);
+}
+
+function hashOf(method: string, path: string, body: unknown): string {
   return createHash('sha256').update(`${method} ${path}\n`).update(canonicalJson(body)).digest('base64url');
+}
+
+/** `value` without null object members, at any depth; the very same value when it has none. */
+function withoutNullMembers(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, index) => {
+      const kept = withoutNullMembers(item);
+      if (kept !== item) (copy ??= [...value])[index] = kept;
+    });
+    return copy ?? value;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, member] of Object.entries(value)) {
+    const kept = member === null ? undefined : withoutNullMembers(member);
+    if (kept === member) continue;
+    copy ??= { ...(value as Record<string, unknown>) };
+    if (kept === undefined) delete copy[key];
+    else copy[key] = kept;
+  }
+  return copy ?? value;
 }
 
 function canonicalJson(value: unknown): string {

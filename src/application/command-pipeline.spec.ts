@@ -138,6 +138,33 @@ describe('CommandPipeline with a second process writing to the same log', () => 
     await expect(stale).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION' });
   });
 
+  it('takes If-Match: * as "the stream exists": appends to it, even when the other process moved it, and refuses a stream that does not exist', async () => {
+    // Our cache is one revision behind: the append races, and is decided again on the tail.
+    const result = await pipeline.handleNeighbourhoodCommand(casualties(THURSDAY), { ...WRITER, expectedRevision: 'exists' });
+    expect(result.streamRevision).toBe(4);
+    const yarmouk = { ...casualties(THURSDAY), neighbourhoodId: 'damascus-yarmouk' } as NeighbourhoodCommand;
+    const missing = pipeline.handleNeighbourhoodCommand(yarmouk, { ...WRITER, expectedRevision: 'exists' });
+    await expect(missing).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION', details: [{ expected: '*', actual: -1 }] });
+    // Without If-Match, the same command is the domain's 404.
+    await expect(pipeline.handleNeighbourhoodCommand(yarmouk, WRITER)).rejects.toMatchObject({ code: 'NEIGHBOURHOOD_NOT_FOUND' });
+    const register = pipeline.handleNeighbourhoodCommand({ ...registerTadamon, neighbourhoodId: 'damascus-yarmouk' }, { ...WRITER, expectedRevision: 'exists' });
+    await expect(register).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION' });
+    expect(await ours.streamRevision('neighbourhood-damascus-yarmouk')).toBe(-1);
+  });
+
+  it('recognises a retry by the request hash earlier versions recorded', async () => {
+    const recorded: CommandMetadata = { ...WRITER, idempotencyKey: 'casualties-with-nulls', requestHash: 'hash-with-the-nulls' };
+    const first = await otherProcess.handleNeighbourhoodCommand(casualties(THURSDAY), recorded);
+    const retry = await pipeline.handleNeighbourhoodCommand(casualties(THURSDAY), {
+      ...recorded,
+      requestHash: 'hash-without-the-nulls',
+      formerRequestHash: 'hash-with-the-nulls',
+    });
+    expect(retry).toEqual({ ...first, replayed: true });
+    const other = pipeline.handleNeighbourhoodCommand(casualties(THURSDAY), { ...recorded, requestHash: 'another', formerRequestHash: 'yet another' });
+    await expect(other).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+  });
+
   it('answers a retry whose first attempt the other process recorded, even after more events', async () => {
     const keyed: CommandMetadata = { ...WRITER, idempotencyKey: 'capture-block-2', requestHash: 'hash-of-the-request' };
     const first = await otherProcess.handleNeighbourhoodCommand(capture('isis', 'bakery-block-2', THURSDAY), keyed);

@@ -31,7 +31,7 @@ import {
 } from '../event-store/index.js';
 import { ApplicationError } from './application-error.js';
 import { CLOCK, type Clock } from './clock.js';
-import { type CommandMetadata, type CommandResult, eventIdFor } from './command-metadata.js';
+import { type CommandMetadata, type CommandResult, eventIdFor, isSameRequest } from './command-metadata.js';
 import { KeyedSerializer } from './keyed-serializer.js';
 import { StreamCache } from './stream-cache.js';
 
@@ -124,7 +124,7 @@ export class CommandPipeline {
         const folded = cached ?? (await this.load(decider));
         const previous = folded.keyed.get(eventId);
         if (previous) {
-          if (previous.requestHash !== metadata.requestHash) {
+          if (!isSameRequest(metadata, previous.requestHash)) {
             throw keyReused();
           }
           return {
@@ -137,8 +137,10 @@ export class CommandPipeline {
             outcome: previous.outcome,
           };
         }
-        if (metadata.expectedRevision !== undefined && metadata.expectedRevision !== folded.revision) {
-          throw wrongRevision(metadata.expectedRevision, folded.revision);
+        const expected = metadata.expectedRevision;
+        // `If-Match: *` asks only that the stream exists (revisions start at 0).
+        if (expected !== undefined && (expected === 'exists' ? folded.revision < 0 : expected !== folded.revision)) {
+          throw wrongRevision(expected, folded.revision);
         }
         const now = this.clock.now();
         let decisions: E[];
@@ -169,7 +171,7 @@ export class CommandPipeline {
           // revision (a refused append changes nothing), so reading the tail is enough. A
           // cache found stale is not a lost race.
           mayTrustCache = false;
-          if (metadata.expectedRevision !== undefined) throw wrongRevision(metadata.expectedRevision, error.actual);
+          if (typeof metadata.expectedRevision === 'number') throw wrongRevision(metadata.expectedRevision, error.actual);
           if (!trusted && ++lostRaces >= MAX_CONCURRENCY_RETRIES) throw wrongRevision(folded.revision, error.actual);
           continue;
         }
@@ -263,7 +265,12 @@ function eventMetadata(metadata: CommandMetadata, now: Date): Record<string, unk
   };
 }
 
-function wrongRevision(expected: number, actual: number): ApplicationError {
+function wrongRevision(expected: number | 'exists', actual: number): ApplicationError {
+  if (expected === 'exists') {
+    return new ApplicationError('WRONG_EXPECTED_REVISION', 'If-Match: * asks for an existing stream, but this one does not exist', [
+      { expected: '*', actual },
+    ]);
+  }
   return new ApplicationError('WRONG_EXPECTED_REVISION', `expected revision ${expected}, but the stream is at ${actual}`, [
     { expected, actual },
   ]);

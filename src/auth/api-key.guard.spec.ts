@@ -1,17 +1,24 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiHttpException } from '../http/api-http-exception.js';
-import { ApiKeyGuard, isAllowed } from './api-key.guard.js';
+import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeyStore, credentialFor } from './api-keys.js';
+import { AuthRefusal } from './auth-refusal.js';
 import { principalOf } from './principal.js';
 import { TokenBucketRateLimiter } from './rate-limiter.js';
+import { isAllowed } from './role.js';
 import { Public, Roles } from './roles.decorator.js';
 
-const KEYS = { writer: 'writer-key-0123456789', analyst: 'analyst-key-0123456789', admin: 'admin-key-0123456789' };
+const KEYS = {
+  writer: 'writer-key-0123456789',
+  analyst: 'analyst-key-0123456789',
+  editor: 'editor-key-0123456789',
+  admin: 'admin-key-0123456789',
+};
 
 class Routes {
   @Roles('writer') write() {}
   @Roles('analyst') read() {}
+  @Roles('editor') assess() {}
   @Roles('writer', 'analyst') either() {}
   @Public() open() {}
   unmarked() {}
@@ -23,8 +30,8 @@ class AnalystController {
   @Roles('writer') override() {}
 }
 
-function contextFor(handler: keyof Routes | keyof AnalystController, headers: Record<string, string> = {}) {
-  const request = { headers };
+function contextFor(handler: keyof Routes | keyof AnalystController, headers: Record<string, string> = {}, ip = '192.0.2.1') {
+  const request = { headers, ip };
   const cls = handler in Routes.prototype ? Routes : AnalystController;
   const context = {
     getHandler: () => (cls.prototype as unknown as Record<string, () => void>)[handler],
@@ -34,12 +41,12 @@ function contextFor(handler: keyof Routes | keyof AnalystController, headers: Re
   return { context, request };
 }
 
-function refusal(guard: ApiKeyGuard, context: ExecutionContext): ApiHttpException {
+function refusal(guard: ApiKeyGuard, context: ExecutionContext): AuthRefusal {
   try {
     guard.canActivate(context);
   } catch (error) {
-    expect(error).toBeInstanceOf(ApiHttpException);
-    return error as ApiHttpException;
+    expect(error).toBeInstanceOf(AuthRefusal);
+    return error as AuthRefusal;
   }
   throw new Error('expected a refusal');
 }
@@ -48,6 +55,7 @@ describe('ApiKeyGuard', () => {
   const store = new ApiKeyStore([
     credentialFor('writer', KEYS.writer),
     credentialFor('analyst', KEYS.analyst),
+    credentialFor('editor', KEYS.editor),
     credentialFor('admin', KEYS.admin),
   ]);
   const guard = new ApiKeyGuard(new Reflector(), store, new TokenBucketRateLimiter(0));
@@ -58,25 +66,29 @@ describe('ApiKeyGuard', () => {
   });
 
   it.each([
-    ['no header', {}],
-    ['an unknown key', bearer('unknown-key-0123456789')],
-    ['another scheme', { authorization: `Token ${KEYS.writer}` }],
-    ['a bare key', { authorization: KEYS.writer }],
-  ])('answers 401 with WWW-Authenticate for %s', (_case, headers) => {
+    ['no header', {}, /^Missing API key: send "Authorization: Bearer <key>"$/],
+    ['an empty header', { authorization: '' }, /^Missing API key/],
+    ['an unknown key', bearer('unknown-key-0123456789'), /^Unknown API key$/],
+    ['another scheme', { authorization: `Token ${KEYS.writer}` }, /^The Authorization header must use the Bearer scheme: send "Authorization: Bearer <key>"$/],
+    ['a bare key', { authorization: KEYS.writer }, /^The Authorization header must use the Bearer scheme: send "Authorization: Bearer <key>"$/],
+    ['"Bearer" alone', { authorization: 'Bearer' }, /holds no key after "Bearer"/],
+    ['two words after "Bearer"', { authorization: `Bearer ${KEYS.writer} ${KEYS.admin}` }, /must hold one key after "Bearer"/],
+  ])('refuses %s as UNAUTHENTICATED, saying how to send a key and quoting none', (_case, headers, message) => {
     const error = refusal(guard, contextFor('write', headers).context);
-    expect(error.getStatus()).toBe(401);
     expect(error.code).toBe('UNAUTHENTICATED');
-    expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer' });
+    expect(error.message).toMatch(message);
+    for (const key of Object.values(KEYS)) expect(error.message).not.toContain(key);
   });
 
-  it('accepts the scheme in any case', () => {
+  it('accepts the scheme in any case and spaces around the key', () => {
     expect(guard.canActivate(contextFor('write', { authorization: `bearer ${KEYS.writer}` }).context)).toBe(true);
+    expect(guard.canActivate(contextFor('write', { authorization: `BEARER   ${KEYS.writer}  ` }).context)).toBe(true);
   });
 
-  it('answers 403 for a known key without the role', () => {
+  it('answers FORBIDDEN for a known key without the role', () => {
     const error = refusal(guard, contextFor('read', bearer(KEYS.writer)).context);
-    expect(error.getStatus()).toBe(403);
     expect(error.code).toBe('FORBIDDEN');
+    expect(error.message).toBe('The writer role may not do this');
   });
 
   it('attaches the principal', () => {
@@ -86,11 +98,22 @@ describe('ApiKeyGuard', () => {
   });
 
   it('lets admin through everywhere, and only admin through unmarked routes', () => {
-    for (const handler of ['write', 'read', 'either', 'unmarked'] as const) {
+    for (const handler of ['write', 'read', 'assess', 'either', 'unmarked'] as const) {
       expect(guard.canActivate(contextFor(handler, bearer(KEYS.admin)).context)).toBe(true);
     }
-    expect(refusal(guard, contextFor('unmarked', bearer(KEYS.writer)).context).code).toBe('FORBIDDEN');
-    expect(refusal(guard, contextFor('unmarked', bearer(KEYS.analyst)).context).code).toBe('FORBIDDEN');
+    for (const role of ['writer', 'analyst', 'editor'] as const) {
+      expect(refusal(guard, contextFor('unmarked', bearer(KEYS[role])).context).code).toBe('FORBIDDEN');
+    }
+  });
+
+  it('lets an editor do what an analyst may, plus editor routes, and nothing of a writer', () => {
+    expect(guard.canActivate(contextFor('read', bearer(KEYS.editor)).context)).toBe(true);
+    expect(guard.canActivate(contextFor('list', bearer(KEYS.editor)).context)).toBe(true);
+    expect(guard.canActivate(contextFor('either', bearer(KEYS.editor)).context)).toBe(true);
+    expect(guard.canActivate(contextFor('assess', bearer(KEYS.editor)).context)).toBe(true);
+    expect(refusal(guard, contextFor('write', bearer(KEYS.editor)).context).code).toBe('FORBIDDEN');
+    expect(refusal(guard, contextFor('assess', bearer(KEYS.analyst)).context).code).toBe('FORBIDDEN');
+    expect(refusal(guard, contextFor('assess', bearer(KEYS.writer)).context).code).toBe('FORBIDDEN');
   });
 
   it('reads roles from the controller, with the handler taking precedence', () => {
@@ -99,22 +122,40 @@ describe('ApiKeyGuard', () => {
     expect(refusal(guard, contextFor('override', bearer(KEYS.analyst)).context).code).toBe('FORBIDDEN');
   });
 
-  it('answers 429 with Retry-After once the key is over its rate', () => {
+  it('answers RATE_LIMITED with the seconds to wait once the key is over its rate', () => {
     let now = 0;
     const limited = new ApiKeyGuard(new Reflector(), store, new TokenBucketRateLimiter(1, () => now));
     expect(limited.canActivate(contextFor('write', bearer(KEYS.writer)).context)).toBe(true);
     const error = refusal(limited, contextFor('write', bearer(KEYS.writer)).context);
-    expect(error.getStatus()).toBe(429);
     expect(error.code).toBe('RATE_LIMITED');
-    expect(error.headers).toEqual({ 'Retry-After': '1' });
+    expect(error.retryAfterSeconds).toBe(1);
     now += 1000;
     expect(limited.canActivate(contextFor('write', bearer(KEYS.writer)).context)).toBe(true);
   });
 
-  it('isAllowed: admin always, others by the list, nobody else without one', () => {
+  it('limits requests without a valid key by client address, apart from keyed requests and public routes', () => {
+    let now = 0;
+    const limited = new ApiKeyGuard(new Reflector(), store, new TokenBucketRateLimiter(2, () => now));
+    const guess = (ip: string) => refusal(limited, contextFor('write', bearer('guessed-key-0123456789'), ip).context).code;
+    expect([guess('192.0.2.1'), guess('192.0.2.1'), guess('192.0.2.1')]).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'RATE_LIMITED']);
+    expect(refusal(limited, contextFor('write', {}, '192.0.2.1').context).code).toBe('RATE_LIMITED');
+    // Another address, a valid key from the same address and the public route are not held back.
+    expect(guess('192.0.2.2')).toBe('UNAUTHENTICATED');
+    expect(limited.canActivate(contextFor('write', bearer(KEYS.writer), '192.0.2.1').context)).toBe(true);
+    expect([1, 2, 3, 4].map(() => limited.canActivate(contextFor('open', {}, '192.0.2.1').context))).toEqual([true, true, true, true]);
+    now += 1000;
+    expect(guess('192.0.2.1')).toBe('UNAUTHENTICATED');
+  });
+
+  it('isAllowed: admin always, an editor as an analyst too, others by the list, nobody else without one', () => {
     expect(isAllowed('admin', undefined)).toBe(true);
     expect(isAllowed('writer', undefined)).toBe(false);
+    expect(isAllowed('editor', undefined)).toBe(false);
     expect(isAllowed('writer', ['writer'])).toBe(true);
     expect(isAllowed('analyst', ['writer'])).toBe(false);
+    expect(isAllowed('editor', ['analyst'])).toBe(true);
+    expect(isAllowed('editor', ['editor'])).toBe(true);
+    expect(isAllowed('analyst', ['editor'])).toBe(false);
+    expect(isAllowed('editor', ['writer'])).toBe(false);
   });
 });

@@ -1,20 +1,30 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiHttpException } from '../http/api-http-exception.js';
 import { ApiKeyStore } from './api-keys.js';
+import { AuthRefusal } from './auth-refusal.js';
 import { attachPrincipal, type Principal } from './principal.js';
 import { TokenBucketRateLimiter } from './rate-limiter.js';
-import type { Role } from './role.js';
+import { isAllowed, type Role } from './role.js';
 import { PUBLIC_METADATA, ROLES_METADATA } from './roles.decorator.js';
 
-const BEARER = /^Bearer +([^\s]+) *$/i;
+/** The scheme word, then whatever follows it. */
+const CREDENTIALS = /^(\S+)(?:\s+(.*))?$/s;
+const HOW_TO_SEND = 'send "Authorization: Bearer <key>"';
 
 type HeaderBag = Record<string, string | string[] | undefined>;
+
+/** What the guard reads of a request: its headers and, on Fastify, the client's address. */
+interface GuardedRequest {
+  readonly headers: HeaderBag;
+  readonly ip?: string;
+}
 
 /**
  * The global guard. Order matters: who is it (401), are they going too fast (429), may
  * they do this (403). Rate limiting comes before the role check so that a client hammering
- * a route it may not use is slowed down too.
+ * a route it may not use is slowed down too. A request without a valid key is limited by its
+ * client address instead, so that guessing keys is as slow as using one; public routes
+ * (`GET /health`) are not limited.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -29,40 +39,41 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_METADATA, targets) === true) {
       return true;
     }
-    const request = context.switchToHttp().getRequest<{ headers: HeaderBag }>();
-    const principal = this.authenticate(request.headers.authorization);
+    const request = context.switchToHttp().getRequest<GuardedRequest>();
+    const principal = this.authenticate(request);
     attachPrincipal(request, principal);
-
     const decision = this.rateLimiter.take(principal.keyId);
     if (!decision.allowed) {
-      throw new ApiHttpException(429, 'RATE_LIMITED', 'Too many requests for this API key; retry later', {
-        headers: { 'Retry-After': String(decision.retryAfterSeconds) },
-      });
+      throw new AuthRefusal('RATE_LIMITED', 'Too many requests for this API key; retry later', decision.retryAfterSeconds);
     }
-
     const allowed = this.reflector.getAllAndOverride<readonly Role[] | undefined>(ROLES_METADATA, targets);
     if (!isAllowed(principal.role, allowed)) {
-      throw new ApiHttpException(403, 'FORBIDDEN', `The ${principal.role} role may not do this`);
+      throw new AuthRefusal('FORBIDDEN', `The ${principal.role} role may not do this`);
     }
     return true;
   }
 
-  private authenticate(header: string | string[] | undefined): Principal {
-    const match = typeof header === 'string' ? BEARER.exec(header) : null;
-    const principal = match ? this.keys.authenticate(match[1]) : undefined;
-    if (principal === undefined) {
-      throw new ApiHttpException(
-        401,
-        'UNAUTHENTICATED',
-        match ? 'Unknown API key' : 'Missing API key: send "Authorization: Bearer <key>"',
-        { headers: { 'WWW-Authenticate': 'Bearer' } },
-      );
+  private authenticate(request: GuardedRequest): Principal {
+    const presented = presentedKey(request.headers.authorization);
+    const principal = typeof presented === 'string' ? this.keys.authenticate(presented) : undefined;
+    if (principal !== undefined) return principal;
+    // Counted against the client's address before it is told anything about the key.
+    const decision = this.rateLimiter.take(`address:${request.ip ?? 'unknown'}`);
+    if (!decision.allowed) {
+      throw new AuthRefusal('RATE_LIMITED', 'Too many requests without a valid API key from this address; retry later', decision.retryAfterSeconds);
     }
-    return principal;
+    throw new AuthRefusal('UNAUTHENTICATED', typeof presented === 'string' ? 'Unknown API key' : presented.problem);
   }
 }
 
-/** Admin may do everything; a route that names no roles is admin-only (secure default). */
-export function isAllowed(role: Role, allowed: readonly Role[] | undefined): boolean {
-  return role === 'admin' || (allowed?.includes(role) ?? false);
+/** The key of a `Bearer` Authorization header, or what is wrong with the header (never quoting it). */
+function presentedKey(header: string | string[] | undefined): string | { problem: string } {
+  const text = typeof header === 'string' ? header.trim() : '';
+  if (text === '') return { problem: `Missing API key: ${HOW_TO_SEND}` };
+  const [, scheme, credentials = ''] = CREDENTIALS.exec(text)!;
+  if (scheme!.toLowerCase() !== 'bearer') return { problem: `The Authorization header must use the Bearer scheme: ${HOW_TO_SEND}` };
+  const key = credentials.trim();
+  if (key === '') return { problem: `The Authorization header holds no key after "Bearer": ${HOW_TO_SEND}` };
+  if (/\s/.test(key)) return { problem: `The Authorization header must hold one key after "Bearer": ${HOW_TO_SEND}` };
+  return key;
 }

@@ -13,11 +13,13 @@ import {
   isWellFormedApiKey,
   loadOrCreateApiKeysFile,
   API_KEY_HASHES_FILE_NAME,
+  apiKeysFromEnvironment,
   parseApiKeyList,
 } from './api-keys.js';
 
 const WRITER_KEY = 'writer_key_0123456789';
 const ADMIN_KEY = 'admin-key-abcdefghijkl';
+const EDITOR_KEY = 'editor-key-mnopqrstuvwx';
 
 interface KeyFile {
   keys: { role: string; key: string }[];
@@ -64,7 +66,42 @@ describe('API keys', () => {
       expect(() => parseApiKeyList(`writer:${WRITER_KEY},admin:${WRITER_KEY}`)).toThrow(
         new ApiKeyListError('entry 2 repeats the key of entry 1'),
       );
-      expect(() => parseApiKeyList(`superuser:${ADMIN_KEY}`)).toThrow(/entry 1 has unknown role "superuser"/);
+      expect(() => parseApiKeyList(`superuser:${ADMIN_KEY}`)).toThrow(
+        /entry 1 has unknown role "superuser" \(expected one of writer, analyst, editor, admin\)/,
+      );
+    });
+
+    it.each([
+      ['a short key', `writer:short-key`],
+      ['a key with other characters', `writer:${WRITER_KEY}!@#$`],
+      ['a missing colon', WRITER_KEY],
+      ['an empty entry', `writer:${WRITER_KEY},,admin:${ADMIN_KEY}`],
+      ['a repeated key', `writer:${WRITER_KEY},admin:${WRITER_KEY}`],
+      ['the key where the role belongs', `${WRITER_KEY}:writer`],
+    ])('refuses TIMELINE_API_KEYS with %s, naming the variable and the entry, quoting no key', (_case, value) => {
+      let error: unknown;
+      try {
+        apiKeysFromEnvironment(value);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ApiKeyListError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/^TIMELINE_API_KEYS: entry \d/);
+      for (const secret of [WRITER_KEY, ADMIN_KEY, 'short-key']) expect(message).not.toContain(secret);
+      expect(message).not.toContain('\n');
+    });
+
+    it('takes editor keys', () => {
+      expect(parseApiKeyList(`editor:${EDITOR_KEY}`)).toEqual([credentialFor('editor', EDITOR_KEY)]);
+    });
+
+    it('names TIMELINE_API_KEYS in every error about the environment list, in one line without a key', () => {
+      expect(() => apiKeysFromEnvironment(`writer:${WRITER_KEY},admin:short`)).toThrow(
+        new ApiKeyListError('TIMELINE_API_KEYS: entry 2 (admin): the key must be at least 16 characters of A-Z, a-z, 0-9, "_" or "-"'),
+      );
+      expect(() => apiKeysFromEnvironment(WRITER_KEY)).toThrow(/^TIMELINE_API_KEYS: entry 1 is not of the form role:key$/);
+      expect(apiKeysFromEnvironment(`writer:${WRITER_KEY}`)).toEqual([credentialFor('writer', WRITER_KEY)]);
     });
   });
 
@@ -77,11 +114,12 @@ describe('API keys', () => {
       expect(file.path).toBe(path.join(dataDir, API_KEYS_FILE_NAME));
       expect(fs.statSync(file.path).mode & 0o777).toBe(0o600);
       expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
-      expect(file.credentials.map((credential) => credential.role)).toEqual(['writer', 'analyst', 'admin']);
+      expect(file.credentials.map((credential) => credential.role)).toEqual(['writer', 'analyst', 'editor', 'admin']);
       expect(file.warnings).toEqual([]);
+      expect(file.added).toEqual([]);
 
       const written = readKeys(file.path);
-      expect(written.keys.map((entry) => entry.role)).toEqual(['writer', 'analyst', 'admin']);
+      expect(written.keys.map((entry) => entry.role)).toEqual(['writer', 'analyst', 'editor', 'admin']);
       for (const { key } of written.keys) {
         expect(isWellFormedApiKey(key)).toBe(true);
         expect(JSON.stringify(file)).not.toContain(key);
@@ -108,7 +146,7 @@ describe('API keys', () => {
       expect(second.credentials).toEqual(first.credentials);
 
       const store = ApiKeyStore.open({ dataDir: tmp });
-      expect(store.source).toEqual({ kind: 'file', path: path.join(tmp, API_KEY_HASHES_FILE_NAME), created: false });
+      expect(store.source).toEqual({ kind: 'file', path: path.join(tmp, API_KEY_HASHES_FILE_NAME), created: false, added: [] });
       for (const { role, key } of readKeys(first.path).keys) {
         expect(store.authenticate(key)?.role).toBe(role);
       }
@@ -154,13 +192,97 @@ describe('API keys', () => {
       expect(text).not.toContain('\n');
     });
 
+    // A directory where the file belongs cannot be read by root either (unlike a file of mode 000).
+    it('refuses an unreadable key file with a one-line error', () => {
+      fs.mkdirSync(path.join(tmp, API_KEYS_FILE_NAME));
+      expect(() => loadOrCreateApiKeysFile(tmp)).toThrow(/api-keys\.json: cannot read \(EISDIR/);
+    });
+
+    it('refuses an unreadable hash file with a one-line error', () => {
+      fs.mkdirSync(path.join(tmp, API_KEY_HASHES_FILE_NAME));
+      expect(() => loadOrCreateApiKeysFile(tmp)).toThrow(/api-key-hashes\.json: cannot read \(EISDIR/);
+    });
+
     if (process.getuid?.() !== 0) {
-      it('refuses an unreadable file with a one-line error', () => {
+      it('refuses a key file without read permission with a one-line error', () => {
         const created = loadOrCreateApiKeysFile(tmp);
-        fs.chmodSync(created.path, 0o000);
+        fs.rmSync(path.join(tmp, API_KEY_HASHES_FILE_NAME));
+        fs.chmodSync(path.join(tmp, API_KEYS_FILE_NAME), 0o000);
         expect(() => loadOrCreateApiKeysFile(tmp)).toThrow(/api-keys\.json: cannot read \(EACCES/);
+        expect(created.created).toBe(true);
       });
     }
+
+    describe('a data directory from before the editor role', () => {
+      const OLD_KEYS = { writer: WRITER_KEY, analyst: 'analyst-key-0123456789ab', admin: ADMIN_KEY };
+
+      /** What a server of three roles left behind: both files, the hash file naming no roles. */
+      function oldDataDir(withKeyFile: boolean): void {
+        const keys = Object.entries(OLD_KEYS).map(([role, key]) => ({ role, key }));
+        if (withKeyFile) fs.writeFileSync(path.join(tmp, API_KEYS_FILE_NAME), JSON.stringify({ note: 'old', createdAt: '2024-01-01T00:00:00Z', keys }), { mode: 0o600 });
+        const hashes = keys.map(({ role, key }) => {
+          const { keyId, sha256 } = credentialFor(role as 'writer', key);
+          return { role, keyId, sha256 };
+        });
+        fs.writeFileSync(path.join(tmp, API_KEY_HASHES_FILE_NAME), JSON.stringify({ note: 'old', keys: hashes }), { mode: 0o600 });
+      }
+
+      it('adds a key for the editor to the key file and its hash to the hash file, once', () => {
+        oldDataDir(true);
+        const file = loadOrCreateApiKeysFile(tmp);
+        expect(file.added).toEqual(['editor']);
+        const written = readKeys(path.join(tmp, API_KEYS_FILE_NAME)).keys;
+        expect(written.map((entry) => entry.role)).toEqual(['writer', 'analyst', 'admin', 'editor']);
+        expect(written.slice(0, 3).map((entry) => entry.key)).toEqual(Object.values(OLD_KEYS));
+        expect(fs.statSync(path.join(tmp, API_KEYS_FILE_NAME)).mode & 0o777).toBe(0o600);
+        const store = ApiKeyStore.open({ dataDir: tmp });
+        for (const { role, key } of written) expect(store.authenticate(key)?.role).toBe(role);
+        const again = loadOrCreateApiKeysFile(tmp);
+        expect(again.added).toEqual([]);
+        expect(again.credentials).toEqual(file.credentials);
+        expect(fs.readdirSync(tmp).sort()).toEqual([API_KEY_HASHES_FILE_NAME, API_KEYS_FILE_NAME]);
+      });
+
+      it('writes a new key file holding only the editor key when the operator deleted the old one', () => {
+        oldDataDir(false);
+        expect(loadOrCreateApiKeysFile(tmp).added).toEqual(['editor']);
+        const written = readKeys(path.join(tmp, API_KEYS_FILE_NAME)).keys;
+        expect(written.map((entry) => entry.role)).toEqual(['editor']);
+        const store = ApiKeyStore.open({ dataDir: tmp });
+        expect(store.authenticate(written[0]!.key)?.role).toBe('editor');
+        expect(store.authenticate(WRITER_KEY)?.role).toBe('writer');
+      });
+
+      it('takes the editor key a start left in the key file before it could write the hash', () => {
+        oldDataDir(true);
+        const file = path.join(tmp, API_KEYS_FILE_NAME);
+        const content = readKeys(file);
+        content.keys.push({ role: 'editor', key: EDITOR_KEY });
+        fs.writeFileSync(file, JSON.stringify(content));
+        loadOrCreateApiKeysFile(tmp);
+        expect(readKeys(file).keys.filter((entry) => entry.role === 'editor')).toEqual([{ role: 'editor', key: EDITOR_KEY }]);
+        expect(ApiKeyStore.open({ dataDir: tmp }).authenticate(EDITOR_KEY)?.role).toBe('editor');
+      });
+
+      it('does not bring back a key the operator removed from a hash file that names its roles', () => {
+        loadOrCreateApiKeysFile(tmp);
+        const hashPath = path.join(tmp, API_KEY_HASHES_FILE_NAME);
+        const hashes = JSON.parse(fs.readFileSync(hashPath, 'utf8')) as { roles: string[]; keys: { role: string }[] };
+        expect(hashes.roles).toEqual(['writer', 'analyst', 'editor', 'admin']);
+        hashes.keys = hashes.keys.filter((entry) => entry.role !== 'editor');
+        fs.writeFileSync(hashPath, JSON.stringify(hashes));
+        const file = loadOrCreateApiKeysFile(tmp);
+        expect(file.added).toEqual([]);
+        expect(file.credentials.map((credential) => credential.role)).toEqual(['writer', 'analyst', 'admin']);
+      });
+
+      it('refuses to start while another process holds the lock, naming the lock file', () => {
+        oldDataDir(true);
+        fs.writeFileSync(path.join(tmp, '.api-keys.lock'), '');
+        expect(() => loadOrCreateApiKeysFile(tmp)).toThrow(/\.api-keys\.lock: another process is adding API keys/);
+        expect(readKeys(path.join(tmp, API_KEYS_FILE_NAME)).keys).toHaveLength(3);
+      });
+    });
 
     it('refuses a data directory that is a file', () => {
       const notADir = path.join(tmp, 'file');
@@ -192,10 +314,15 @@ describe('API keys', () => {
 
     it('uses the environment keys when configured, without touching the data directory', () => {
       const dataDir = path.join(tmp, 'never-created');
-      const opened = ApiKeyStore.open({ dataDir, apiKeys: [credentialFor('analyst', WRITER_KEY)] });
+      const opened = ApiKeyStore.open({ dataDir, apiKeyList: `analyst:${WRITER_KEY},editor:${EDITOR_KEY}` });
       expect(opened.source).toEqual({ kind: 'environment' });
       expect(opened.authenticate(WRITER_KEY)?.role).toBe('analyst');
+      expect(opened.authenticate(EDITOR_KEY)?.role).toBe('editor');
       expect(fs.existsSync(dataDir)).toBe(false);
+    });
+
+    it('refuses a malformed environment list, naming the variable', () => {
+      expect(() => ApiKeyStore.open({ dataDir: tmp, apiKeyList: `reader:${WRITER_KEY}` })).toThrow(/^TIMELINE_API_KEYS: entry 1 has unknown role "reader"/);
     });
   });
 });

@@ -3,7 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ApiKeyGuard } from './api-key.guard.js';
-import { ApiKeyStore } from './api-keys.js';
+import * as path from 'node:path';
+import { API_KEYS_FILE_NAME, ApiKeyStore } from './api-keys.js';
 import { TokenBucketRateLimiter } from './rate-limiter.js';
 
 /**
@@ -20,6 +21,10 @@ import { TokenBucketRateLimiter } from './rate-limiter.js';
         const store = ApiKeyStore.open(config);
         const logger = new Logger('ApiKeys');
         store.warnings.forEach((warning) => logger.warn(warning));
+        if (store.source.kind === 'file' && store.source.added.length > 0) {
+          const roles = store.source.added.join(', ');
+          logger.warn(`Generated a key for the new role(s) ${roles} in ${path.join(config.dataDir, API_KEYS_FILE_NAME)} (readable by its owner only)`);
+        }
         return store;
       },
     },

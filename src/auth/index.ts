@@ -1,6 +1,9 @@
-export { ApiKeyGuard, isAllowed } from './api-key.guard.js';
+export { ApiKeyGuard } from './api-key.guard.js';
+export { AuthRefusal, type AuthRefusalCode } from './auth-refusal.js';
 export {
   API_KEYS_FILE_NAME,
+  API_KEYS_VARIABLE,
+  apiKeysFromEnvironment,
   ApiKeyListError,
   ApiKeyStore,
   apiKeyId,
@@ -17,5 +20,5 @@ export {
 export { AuthModule } from './auth.module.js';
 export { CurrentPrincipal, principalOf, type Principal } from './principal.js';
 export { TokenBucketRateLimiter, type RateLimitDecision } from './rate-limiter.js';
-export { isRole, ROLES, type Role } from './role.js';
+export { isAllowed, isRole, ROLES, type Role } from './role.js';
 export { Public, Roles } from './roles.decorator.js';

@@ -51,4 +51,21 @@ describe('TokenBucketRateLimiter', () => {
     now -= 10_000;
     expect(limiter.take('k').allowed).toBe(false);
   });
+
+  it('keeps at most maxBuckets callers, dropping the one used least recently', () => {
+    const limiter = new TokenBucketRateLimiter(1, clock, 2);
+    limiter.take('a');
+    limiter.take('b');
+    expect(limiter.take('a').allowed).toBe(false); // a is now the most recent
+    limiter.take('c'); // drops b
+    expect(limiter.size).toBe(2);
+    expect(limiter.take('a').allowed).toBe(false);
+    expect(limiter.take('b').allowed).toBe(true); // a fresh bucket; drops c
+    expect(limiter.take('c').allowed).toBe(true);
+    expect(limiter.size).toBe(2);
+  });
+
+  it('refuses a maxBuckets that is not a positive integer', () => {
+    expect(() => new TokenBucketRateLimiter(1, clock, 0)).toThrow(RangeError);
+  });
 });

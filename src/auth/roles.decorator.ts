@@ -6,7 +6,8 @@ export const PUBLIC_METADATA = 'incident-timeline:public';
 
 /**
  * The roles that may call a route (or every route of a controller). `admin` may always
- * call it too. A route with neither `@Roles` nor `@Public` is for `admin` only.
+ * call it too, and an `editor` may call every route open to `analyst` (see `isAllowed`).
+ * A route with neither `@Roles` nor `@Public` is for `admin` only.
  */
 export const Roles = (...roles: [Role, ...Role[]]) => SetMetadata(ROLES_METADATA, roles);
 

@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import { ApiKeyListError, parseApiKeyList, type ApiKeyCredential } from '../auth/api-keys.js';
 
 export const EVENT_STORE_KINDS = ['sqlite', 'kurrentdb'] as const;
 export type EventStoreKind = (typeof EVENT_STORE_KINDS)[number];
@@ -14,10 +13,11 @@ export interface AppConfig {
   /** `kurrentdb://…` or `esdb://…` (also `+discover`). Set whenever `eventStore` is `kurrentdb`. */
   readonly kurrentDbConnectionString?: string;
   /**
-   * Keys from TIMELINE_API_KEYS, as hashes. Undefined when the variable is unset: the
-   * server then uses (and on first start generates) `api-keys.json` in the data directory.
+   * TIMELINE_API_KEYS as it is set, trimmed: `role:key` pairs that auth parses and checks.
+   * Undefined when the variable is unset: the server then uses (and on first start
+   * generates) `api-keys.json` in the data directory.
    */
-  readonly apiKeys?: readonly ApiKeyCredential[];
+  readonly apiKeyList?: string;
   /** Requests per second per API key; 0 turns rate limiting off. */
   readonly rateLimitPerSecond: number;
   /** Origins allowed to call the API from a browser (TIMELINE_CORS_ORIGINS); empty: CORS off. */
@@ -76,7 +76,7 @@ const DEFAULTS = {
 
 const KURRENTDB_SCHEMES = ['kurrentdb://', 'kurrentdb+discover://', 'esdb://', 'esdb+discover://'];
 
-/** Unset and empty (`VAR=` in a compose file) both mean "use the default". */
+/** Unset and empty (`VAR=` in a compose file) both mean "use the default" (TIMELINE_API_KEYS aside). */
 function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
@@ -133,19 +133,18 @@ function parseKurrentDbConnectionString(env: NodeJS.ProcessEnv, eventStore: Even
   return raw;
 }
 
-function parseApiKeys(env: NodeJS.ProcessEnv): readonly ApiKeyCredential[] | undefined {
-  const raw = read(env, 'TIMELINE_API_KEYS');
-  if (raw === undefined) {
-    return undefined;
+/**
+ * The key list is a secret that replaces the generated keys: set but blank (`TIMELINE_API_KEYS=`
+ * from a template whose secret did not arrive) is a mistake, never "generate keys instead".
+ */
+function readApiKeyList(env: NodeJS.ProcessEnv): string | undefined {
+  const name = 'TIMELINE_API_KEYS';
+  if (env[name] === undefined) return undefined;
+  const list = env[name].trim();
+  if (list === '') {
+    throw new ConfigError(name, 'is set but empty; list role:key pairs, or unset it to use the keys generated in the data directory');
   }
-  try {
-    return Object.freeze(parseApiKeyList(raw));
-  } catch (error) {
-    if (error instanceof ApiKeyListError) {
-      throw new ConfigError('TIMELINE_API_KEYS', error.message);
-    }
-    throw error;
-  }
+  return list;
 }
 
 export interface LoadConfigOptions {
@@ -164,7 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   const dataDir = path.resolve(options.cwd ?? process.cwd(), read(env, 'TIMELINE_DATA_DIR') ?? DEFAULTS.TIMELINE_DATA_DIR);
   const eventStore = parseEventStore(env);
   const kurrentDbConnectionString = parseKurrentDbConnectionString(env, eventStore);
-  const apiKeys = parseApiKeys(env);
+  const apiKeyList = readApiKeyList(env);
   const rateLimitPerSecond = parseInteger(
     env,
     'TIMELINE_RATE_LIMIT_PER_SECOND',
@@ -183,7 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     corsOrigins,
     logLevel,
     ...(kurrentDbConnectionString !== undefined && { kurrentDbConnectionString }),
-    ...(apiKeys !== undefined && { apiKeys }),
+    ...(apiKeyList !== undefined && { apiKeyList }),
   };
   return Object.freeze(config);
 }

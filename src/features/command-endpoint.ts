@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApplicationError } from '../application/application-error.js';
-import { type CommandMetadata, type CommandResult, requestHash } from '../application/command-metadata.js';
+import { type CommandMetadata, type CommandResult, requestHashes } from '../application/command-metadata.js';
 import type { Principal } from '../auth/principal.js';
 import { STANDINGS, type Standing } from '../domain/index.js';
 import { LIMITS } from './input-limits.js';
@@ -61,33 +61,55 @@ export class CommandResponse {
   assessed?: AssessedDto;
 }
 
-const IF_MATCH = /^\s*(?:W\/)?"?(\d{1,15})"?\s*$/;
+/** RFC 9110 If-Match, as this API takes it: one strong entity tag holding a revision, or `*`. */
+const IF_MATCH_REVISION = /^"(0|[1-9]\d{0,15})"$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7E]+$/;
+const HOW_TO_WRITE_IF_MATCH = 'must be one stream revision in double quotes, as the ETag gives it (If-Match: "12"), or * for "the stream exists"';
 
 /** Reads the concurrency and idempotency headers and fingerprints the request. */
 export function commandMetadata(request: FastifyRequest, principal: Principal): CommandMetadata {
-  const idempotencyKey = singleHeader(request, 'idempotency-key');
-  if (idempotencyKey !== undefined && (idempotencyKey.length > LIMITS.idempotencyKeyLength || !IDEMPOTENCY_KEY.test(idempotencyKey))) {
-    throw invalidHeader('Idempotency-Key', `must be 1 to ${LIMITS.idempotencyKeyLength} visible ASCII characters`);
-  }
-  const ifMatch = singleHeader(request, 'if-match');
-  let expectedRevision: number | undefined;
-  if (ifMatch !== undefined) {
-    const match = IF_MATCH.exec(ifMatch);
-    if (!match) throw invalidHeader('If-Match', 'must be a stream revision in quotes, e.g. "3"');
-    expectedRevision = Number(match[1]);
-  }
+  const idempotencyKey = idempotencyKeyOf(request);
+  const expectedRevision = expectedRevisionOf(request);
   return {
     keyId: principal.keyId,
     role: principal.role,
     requestId: String(request.id),
     // Only a keyed request can be retried, so only it needs its fingerprint (canonical JSON and
     // a SHA-256 of the whole body: a noticeable share of a command's cost).
-    ...(idempotencyKey !== undefined
-      ? { idempotencyKey, requestHash: requestHash(request.method, request.url.split('?')[0]!, request.body) }
-      : {}),
+    ...(idempotencyKey !== undefined ? { idempotencyKey, ...requestHashes(request.method, request.url.split('?')[0]!, request.body) } : {}),
     ...(expectedRevision !== undefined ? { expectedRevision } : {}),
   };
+}
+
+/**
+ * The Idempotency-Key: 1 to 200 visible ASCII characters. A header sent empty (or only white
+ * space, which HTTP strips) is refused: read as "no key", a retry would be recorded twice.
+ */
+function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const key = singleHeader(request, 'Idempotency-Key');
+  if (key === undefined) return undefined;
+  if (key === '') throw invalidHeader('Idempotency-Key', `must be 1 to ${LIMITS.idempotencyKeyLength} visible ASCII characters; it is empty`);
+  if (key.length > LIMITS.idempotencyKeyLength || !IDEMPOTENCY_KEY.test(key)) {
+    throw invalidHeader('Idempotency-Key', `must be 1 to ${LIMITS.idempotencyKeyLength} visible ASCII characters (no spaces)`);
+  }
+  return key;
+}
+
+/** If-Match per RFC 9110, narrowed to what an append can be conditional on; anything else is refused, never ignored. */
+function expectedRevisionOf(request: FastifyRequest): number | 'exists' | undefined {
+  const value = singleHeader(request, 'If-Match');
+  if (value === undefined) return undefined;
+  if (value === '*') return 'exists';
+  const revision = IF_MATCH_REVISION.exec(value);
+  if (revision !== null && Number.isSafeInteger(Number(revision[1]))) return Number(revision[1]);
+  const why = /^W\//i.test(value)
+    ? 'a weak entity tag (W/…) never matches for an append'
+    : value.includes(',')
+      ? 'a list of entity tags is not taken'
+      : value === ''
+        ? 'it is empty'
+        : undefined;
+  throw invalidHeader('If-Match', why === undefined ? HOW_TO_WRITE_IF_MATCH : `${HOW_TO_WRITE_IF_MATCH}; ${why}`);
 }
 
 /**
@@ -114,22 +136,31 @@ export async function executeCommand(
   };
 }
 
+/** A header's value, trimmed, or undefined when it is not sent; `name` as the details name it. */
 function singleHeader(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
+  const value = request.headers[name.toLowerCase()];
   if (Array.isArray(value)) throw invalidHeader(name, 'must be sent once');
-  return value === undefined || value === '' ? undefined : value;
+  return value?.trim();
 }
 
 function invalidHeader(name: string, problem: string): ApplicationError {
-  return new ApplicationError('VALIDATION_FAILED', `header ${name} ${problem}`, [{ field: `header:${name}`, problems: [problem] }]);
+  return new ApplicationError('VALIDATION_FAILED', `Header ${name} ${problem}`, [{ field: name, problems: [problem] }]);
 }
 
 /** The responses every command endpoint documents. */
 export function CommandResponses(): MethodDecorator {
   return applyDecorators(
     ApiBearerAuth(),
-    ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Makes retries safe: the same key and body replay the first answer' }),
-    ApiHeader({ name: 'If-Match', required: false, description: 'Append only at this stream revision, e.g. "3"' }),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: 'Makes retries safe: the same key and body replay the first answer. 1 to 200 visible ASCII characters',
+    }),
+    ApiHeader({
+      name: 'If-Match',
+      required: false,
+      description: 'Append only at this stream revision, written as the ETag gives it ("3"), or * for "the stream exists"; else 412',
+    }),
     ApiCreatedResponse({ type: CommandResponse, description: 'Recorded; ETag carries the stream revision' }),
     ApiOkResponse({ type: CommandResponse, description: 'A retry with the same Idempotency-Key: nothing written' }),
     ApiResponse({ status: 400, description: 'VALIDATION_FAILED' }),

@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -9,7 +8,6 @@ import {
   IsIn,
   IsInt,
   IsNumber,
-  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -21,8 +19,10 @@ import {
 } from 'class-validator';
 import { POSITION_KINDS, RELIABILITY_GRADES, TIME_PRECISIONS } from '../domain/index.js';
 import type { Credibility, PositionKind, PositionSpecInput, Reliability, Source, TimePrecision } from '../domain/index.js';
+import { EachItem, EachItemAnObject } from '../http/item-rules.js';
+import { NestedType } from '../http/nested-type.decorator.js';
 import { present } from './command-endpoint.js';
-import { IsInstant, IsSafeText, IsSlug, IsText, LIMITS } from './input-limits.js';
+import { IsInstant, IsSafeText, IsSlug, IsText, LIMITS, slugProblem } from './input-limits.js';
 
 export class SourceDto {
   @ApiProperty({ maxLength: LIMITS.nameLength, example: 'field sources' })
@@ -90,9 +90,9 @@ export abstract class ReportDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(LIMITS.sourcesPerReport)
-  @IsObject({ each: true })
+  @EachItemAnObject()
   @ValidateNested({ each: true })
-  @Type(() => SourceDto)
+  @NestedType(() => SourceDto)
   sources!: SourceDto[];
 
   @ApiPropertyOptional({ maxLength: LIMITS.notesLength })
@@ -152,9 +152,9 @@ export class PositionsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(LIMITS.positionsPerCommand)
-  @IsObject({ each: true })
+  @EachItemAnObject()
   @ValidateNested({ each: true })
-  @Type(() => PositionSpecDto)
+  @NestedType(() => PositionSpecDto)
   positions!: PositionSpecDto[];
 }
 
@@ -180,15 +180,14 @@ export class CasualtyFigureDto {
   high?: number;
 }
 
-/** Ids of actors or positions: unique slugs, bounded. */
+/** Ids of actors or positions: unique slugs, bounded; a wrong item is reported at its index. */
 export function IsIdList(maxSize: number, minSize = 0): PropertyDecorator {
   return (target, key) => {
     IsArray()(target, key);
     ArrayMinSize(minSize)(target, key);
     ArrayMaxSize(maxSize)(target, key);
     ArrayUnique(undefined, { message: `${String(key)} must not list an id twice` })(target, key);
-    IsString({ each: true })(target, key);
-    IsSlug({ each: true })(target, key);
+    EachItem('eachItemASlug', slugProblem)(target, key);
   };
 }
 

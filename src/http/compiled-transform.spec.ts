@@ -4,6 +4,7 @@ import { IsArray, IsInt, IsOptional, IsString, ValidateNested } from 'class-vali
 import fc from 'fast-check';
 import { CompiledTransform } from './compiled-transform.js';
 import { CompiledValidation } from './compiled-validation.js';
+import { NestedType } from './nested-type.decorator.js';
 import { VALIDATION_PIPE_OPTIONS, refuseUnsafeShapes } from './validation.js';
 import { ENDPOINT_DTOS, offlineContext } from '../../test/e2e/endpoint-dtos.js';
 import { ENDPOINTS, caseArb, materialise } from '../../test/e2e/hostile-input.arbitraries.js';
@@ -39,6 +40,12 @@ function theirs(dto: Function, body: object): object | undefined {
 }
 
 describe('compiled transform: plainToInstance without its generic walk', () => {
+  it.each(ENDPOINTS.map((endpoint) => [endpoint.name] as const))('%s: the DTO and its nested classes are built by the plan', (name) => {
+    // Fails when class-transformer builds a probe body otherwise than the plan: after an
+    // upgrade, or for a DTO that uses @Type, @Expose, @Exclude or @Transform.
+    expect(compiled.compiles(DTOS[name])).toBe(true);
+  });
+
   it.each(ENDPOINTS.map((endpoint) => [endpoint.name, endpoint] as const))(
     '%s: builds the valid body into the very instance plainToInstance builds',
     (name, endpoint) => {
@@ -81,8 +88,8 @@ describe('compiled transform: plainToInstance without its generic walk', () => {
   }
   class Report {
     @IsString() title!: string;
-    @IsArray() @ValidateNested({ each: true }) @Type(() => Figure) figures!: Figure[];
-    @IsOptional() @ValidateNested() @Type(() => Figure) killed?: Figure | null;
+    @IsArray() @ValidateNested({ each: true }) @NestedType(() => Figure) figures!: Figure[];
+    @IsOptional() @ValidateNested() @NestedType(() => Figure) killed?: Figure | null;
     @IsOptional() extra?: unknown;
   }
 
@@ -122,6 +129,17 @@ describe('compiled transform: plainToInstance without its generic walk', () => {
     class Unvalidated {
       title!: string;
     }
+    // A nested type declared with class-transformer's own @Type, which the plan does not read.
+    class PlainType {
+      @IsOptional() @ValidateNested() @Type(() => Figure) killed?: Figure;
+    }
+    // Nested in a class the plan builds, it leaves the whole body to class-transformer.
+    class Outer {
+      @IsOptional() @ValidateNested() @NestedType(() => PlainType) inner?: PlainType;
+    }
+    expect(compiled.instanceOf(PlainType, { killed: { best: 1 } })).toBeUndefined();
+    expect(compiled.instanceOf(Outer, { inner: { killed: { best: 1 } } })).toBeUndefined();
+    expect(compiled.compiles(PlainType)).toBe(false);
     expect(theirs(Exposed, { title: 'x' })).toEqual(new Exposed());
     expect(compiled.instanceOf(Exposed, { title: 'x' })).toBeUndefined();
     expect(theirs(Excluded, { title: 'x', internal: 'y' })).not.toHaveProperty('internal');
@@ -142,6 +160,16 @@ describe('compiled transform: plainToInstance without its generic walk', () => {
     const mine = compiled.instanceOf(Labelled, body) as Labelled;
     expect(mine).toStrictEqual(theirs(Labelled, body));
     expect(mine.label).toBe('label of x');
+  });
+
+  it('plans a class that nests itself', () => {
+    class Node {
+      @IsString() name!: string;
+      @IsOptional() @IsArray() @NestedType(() => Node) children?: Node[];
+    }
+    const body = { name: 'a', children: [{ name: 'b', children: [{ name: 'c' }] }] };
+    expect(compiled.compiles(Node)).toBe(true);
+    expect(compiled.instanceOf(Node, body)).toStrictEqual(theirs(Node, body));
   });
 
   it('is off under transform options it does not reproduce', () => {

@@ -1,8 +1,8 @@
 import { type ArgumentMetadata, type Type, ValidationPipe } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { IsDefined, IsInt, IsOptional, IsString, ValidateIf, validate } from 'class-validator';
+import { IsDefined, IsInt, IsOptional, IsString, ValidateIf, getMetadataStorage, validate } from 'class-validator';
 import fc from 'fast-check';
-import { CompiledValidation } from './compiled-validation.js';
+import { CompiledValidation, type ValidationMetadataStorage } from './compiled-validation.js';
 import { VALIDATION_PIPE_OPTIONS, createValidationPipe } from './validation.js';
 import { ENDPOINT_DTOS, offlineContext } from '../../test/e2e/endpoint-dtos.js';
 import { ENDPOINTS, caseArb, materialise } from '../../test/e2e/hostile-input.arbitraries.js';
@@ -111,6 +111,61 @@ describe('compiled validation: class-validator rules without class-validator err
       );
     },
   );
+
+  it('understands the storage of the class-validator it runs with', () => {
+    // Fails after an upgrade of class-validator that keeps its rules otherwise: nothing would compile.
+    expect(compiled.storageUnderstood).toBe(true);
+  });
+
+  describe('a storage not shaped as the check reads it', () => {
+    const real = getMetadataStorage() as unknown as ValidationMetadataStorage;
+    /** The real storage, with every rule it reports passed through `reshape`. */
+    const reshaped = (reshape: (metadata: Record<string, unknown>) => Record<string, unknown>): ValidationMetadataStorage => ({
+      getTargetValidationMetadatas: (...args) => real.getTargetValidationMetadatas(...args).map((m) => reshape({ ...(m as Record<string, unknown>) })),
+      groupByPropertyName: (metadatas) => real.groupByPropertyName(metadatas),
+      getTargetValidatorConstraints: (target) => real.getTargetValidatorConstraints(target),
+    });
+
+    it.each([
+      ['renamed fields', (m: Record<string, unknown>) => ({ ...m, type: undefined, kind: m.type })],
+      ['another name for a kind of rule', (m: Record<string, unknown>) => ({ ...m, type: m.type === 'customValidation' ? 'custom' : m.type })],
+      ['constraints in another form', (m: Record<string, unknown>) => ({ ...m, constraints: { list: m.constraints } })],
+      ['`each` under another name', (m: Record<string, unknown>) => ({ ...m, each: undefined, forEach: m.each })],
+    ])('with %s: compiles nothing, leaving every class to class-validator', async (_case, reshape) => {
+      const guarded = new CompiledValidation(VALIDATOR_OPTIONS, reshaped(reshape));
+      expect(guarded.storageUnderstood).toBe(false);
+      for (const dto of Object.values(DTOS)) {
+        expect(guarded.checkFor(dto)).toBeUndefined();
+        expect(guarded.declaredKeys(dto)).toBeUndefined();
+      }
+    });
+
+    it('that throws: compiles nothing', () => {
+      const throwing: ValidationMetadataStorage = {
+        ...real,
+        getTargetValidationMetadatas: () => {
+          throw new TypeError('not a function');
+        },
+      };
+      expect(new CompiledValidation(VALIDATOR_OPTIONS, throwing).storageUnderstood).toBe(false);
+    });
+
+    it('for one class only: leaves that class to class-validator', () => {
+      class Odd {
+        @IsString() name!: string;
+      }
+      const storage: ValidationMetadataStorage = {
+        getTargetValidationMetadatas: (target, ...rest) =>
+          real.getTargetValidationMetadatas(target, ...rest).map((m) => (target === Odd ? { ...(m as object), type: 'newKindOfRule' } : m)),
+        groupByPropertyName: (metadatas) => real.groupByPropertyName(metadatas),
+        getTargetValidatorConstraints: (target) => real.getTargetValidatorConstraints(target),
+      };
+      const guarded = new CompiledValidation(VALIDATOR_OPTIONS, storage);
+      expect(guarded.storageUnderstood).toBe(true);
+      expect(guarded.checkFor(Odd)).toBeUndefined();
+      expect(guarded.checkFor(DTOS.actors)).toBeDefined();
+    });
+  });
 
   it('refuses to compile what it does not reproduce, so that class-validator alone decides', async () => {
     class Defined {

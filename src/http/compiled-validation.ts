@@ -1,4 +1,12 @@
-import { type ValidationArguments, type ValidatorOptions, getMetadataStorage } from 'class-validator';
+import {
+  IsOptional,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+  type ValidationArguments,
+  type ValidatorOptions,
+  getMetadataStorage,
+} from 'class-validator';
 
 /**
  * class-validator's own rules, checked without its error reports.
@@ -15,8 +23,13 @@ import { type ValidationArguments, type ValidatorOptions, getMetadataStorage } f
  * validated by class-validator. (Schemas registered by name with
  * `registerSchema` are not looked at: this service validates classes only.)
  *
- * `compiled-validation.spec.ts` holds the check to class-validator's verdict on thousands of
- * generated bodies for every command endpoint.
+ * class-validator's metadata storage is read through its exported `getMetadataStorage()`, but the
+ * shape of what it holds is class-validator's own. Before anything is compiled, the storage is
+ * asked for the rules of a calibration class whose decorators are known; if the answer is not
+ * shaped as expected (an upgrade changed it), nothing compiles and class-validator validates
+ * everything, slower but the same. `compiled-validation.spec.ts` fails loudly then, and holds
+ * the check to class-validator's verdict on thousands of generated bodies for every command
+ * endpoint.
  */
 export type CompiledCheck = (instance: object) => boolean;
 
@@ -46,6 +59,25 @@ interface ClassRules {
   readonly known: ReadonlySet<string>;
 }
 
+/** What the check reads of class-validator's storage. */
+export interface ValidationMetadataStorage {
+  getTargetValidationMetadatas(target: Function, schema: string, always: boolean, strictGroups: boolean, groups?: string[]): unknown[];
+  groupByPropertyName(metadatas: unknown[]): Record<string, unknown[]>;
+  getTargetValidatorConstraints(target: Function): unknown[];
+}
+
+/** One rule as the storage holds it, once checked to be shaped so. */
+interface RuleMetadata {
+  readonly type: string;
+  readonly propertyName: string;
+  readonly constraints: unknown[];
+  readonly each?: boolean;
+  readonly groups?: readonly string[];
+  readonly always?: boolean;
+  readonly validateIf?: unknown;
+  readonly constraintCls?: Function;
+}
+
 /** Validator options the check reproduces; anything else set makes it refuse to compile. */
 const REPRODUCED_OPTIONS = new Set(['whitelist', 'forbidNonWhitelisted', 'forbidUnknownValues', 'validationError', 'stopAtFirstError']);
 
@@ -54,8 +86,15 @@ class Uncompilable extends Error {}
 export class CompiledValidation {
   private readonly rules = new Map<Function, ClassRules | null>();
   private readonly checks = new Map<Function, CompiledCheck | null>();
+  /** False when the storage is not shaped as this check reads it: class-validator then decides alone. */
+  readonly storageUnderstood: boolean;
 
-  constructor(private readonly options: ValidatorOptions) {}
+  constructor(
+    private readonly options: ValidatorOptions,
+    private readonly storage: ValidationMetadataStorage = getMetadataStorage() as unknown as ValidationMetadataStorage,
+  ) {
+    this.storageUnderstood = this.readsCalibration();
+  }
 
   /** The check for instances of `metatype`, or undefined when only class-validator can validate it. */
   checkFor(metatype: Function): CompiledCheck | undefined {
@@ -69,6 +108,7 @@ export class CompiledValidation {
 
   /** The properties a class's rules name (what the whitelist lets through), or undefined for a class the check cannot compile. */
   declaredKeys(target: Function): ReadonlySet<string> | undefined {
+    if (!this.storageUnderstood) return undefined;
     try {
       return this.rulesOf(target)?.known;
     } catch (error) {
@@ -78,6 +118,7 @@ export class CompiledValidation {
   }
 
   private compile(metatype: Function): CompiledCheck | null {
+    if (!this.storageUnderstood) return null;
     const options = this.options;
     if (Object.entries(options).some(([key, value]) => value !== undefined && !REPRODUCED_OPTIONS.has(key))) return null;
     // Without forbidNonWhitelisted, the whitelist deletes unknown properties: not a yes/no question.
@@ -154,8 +195,9 @@ export class CompiledValidation {
   private rulesOf(target: Function): ClassRules | null {
     const known = this.rules.get(target);
     if (known !== undefined) return known;
-    const storage = getMetadataStorage();
+    const storage = this.storage;
     const metadatas = storage.getTargetValidationMetadatas(target, '', false, false, undefined);
+    if (!Array.isArray(metadatas)) throw new Uncompilable();
     if (metadatas.length === 0) {
       this.rules.set(target, null);
       return null;
@@ -166,24 +208,28 @@ export class CompiledValidation {
       const conditions: ((object: object, value: unknown) => boolean)[] = [];
       const constraints: Constraint[] = [];
       let nested = false;
-      for (const metadata of list) {
+      for (const metadata of list.map(ruleMetadata)) {
         if ((metadata.groups?.length ?? 0) > 0 || metadata.always === true || metadata.validateIf !== undefined) throw new Uncompilable();
         switch (metadata.type) {
           case WHITELIST:
             break;
-          case CONDITIONAL:
-            conditions.push(metadata.constraints[0] as (object: object, value: unknown) => boolean);
+          case CONDITIONAL: {
+            const condition = metadata.constraints[0];
+            if (typeof condition !== 'function') throw new Uncompilable();
+            conditions.push(condition as (object: object, value: unknown) => boolean);
             break;
+          }
           case NESTED:
             // The executor walks arrays item by item whether `each` is set or not.
             nested = true;
             break;
           case CUSTOM:
-            for (const constraint of storage.getTargetValidatorConstraints(metadata.constraintCls)) {
-              if (constraint.async) throw new Uncompilable();
-              const instance = constraint.instance as { validate: Constraint['validate'] };
+            for (const constraint of storage.getTargetValidatorConstraints(metadata.constraintCls!)) {
+              const { async, instance } = (constraint ?? {}) as { async?: unknown; instance?: { validate?: unknown } };
+              if (async !== false && async !== undefined) throw new Uncompilable();
+              if (typeof instance?.validate !== 'function') throw new Uncompilable();
               constraints.push({
-                validate: instance.validate.bind(instance),
+                validate: (instance.validate as Constraint['validate']).bind(instance),
                 each: metadata.each === true,
                 constraints: metadata.constraints,
                 propertyName: metadata.propertyName,
@@ -201,6 +247,66 @@ export class CompiledValidation {
     this.rules.set(target, rules);
     return rules;
   }
+
+  /**
+   * Whether the storage answers for `ValidationCalibration` what this check expects of it:
+   * one property each, a condition, a custom constraint with `each` and its arguments, the
+   * nested marker. Anything else, or an error, means the storage is shaped otherwise.
+   */
+  private readsCalibration(): boolean {
+    try {
+      const metadatas = this.storage.getTargetValidationMetadatas(ValidationCalibration, '', false, false, undefined);
+      if (!Array.isArray(metadatas)) return false;
+      const grouped = this.storage.groupByPropertyName(metadatas);
+      if (Object.keys(grouped).sort().join() !== 'nested,text') return false;
+      const text = grouped['text']!.map(ruleMetadata);
+      const nested = grouped['nested']!.map(ruleMetadata);
+      const custom = text.find((metadata) => metadata.type === CUSTOM);
+      const constraints = custom ? this.storage.getTargetValidatorConstraints(custom.constraintCls!) : [];
+      const instance = (constraints[0] as { instance?: { validate?: unknown } } | undefined)?.instance;
+      return (
+        text.length === 3 &&
+        text.filter((metadata) => metadata.type === CONDITIONAL).length === 2 &&
+        text.every((metadata) => metadata.type !== CONDITIONAL || typeof metadata.constraints[0] === 'function') &&
+        custom?.each === true &&
+        custom.constraints[0] === 3 &&
+        constraints.length === 1 &&
+        typeof instance?.validate === 'function' &&
+        (instance.validate as Constraint['validate'])('four', { constraints: [3] } as ValidationArguments) === false &&
+        nested.length === 1 &&
+        nested[0]!.type === NESTED
+      );
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** A rule of the storage, checked to be shaped as this check reads it. */
+function ruleMetadata(value: unknown): RuleMetadata {
+  const metadata = value as Partial<RuleMetadata> | null;
+  if (
+    typeof metadata !== 'object' ||
+    metadata === null ||
+    typeof metadata.type !== 'string' ||
+    typeof metadata.propertyName !== 'string' ||
+    !(metadata.constraints === undefined || Array.isArray(metadata.constraints)) ||
+    (metadata.type === CUSTOM && typeof metadata.constraintCls !== 'function')
+  ) {
+    throw new Uncompilable();
+  }
+  return { ...metadata, constraints: metadata.constraints ?? [] } as RuleMetadata;
+}
+
+/** Rules whose metadata the storage must report as `readsCalibration` expects. */
+class ValidationCalibration {
+  @IsOptional()
+  @ValidateIf(() => true)
+  @MaxLength(3, { each: true })
+  text?: string[];
+
+  @ValidateNested()
+  nested?: object;
 }
 
 /**

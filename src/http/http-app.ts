@@ -9,7 +9,9 @@ import type { Socket } from 'node:net';
 import type { AppConfig } from '../config/app-config.js';
 import { ApiHttpException } from './api-http-exception.js';
 import { clientErrorResponse, HttpExceptionFilter, REQUEST_BODY_LIMIT_BYTES, sendErrorReply } from './http-exception.filter.js';
+import { strictJsonParser } from './json-body.parser.js';
 import { setupOpenApi } from './openapi.js';
+import { QueryParametersInterceptor } from './query-parameters.interceptor.js';
 import { createValidationPipe } from './validation.js';
 
 export const API_PREFIX = 'v1';
@@ -146,14 +148,17 @@ export interface HttpAppOptions {
 
 /**
  * Everything an app needs before `listen()` (or `init()` in tests): the `v1` prefix (not
- * for `/health`), the validation pipe, the one exception filter, the JSON-only body rule,
+ * for `/health`), the validation pipe, the refusal of query parameters a route does not
+ * take, the one exception filter, the JSON-only body rule and its strict UTF-8 parser,
  * the OpenAPI document (`/docs`, `/docs-json`) and shutdown hooks.
  */
 export function configureHttpApp(app: NestFastifyApplication, config: AppConfig, options: HttpAppOptions = {}): void {
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.ALL }] });
   app.useGlobalPipes(createValidationPipe());
+  app.useGlobalInterceptors(new QueryParametersInterceptor());
   app.useGlobalFilters(new HttpExceptionFilter(app.get(HttpAdapterHost)));
   const fastify = app.getHttpAdapter().getInstance();
+  app.useBodyParser('application/json', { bodyLimit: REQUEST_BODY_LIMIT_BYTES }, strictJsonParser(fastify));
   // First, so that the refusals of the hooks below carry the security headers too.
   fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
   fastify.addHook('onRequest', shareRequestId);

@@ -1,5 +1,6 @@
 import { BadRequestException, HttpException, InternalServerErrorException, NotFoundException } from '@nestjs/common';
 import { ApplicationError, type ApplicationErrorCode } from '../application/application-error.js';
+import { AuthRefusal } from '../auth/auth-refusal.js';
 import { DomainError, type DomainErrorCode } from '../domain/domain-error.js';
 import { ApiHttpException } from './api-http-exception.js';
 import { clientErrorResponse, toErrorResponse } from './http-exception.filter.js';
@@ -37,6 +38,22 @@ describe('toErrorResponse', () => {
     ['PROJECTION_LAGGING', 503],
   ])('maps ApplicationError %s to %i', (code, status) => {
     expect(toErrorResponse(new ApplicationError(code, 'refused')).body).toEqual({ statusCode: status, code, message: 'refused' });
+  });
+
+  it('maps AuthRefusal to 401 with WWW-Authenticate, 403, and 429 with Retry-After', () => {
+    expect(toErrorResponse(new AuthRefusal('UNAUTHENTICATED', 'Unknown API key'))).toEqual({
+      body: { statusCode: 401, code: 'UNAUTHENTICATED', message: 'Unknown API key' },
+      headers: { 'WWW-Authenticate': 'Bearer' },
+      isServerFault: false,
+    });
+    expect(toErrorResponse(new AuthRefusal('FORBIDDEN', 'The writer role may not do this')).body).toEqual({
+      statusCode: 403,
+      code: 'FORBIDDEN',
+      message: 'The writer role may not do this',
+    });
+    const limited = toErrorResponse(new AuthRefusal('RATE_LIMITED', 'slow down', 2));
+    expect(limited.body).toEqual({ statusCode: 429, code: 'RATE_LIMITED', message: 'slow down' });
+    expect(limited.headers).toEqual({ 'Retry-After': '2' });
   });
 
   it('passes details through', () => {

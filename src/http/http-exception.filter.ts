@@ -1,9 +1,10 @@
-import { principalOf } from '../auth/principal.js';
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { ApplicationError, type ApplicationErrorCode } from '../application/application-error.js';
+import { AuthRefusal, type AuthRefusalCode } from '../auth/auth-refusal.js';
+import { principalOf } from '../auth/principal.js';
 import { DomainError, type DomainErrorCode } from '../domain/domain-error.js';
 import { ApiHttpException, type ErrorBody, type ErrorDetail } from './api-http-exception.js';
 
@@ -38,6 +39,24 @@ const APPLICATION_STATUS: Readonly<Record<ApplicationErrorCode, number>> = {
   ACTOR_UNKNOWN: 422,
   VALIDATION_FAILED: 400,
 };
+
+const AUTH_STATUS: Readonly<Record<AuthRefusalCode, number>> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+};
+
+/** The headers RFC 9110 and RFC 6585 ask for with each auth refusal. */
+function authHeaders(refusal: AuthRefusal): Record<string, string> {
+  switch (refusal.code) {
+    case 'UNAUTHENTICATED':
+      return { 'WWW-Authenticate': 'Bearer' };
+    case 'RATE_LIMITED':
+      return { 'Retry-After': String(Math.max(1, Math.ceil(refusal.retryAfterSeconds ?? 1))) };
+    case 'FORBIDDEN':
+      return {};
+  }
+}
 
 /** Codes for refusals that come from the framework rather than from our own code. */
 const STATUS_CODE_NAMES: Readonly<Record<number, string>> = {
@@ -178,6 +197,9 @@ function fromHttpException(exception: HttpException): ErrorResponse {
 export function toErrorResponse(exception: unknown): ErrorResponse {
   if (exception instanceof DomainError) {
     return respond(DOMAIN_STATUS[exception.code] ?? 422, exception.code, exception.message, exception.details);
+  }
+  if (exception instanceof AuthRefusal) {
+    return respond(AUTH_STATUS[exception.code], exception.code, exception.message, undefined, authHeaders(exception));
   }
   if (exception instanceof ApplicationError) {
     const status = APPLICATION_STATUS[exception.code] ?? 422;

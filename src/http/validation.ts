@@ -4,6 +4,7 @@ import type { ValidationError } from 'class-validator';
 import { ApiHttpException } from './api-http-exception.js';
 import { CompiledTransform } from './compiled-transform.js';
 import { CompiledValidation } from './compiled-validation.js';
+import { itemRuleOf } from './item-rules.js';
 
 /** One field that failed validation, as it appears in `details`. */
 export type FieldProblems = {
@@ -21,14 +22,19 @@ const MAX_QUOTED_NAME = 64;
 /** No request of this API nests deeper; anything deeper is refused before it is transformed. */
 export const MAX_INPUT_DEPTH = 8;
 
-const quoteName = (name: string): string => (name.length > MAX_QUOTED_NAME ? `${name.slice(0, MAX_QUOTED_NAME)}…` : name);
+/** A field name as it may be quoted back: at most 64 characters of it. */
+export const quoteName = (name: string): string => (name.length > MAX_QUOTED_NAME ? `${name.slice(0, MAX_QUOTED_NAME)}…` : name);
 
-/** class-validator's message for a value that is no object at all is not meant for clients. */
-const CONSTRAINT_MESSAGES: Readonly<Record<string, string>> = {
-  unknownValue: 'must be a JSON object',
-};
+/**
+ * Constraints that say a value is of the wrong kind altogether. When one of them fails, the
+ * others of the field (lengths, ranges, patterns) and its nested fields say nothing useful:
+ * `kind: 5` is "must be a string", not also "must be longer than 1 character", and a `sources`
+ * that is an object is "must be an array", not a list of problems with `sources.name`.
+ */
+const TYPE_CONSTRAINTS = new Set(['isString', 'isArray', 'isObject', 'isInt', 'isNumber', 'isBoolean', 'nestedValidation']);
 
-function childPath(parent: string, property: string): string {
+/** The path of `property` inside the field at `parent` (`''` for the root): `sources[0]`, `sources[0].kind`. */
+export function childPath(parent: string, property: string): string {
   // class-validator names the items of a validated array by their index.
   if (/^\d+$/.test(property)) {
     return `${parent}[${property}]`;
@@ -36,29 +42,85 @@ function childPath(parent: string, property: string): string {
   return parent === '' ? quoteName(property) : `${parent}.${quoteName(property)}`;
 }
 
+/** What a problem calls the field: its own name (`kind`), or an item with its index (`sources[0]`). */
+const labelOf = (field: string): string => field.slice(field.lastIndexOf('.') + 1);
+
+/** class-validator's wording, where it is not meant for clients. */
+function wording(constraint: string, message: string, label: string): string {
+  switch (constraint) {
+    case 'whitelistValidation':
+      // class-validator quotes an unknown property's name in full in its message.
+      return 'is not a known field';
+    case 'unknownValue':
+      return 'must be a JSON object';
+    case 'nestedValidation':
+      return `${label} must be an object`;
+    default:
+      return message;
+  }
+}
+
 /**
- * Flattens class-validator's error tree into one entry per field that has problems, with
- * array items written as `[index]`. `root` names the input itself (`body`, `query`) for
- * errors that have no property, such as a body that is not an object.
+ * Flattens class-validator's error tree into one entry per field that has problems, each
+ * named by its path from the root of the input (`sources[0].kind`, `positions[2]`). `root`
+ * names the input itself (`body`, `query`) for errors that have no property, such as a body
+ * that is not an object. The errors must carry their values (`validationError.value`):
+ * - a field that is missing or null has one problem, "<field> is required" (optional fields
+ *   are never reported absent: class-validator skips them);
+ * - a field of the wrong kind has only that problem, and its nested fields are not looked at;
+ * - a list rule of `EachItem` is reported at each item that breaks it.
  */
 export function flattenValidationErrors(errors: readonly ValidationError[], root = 'body'): FieldProblems[] {
-  const flat: FieldProblems[] = [];
-  const visit = (error: ValidationError, parent: string): void => {
+  const flat = new Map<string, string[]>();
+  const add = (field: string, problems: readonly string[]): void => {
+    const known = flat.get(field) ?? [];
+    for (const problem of problems) if (!known.includes(problem)) known.push(problem);
+    flat.set(field, known);
+  };
+  const visit = (error: ValidationError, parent: string, settled: ReadonlySet<string>): void => {
     const property = error.property === undefined || error.property === null ? '' : String(error.property);
-    const field = property === '' ? parent : childPath(parent, property);
-    const problems = Object.entries(error.constraints ?? {}).map(([constraint, message]) =>
-      // class-validator quotes an unknown property's name in full in its message.
-      constraint === 'whitelistValidation' ? 'is not a known field' : (CONSTRAINT_MESSAGES[constraint] ?? message),
-    );
-    if (problems.length > 0) {
-      flat.push({ field: field === '' ? root : field, problems });
+    const path = property === '' ? parent : childPath(parent, property);
+    if (settled.has(path)) return;
+    const field = path === '' ? root : path;
+    const label = labelOf(field);
+    const constraints = Object.entries(error.constraints ?? {});
+    if (constraints.some(([constraint]) => constraint === 'whitelistValidation')) {
+      add(field, ['is not a known field']);
+      return;
     }
+    const isItem = /^\d+$/.test(property);
+    if (constraints.length > 0 && property !== '' && !isItem && (error.value === undefined || error.value === null)) {
+      add(field, [`${label} is required`]);
+      return;
+    }
+    const wrongKind = constraints.filter(([constraint]) => TYPE_CONSTRAINTS.has(constraint));
+    if (wrongKind.length > 0) {
+      add(field, wrongKind.map(([constraint, message]) => wording(constraint, message, label)));
+      return;
+    }
+    const problems: string[] = [];
+    const items: [string, string][] = [];
+    for (const [constraint, message] of constraints) {
+      const rule = itemRuleOf(constraint);
+      if (rule === undefined || !Array.isArray(error.value)) {
+        problems.push(wording(constraint, message, label));
+        continue;
+      }
+      (error.value as unknown[]).forEach((item, index) => {
+        const problem = rule(item);
+        if (problem !== undefined) items.push([`${path}[${index}]`, problem]);
+      });
+    }
+    if (problems.length > 0) add(field, problems);
+    for (const [item, problem] of items) add(item, [`${labelOf(item)} ${problem}`]);
+    // An item already reported as wrong is not looked into.
+    const reported = new Set(items.map(([item]) => item));
     for (const child of error.children ?? []) {
-      visit(child, field);
+      visit(child, path, reported);
     }
   };
-  errors.forEach((error) => visit(error, ''));
-  return flat;
+  errors.forEach((error) => visit(error, '', new Set()));
+  return [...flat].map(([field, problems]) => ({ field, problems }));
 }
 
 /** The 400 VALIDATION_FAILED for a list of class-validator errors. */
@@ -164,7 +226,8 @@ export function refuseUnsafeShapes(input: object, root: string): void {
  * The global pipe's options. Unknown fields are refused (a misspelt `occuredAt` must not pass),
  * values are never converted implicitly (`"3"` stays a string and fails `@IsInt()`), and
  * DTOs arrive as class instances. `@IsOptional()` lets `null` through as "absent", which
- * API.md asks for.
+ * API.md asks for. Errors carry the values they are about, for `flattenValidationErrors` to
+ * tell a missing field from a wrong one; no value is ever put in an answer.
  */
 export const VALIDATION_PIPE_OPTIONS: ValidationPipeOptions = {
   whitelist: true,
@@ -172,7 +235,7 @@ export const VALIDATION_PIPE_OPTIONS: ValidationPipeOptions = {
   forbidUnknownValues: true,
   transform: true,
   transformOptions: { enableImplicitConversion: false },
-  validationError: { target: false, value: false },
+  validationError: { target: false, value: true },
   exceptionFactory: (errors) => validationFailed(errors),
 };
 

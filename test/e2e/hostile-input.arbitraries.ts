@@ -322,6 +322,15 @@ export const UNSAFE_CHARS: readonly string[] = [
 const UNSAFE = new RegExp(`[${UNSAFE_CHARS.map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}]`);
 export const hasUnsafeChar = (s: string): boolean => UNSAFE.test(s);
 
+/**
+ * README "Input limits": free text must hold a character that shows. White space and
+ * separators, control and format characters and the other default-ignorable code points do not.
+ */
+const NOTHING_VISIBLE = /^[\p{White_Space}\p{Z}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]*$/u;
+export const isBlank = (s: string): boolean => NOTHING_VISIBLE.test(s);
+/** A UTF-16 surrogate without its pair: no Unicode text, refused anywhere in a body. */
+export const hasLoneSurrogate = (s: string): boolean => /\p{Cs}/u.test(s);
+
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export const isSlug = (s: string): boolean => s.length <= LIMITS.idLength && SLUG.test(s);
 
@@ -443,7 +452,8 @@ export function classifyInstant(value: string, field: 'report-instant' | 'baseli
   const s = match[6] === undefined ? 0 : Number(match[6]);
   const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
   if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || s > 59) return INVALID;
-  if (match[10] !== undefined && (Number(match[10]) > 14 || Number(match[11]) > 59)) return INVALID;
+  // API.md: offsets up to ±14:00 (UTC+14:00 is the largest in use).
+  if (match[10] !== undefined && (Number(match[11]) > 59 || Number(match[10]) * 60 + Number(match[11]) > 14 * 60)) return INVALID;
   const at = Date.parse(value);
   // Five minutes of clock skew are tolerated; stay well clear of the edge.
   if (at > now + DAY_MS) return refused('OCCURRED_IN_FUTURE');
@@ -473,7 +483,7 @@ function instantArb(field: 'report-instant' | 'baseline-instant'): fc.Arbitrary<
         mi: fc.integer({ min: 0, max: 61 }),
         s: fc.option(fc.integer({ min: 0, max: 61 })),
         fraction: fc.option(fc.stringMatching(/^[0-9]{1,12}$/)),
-        zone: fc.constantFrom('Z', '', '+00:00', '-00:00', '+14:00', '-12:00', '+05:30', '+14:59', '+15:00', '+02:60', '+0200', '+02'),
+        zone: fc.constantFrom('Z', '', '+00:00', '-00:00', '+14:00', '-12:00', '+05:30', '+14:59', '+14:01', '-14:00', '-14:30', '+15:00', '+02:60', '+0200', '+02'),
       })
       .map(({ y, mo, d, h, mi, s, fraction, zone }) => {
         const seconds = s === null ? '' : `:${pad(s)}${fraction === null ? '' : `.${fraction}`}`;
@@ -557,10 +567,15 @@ function stringFieldValues(field: FieldSpec): fc.Arbitrary<Mutation> {
         withUnsafeChar('Abu Turabi bakery').map((v) => s('control/bidi char')(v, INVALID)),
         withUnsafeChar('فرن أبو ترابي').map((v) => s('control/bidi char in Arabic')(v, INVALID)),
         unsafeOnly.map((v) => s('only control/bidi chars')(v, INVALID)),
-        // Marks that Arabic text legitimately uses, and white space, stay allowed.
-        fc.constantFrom('\u200Fفرن\u200E', 'line 1\nline 2\r\n\tindented', '\u061Cx').map((v) => s('allowed marks')(v, MAYBE)),
+        // Marks that Arabic text legitimately uses, and white space, stay allowed around text.
+        fc.constantFrom('\u200Fفرن\u200E', 'line 1\nline 2\r\n\tindented', '\u061Cx', ' x ').map((v) => s('allowed marks')(v, MAYBE)),
+        // ... but are no text on their own.
+        fc
+          .constantFrom(' ', '   ', '\n\t', '\u00A0', '\u3000', '\u200B', '\u200F\u200E', '\uFEFF', '\u2060', '\u3164', ' \u200B ')
+          .map((v) => s('nothing visible')(v, INVALID)),
+        fc.constantFrom('\uD800', 'a\uDC00b', 'x\uD83D').map((v) => s('a lone surrogate')(v, INVALID)),
         fc.string({ unit: 'binary', maxLength: 60 }).map((v) =>
-          s('random text')(v, v.length === 0 || v.length > max || hasUnsafeChar(v) ? INVALID : MAYBE),
+          s('random text')(v, v.length > max || hasUnsafeChar(v) || isBlank(v) || hasLoneSurrogate(v) ? INVALID : MAYBE),
         ),
       );
     }
@@ -997,10 +1012,11 @@ const bodyCaseArb: fc.Arbitrary<BodyCase> = fc.oneof(
     .record({ contentType: fc.constantFrom<string | null>(...FOREIGN_TYPES, null), body: fc.constantFrom('valid', 'form', 'text') as fc.Arbitrary<'valid' | 'form' | 'text'> })
     .map(({ contentType, body }): BodyCase => ({ op: 'content-type', contentType, body, verdict: { kind: 'unsupported' } })),
   fc.constantFrom(...JSON_TYPES).map((contentType): BodyCase => ({ op: 'content-type', contentType, body: 'valid', verdict: MAYBE })),
+  // JSON is UTF-8 (RFC 8259): bytes that are not are refused, never stored as U+FFFD.
   fc.constantFrom('invalid-utf8-in-notes', 'bom', 'utf16').map((how): BodyCase => ({
     op: 'bytes',
     how: how as 'invalid-utf8-in-notes' | 'bom' | 'utf16',
-    verdict: how === 'utf16' ? INVALID : MAYBE,
+    verdict: how === 'bom' ? MAYBE : INVALID,
   })),
   fc.constantFrom<string | null>(null, JSON_TYPE, 'text/plain').map((contentType): BodyCase => ({ op: 'no-body', contentType, verdict: INVALID })),
 );

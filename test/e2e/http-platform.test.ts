@@ -21,7 +21,6 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { ApplicationError } from '../../src/application/application-error.js';
-import { credentialFor } from '../../src/auth/api-keys.js';
 import { AuthModule } from '../../src/auth/auth.module.js';
 import { CurrentPrincipal, type Principal } from '../../src/auth/principal.js';
 import { Public, Roles } from '../../src/auth/roles.decorator.js';
@@ -120,7 +119,7 @@ interface Started {
 async function start(overrides: Partial<AppConfig> = {}): Promise<Started> {
   const config: AppConfig = {
     ...loadConfig({ PORT: '0', TIMELINE_DATA_DIR: '/nonexistent-not-used' }),
-    apiKeys: [credentialFor('writer', KEYS.writer), credentialFor('analyst', KEYS.analyst), credentialFor('admin', KEYS.admin)],
+    apiKeyList: `writer:${KEYS.writer},analyst:${KEYS.analyst},admin:${KEYS.admin}`,
     rateLimitPerSecond: 0,
     ...overrides,
   };

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
-import { credentialFor } from '../../src/auth/api-keys.js';
 import { type AppConfig, loadConfig } from '../../src/config/app-config.js';
 import { ConfigModule } from '../../src/config/config.module.js';
 import { configureHttpApp, createHttpAdapter } from '../../src/http/http-app.js';
@@ -39,7 +38,7 @@ describe('ProjectionsModule in the app', () => {
     dir = await mkdtemp(join(tmpdir(), 'projections-app-'));
     const config: AppConfig = {
       ...loadConfig({ PORT: '0', TIMELINE_DATA_DIR: dir }),
-      apiKeys: [credentialFor('writer', KEYS.writer), credentialFor('analyst', KEYS.analyst), credentialFor('admin', KEYS.admin)],
+      apiKeyList: `writer:${KEYS.writer},analyst:${KEYS.analyst},admin:${KEYS.admin}`,
       rateLimitPerSecond: 0,
     };
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })

@@ -15,8 +15,12 @@ export class ReadStreamController {
 
   @Get()
   @Roles('analyst')
-  @ApiOperation({ summary: 'The raw event stream of a neighbourhood, oldest first, from the event store itself' })
+  @ApiOperation({
+    summary: 'The raw event stream of a neighbourhood, oldest first, from the event store itself',
+    description: 'Admins also see protected sources and each event\'s request metadata (idempotencyKey, requestHash, requestId).',
+  })
   @ApiOkResponse({ type: StreamPageDto })
+  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: fromRevision or limit not a decimal integer in range, an unknown parameter' })
   @ApiResponse({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
   read(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,

@@ -1,32 +1,26 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { QueryInteger } from '../input-limits.js';
 
 export class ReadStreamQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInteger(0)
   fromRevision?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(1000)
+  @QueryInteger(1, 1000)
   limit?: number;
 
   @ApiPropertyOptional({
     type: 'integer',
     minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
     description: 'Accepted as on every query; this view reads the event store itself, which has every acknowledged write',
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInteger(0)
   minPosition?: number;
 }
 
@@ -36,7 +30,11 @@ export class StreamEventDto {
   @ApiProperty({ type: 'integer' }) streamRevision!: number;
   @ApiProperty({ type: 'integer' }) position!: number;
   @ApiProperty({ type: 'object', additionalProperties: true }) data!: unknown;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'recordedAt, recordedBy, role, …' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'recordedAt, recordedBy, role; for admins also idempotencyKey, requestHash and requestId',
+  })
   metadata!: Record<string, unknown>;
 }
 

@@ -11,8 +11,11 @@ export class ReadStreamQuery extends Query<StreamPageDto> {
     readonly neighbourhoodId: string,
     readonly fromRevision: number,
     readonly limit: number,
-    /** Admins see protected sources; everybody else sees them redacted. */
-    readonly revealProtectedSources: boolean,
+    /**
+     * Admins see protected sources and the request metadata (idempotency key, request hash,
+     * request id); everybody else sees the sources redacted and no request metadata.
+     */
+    readonly asAdmin: boolean,
   ) {
     super();
   }
@@ -37,16 +40,26 @@ export class ReadStreamHandler implements IQueryHandler<ReadStreamQuery> {
         more = true;
         break;
       }
-      const { requestHash: _hash, ...metadata } = event.metadata;
       items.push({
         eventId: event.eventId,
         type: event.type,
         streamRevision: event.revision,
         position: event.position,
-        data: query.revealProtectedSources ? event.data : redactSources(event.data),
-        metadata,
+        data: query.asAdmin ? event.data : redactSources(event.data),
+        metadata: query.asAdmin ? event.metadata : withoutRequestMetadata(event.metadata),
       });
     }
     return more ? { items, nextFromRevision: query.fromRevision + query.limit, position } : { items, position };
   }
+}
+
+/**
+ * What tells one request from another (the client's idempotency key, the request fingerprint,
+ * the request id that joins the event to the logs) is for admins: other roles need what
+ * happened and who recorded it, not how it was sent.
+ */
+const ADMIN_ONLY_METADATA = new Set(['idempotencyKey', 'requestHash', 'requestId']);
+
+function withoutRequestMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(metadata).filter(([key]) => !ADMIN_ONLY_METADATA.has(key)));
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsObject, IsOptional, ValidateNested } from 'class-validator';
 import type { CasualtyFigure, ReportCasualties } from '../../domain/index.js';
+import { NestedType } from '../../http/nested-type.decorator.js';
 import { present } from '../command-endpoint.js';
 import { IsSlug } from '../input-limits.js';
 import { CasualtyFigureDto, ReportDto, reportFields } from '../report-fields.dto.js';
@@ -15,14 +15,14 @@ export class ReportCasualtiesDto extends ReportDto {
   @ApiProperty({ type: CasualtyFigureDto })
   @IsObject()
   @ValidateNested()
-  @Type(() => CasualtyFigureDto)
+  @NestedType(() => CasualtyFigureDto)
   killed!: CasualtyFigureDto;
 
   @ApiPropertyOptional({ type: CasualtyFigureDto })
   @IsOptional()
   @IsObject()
   @ValidateNested()
-  @Type(() => CasualtyFigureDto)
+  @NestedType(() => CasualtyFigureDto)
   wounded?: CasualtyFigureDto;
 }
 
