@@ -84,9 +84,24 @@ describe('claims over HTTP', () => {
     const damascusNow = await control(`&source=${encodeURIComponent('Damascus Now (دمشق الآن)')}`);
     expect(damascusNow.body.perspective).toEqual({ source: 'Damascus Now (دمشق الآن)', claims: 'accepted' });
     expect(damascusNow.body.skipped).toEqual([]);
-    const withClaims = await control(`&source=${encodeURIComponent('Damascus Now (دمشق الآن)')}&claims=all`);
-    // Its handover folds with claims=all: the bakery goes to the NDF.
-    expect(withClaims.body.positions.find((p: { id: string }) => p.id === P.bakery1)).toMatchObject({ controller: 'ndf', eventId: ids['handover-claim'] });
+    // In Damascus Now's own reports its narrower claim finds block A already taken, and the regime
+    // never retook the bakery: its handover applies nowhere.
+    const itsClaims = await control(`&source=${encodeURIComponent('Damascus Now (دمشق الآن)')}&claims=all`);
+    expect(itsClaims.body.skipped).toEqual([
+      { eventId: ids['damascus-now-claim'], code: 'ALREADY_CONTROLLED' },
+      { eventId: ids['handover-claim'], code: 'NOT_CONTROLLED' },
+    ]);
+    // Among every claim, the handover folds before the withdrawal, which then applies nowhere.
+    const everyClaim = await control('&claims=all');
+    expect(everyClaim.body.positions.find((p: { id: string }) => p.id === P.bakery1)).toMatchObject({ controller: 'ndf', eventId: ids['handover-claim'] });
+    // Corroborating claims fold too, and find their positions already as they say.
+    expect(everyClaim.body.skipped).toEqual(
+      expect.arrayContaining([
+        { eventId: ids['damascus-now-claim'], code: 'ALREADY_CONTROLLED' },
+        { eventId: ids['amaq-claim'], code: 'ALREADY_CONTROLLED' },
+        { eventId: ids['withdrawal'], code: 'NOT_CONTROLLED' },
+      ]),
+    );
     const confirmed = await control('&status=confirmed');
     expect(confirmed.body.perspective).toEqual({ status: 'confirmed', claims: 'accepted' });
     expect(confirmed.body.positions.find((p: { id: string }) => p.id === P.southern)).toMatchObject({ controller: 'syrian-regime', eventId: null });
@@ -96,8 +111,9 @@ describe('claims over HTTP', () => {
   });
 
   it('an explicit claims=accepted adds perspective and skipped and otherwise equals the default answer', async () => {
-    const plain = await control('');
-    const explicit = await control('&claims=accepted');
+    const knownAt = `&knownAt=${encodeURIComponent(new Date().toISOString())}`;
+    const plain = await control(knownAt);
+    const explicit = await control(`${knownAt}&claims=accepted`);
     expect(explicit.body).toEqual({ ...plain.body, perspective: { claims: 'accepted' }, skipped: [] });
   });
 
@@ -202,8 +218,8 @@ describe('claims over HTTP', () => {
       for (const answer of [await timeline(''), await control(''), await control('&claims=all'), await control('&minReliability=A')]) {
         expect(answer.text).not.toContain(SECRET);
       }
-      // Its ratings count for every caller.
-      const best = await control('&minReliability=A&minCredibility=1');
+      // Its ratings count for every caller; it corroborates, so it folds with claims=all.
+      const best = await control('&minReliability=A&minCredibility=1&claims=all');
       expect(best.body.positions.find((p: { id: string }) => p.id === P.blockA)).toMatchObject({ controller: 'isis' });
     });
   });

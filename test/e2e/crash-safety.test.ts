@@ -220,7 +220,7 @@ async function readModels(server: ServerProcess, head: number, pinned: string, a
   for (const n of NEIGHBOURHOODS) {
     snapshot[`${n.id}/control`] = (await query(server, `/v1/neighbourhoods/${n.id}/control?${at}`)).body;
     snapshot[`${n.id}/control.geojson`] = (await query(server, `/v1/neighbourhoods/${n.id}/control.geojson?${at}`)).body;
-    snapshot[`${n.id}/timeline`] = (await query(server, `/v1/neighbourhoods/${n.id}/timeline?minPosition=${head}`)).body;
+    snapshot[`${n.id}/timeline`] = (await query(server, `/v1/neighbourhoods/${n.id}/timeline?limit=1000&minPosition=${head}`)).body;
   }
   snapshot['neighbourhoods'] = (await query(server, `/v1/neighbourhoods?minPosition=${head}`)).body;
   snapshot['actors'] = (await query(server, `/v1/actors?minPosition=${head}`)).body;

@@ -41,6 +41,12 @@ describe('write side over HTTP', () => {
       'CasualtiesReported',
       'PositionCaptured',
       'AttackLaunched',
+      // The outlets' own claims, and their assessments.
+      'PositionCaptured',
+      'PositionCaptured',
+      'ForcesRetreated',
+      'ReportAssessed',
+      'ReportAssessed',
     ]);
     const capture = events.find((e) => e.eventId === ids['wednesday-captures'])!;
     expect(capture.data.from).toEqual({
@@ -58,7 +64,8 @@ describe('write side over HTTP', () => {
     expect(retake.data.from).toEqual({ [P.bakery1]: 'isis', [P.bakery2]: 'isis' });
     for (const event of events) {
       expect(event.metadata.recordedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-      expect(event.metadata.recordedBy).toMatch(/^writer-[0-9a-f]{8}$/);
+      // Reports come from the writer key, assessments from the editor key.
+      expect(event.metadata.recordedBy).toMatch(event.type === 'ReportAssessed' ? /^editor-[0-9a-f]{8}$/ : /^writer-[0-9a-f]{8}$/);
       expect(JSON.stringify(event)).not.toContain(KEYS.writer);
     }
   });
@@ -88,6 +95,7 @@ describe('write side over HTTP', () => {
       neighbourhoodId: 'damascus-tadamon',
       streamRevision: revision + 1,
       position: expect.any(Number),
+      standing: 'accepted',
     });
   });
 
