@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   DomainError,
   type ActorEvent,
+  type ActorKind,
   type ActorState,
   type NeighbourhoodCommand,
   type NeighbourhoodEvent,
@@ -26,6 +27,7 @@ import {
   type EventStore,
   type EventToAppend,
   type RecordedEvent,
+  type StreamAppend,
   EventIdConflict,
   WrongExpectedRevision,
 } from '../event-store/index.js';
@@ -50,6 +52,20 @@ interface StreamDecider<S, E extends { type: string; data: unknown }> {
   decide(state: S, now: Date): E[] | Promise<E[]>;
 }
 
+/** A command of a batch: what to decide, and who sent it how. */
+export interface BatchCommand {
+  readonly command: NeighbourhoodCommand | RegisterActor;
+  readonly metadata: CommandMetadata;
+}
+
+/** What became of one command of a batch. */
+export type BatchOutcome = { readonly ok: true; readonly result: CommandResult } | { readonly ok: false; readonly error: unknown };
+
+/** Another process appended to a stream of a batch after it was loaded: the batch is decided again. */
+class BatchRace extends Error {
+  override readonly name = 'BatchRace';
+}
+
 /** Another process won the race for the stream this many times in a row: give up with 412. */
 const MAX_CONCURRENCY_RETRIES = 5;
 export const STREAM_CACHE_SIZE = Symbol('StreamCacheSize');
@@ -71,6 +87,8 @@ export class CommandPipeline {
   private readonly neighbourhoods: StreamCache<FoldedStream<NeighbourhoodState>>;
   /** Actors are never unregistered, so a positive answer can be kept forever. */
   private readonly knownActors = new Set<string>();
+  /** The kinds of the known actors that were registered with one. */
+  private readonly actorKinds = new Map<string, ActorKind>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -101,11 +119,157 @@ export class CommandPipeline {
         evolve: evolveNeighbourhood,
         decide: async (state, now) => {
           const knownActors = await this.registeredActors(referencedActors(command));
-          return decideNeighbourhood(command, state, { now: now.getTime(), knownActors });
+          return decideNeighbourhood(command, state, { now: now.getTime(), knownActors, actorKinds: this.actorKinds });
         },
       },
       metadata,
     );
+  }
+
+  /**
+   * Commands in order, each decided exactly as on its own (validation aside, which is the
+   * caller's), each seeing the ones before it; one refused command refuses nothing else. What
+   * they decide on every stream they touch is appended together: in one atomic step where the
+   * store offers it (nothing is written on an error), else one append per stream.
+   */
+  handleBatch(commands: readonly BatchCommand[]): Promise<BatchOutcome[]> {
+    const streams = commands.map(({ command }) => streamOf(command));
+    return this.serializer.runAll(streams, async () => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await this.decideBatch(commands);
+        } catch (error) {
+          if (!(error instanceof BatchRace)) throw error;
+          if (attempt >= MAX_CONCURRENCY_RETRIES) {
+            throw new ApplicationError('WRONG_EXPECTED_REVISION', `${error.message}; the batch was not written`);
+          }
+        }
+      }
+    });
+  }
+
+  private async decideBatch(commands: readonly BatchCommand[]): Promise<BatchOutcome[]> {
+    const working = new Map<string, BatchStream>();
+    for (const { command } of commands) {
+      const streamId = streamOf(command);
+      if (working.has(streamId)) continue;
+      const decider = command.type === 'RegisterActor' ? this.actorDecider(streamId) : this.neighbourhoodDecider(streamId);
+      const folded = await this.load(decider as StreamDecider<unknown, { type: string; data: unknown }>);
+      working.set(streamId, { decider, folded, startRevision: folded.revision, pending: [] });
+    }
+    await this.registeredActors(commands.flatMap(({ command }) => (command.type === 'RegisterActor' ? [] : referencedActors(command))));
+    const knownActors = new Set(this.knownActors);
+    const actorKinds = new Map(this.actorKinds);
+    // The log positions the batch's events will have are not known before they are written:
+    // they are after the head, in this order, which is all a fold compares them by.
+    let provisional = await this.store.headPosition();
+    const outcomes: (BatchOutcome | { readonly sameAs: string })[] = [];
+    commands.forEach(({ command, metadata }, index) => {
+      const stream = working.get(streamOf(command))!;
+      const eventId = eventIdFor(metadata);
+      const previous = stream.folded.keyed.get(eventId);
+      if (previous !== undefined) {
+        if (!isSameRequest(metadata, previous.requestHash)) outcomes[index] = { ok: false, error: keyReused() };
+        else if (stream.pending.some((pending) => pending.event.eventId === eventId)) outcomes[index] = { sameAs: eventId };
+        else outcomes[index] = { ok: true, result: replay(eventId, stream.decider.streamId, previous) };
+        return;
+      }
+      const now = this.clock.now();
+      let decided: { type: string; data: unknown };
+      try {
+        [decided] =
+          command.type === 'RegisterActor'
+            ? decideActor(command, stream.folded.state as ActorState)
+            : decideNeighbourhood(command, stream.folded.state as NeighbourhoodState, { now: now.getTime(), knownActors, actorKinds });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        outcomes[index] = { ok: false, error };
+        return;
+      }
+      const event: EventToAppend = { eventId, type: decided.type, data: decided.data, metadata: eventMetadata(metadata, now) };
+      provisional += 1;
+      applyRecorded(stream.decider as StreamDecider<unknown, { type: string; data: unknown }>, stream.folded, {
+        ...event,
+        streamId: stream.decider.streamId,
+        revision: stream.folded.revision + 1,
+        position: provisional,
+      });
+      stream.pending.push({ index, event });
+      if (command.type === 'RegisterActor') {
+        knownActors.add(command.actorId);
+        if (command.kind !== undefined) actorKinds.set(command.actorId, command.kind);
+      }
+    });
+    const touched = [...working.values()].filter((stream) => stream.pending.length > 0);
+    const positions = await this.appendBatch(touched);
+    for (const stream of touched) {
+      for (const { index, event } of stream.pending) {
+        const { revision, position } = positions.get(event.eventId)!;
+        const keyed = stream.folded.keyed.get(event.eventId);
+        if (keyed !== undefined) stream.folded.keyed.set(event.eventId, { ...keyed, revision, position });
+        outcomes[index] = {
+          ok: true,
+          result: { eventId: event.eventId, type: event.type, streamId: stream.decider.streamId, streamRevision: revision, position, replayed: false, outcome: outcomeOf(event) },
+        };
+      }
+      stream.decider.cache?.set(stream.decider.streamId, stream.folded as FoldedStream<NeighbourhoodState>);
+    }
+    for (const actorId of knownActors) this.knownActors.add(actorId);
+    for (const [actorId, kind] of actorKinds) this.actorKinds.set(actorId, kind);
+    return outcomes.map((outcome) => {
+      if (!('sameAs' in outcome)) return outcome;
+      const first = outcomes.find((candidate) => 'ok' in candidate && candidate.ok && candidate.result.eventId === outcome.sameAs) as
+        | { ok: true; result: CommandResult }
+        | undefined;
+      return { ok: true, result: { ...first!.result, replayed: true } };
+    });
+  }
+
+  /**
+   * Appends what each stream of a batch decided, and returns where each event landed. A stream
+   * that moved meanwhile (another process) means the batch is decided again: nothing of it was
+   * written when the store appends atomically.
+   */
+  private async appendBatch(touched: readonly BatchStream[]): Promise<Map<string, { revision: number; position: number }>> {
+    const appends: StreamAppend[] = touched.map((stream) => ({
+      streamId: stream.decider.streamId,
+      events: stream.pending.map((pending) => pending.event),
+      expected: stream.startRevision === -1 ? 'no_stream' : stream.startRevision,
+    }));
+    const forget = (): void => touched.forEach((stream) => stream.decider.cache?.delete(stream.decider.streamId));
+    let results: AppendResult[];
+    try {
+      results =
+        appends.length === 0
+          ? []
+          : this.store.appendAtomically !== undefined
+            ? await this.store.appendAtomically(appends)
+            : await Promise.all(appends.map((append) => this.store.append(append.streamId, append.events, append.expected)));
+    } catch (error) {
+      // The folded states hold the batch's events: they are not what the log holds.
+      forget();
+      if (error instanceof WrongExpectedRevision || error instanceof EventIdConflict) throw new BatchRace(error.message);
+      throw error;
+    }
+    if (results.some((result) => result.replayed === true)) {
+      forget();
+      throw new BatchRace('a command of the batch was recorded meanwhile by another process');
+    }
+    const positions = new Map<string, { revision: number; position: number }>();
+    for (const stream of touched) {
+      for await (const recorded of this.store.readStream(stream.decider.streamId, { fromRevision: stream.startRevision + 1 })) {
+        positions.set(recorded.eventId, { revision: recorded.revision, position: recorded.position });
+      }
+    }
+    return positions;
+  }
+
+  private neighbourhoodDecider(streamId: string): StreamDecider<NeighbourhoodState, NeighbourhoodEvent> {
+    return { streamId, cache: this.neighbourhoods, initial: initialNeighbourhoodState, evolve: evolveNeighbourhood, decide: () => [] };
+  }
+
+  private actorDecider(streamId: string): StreamDecider<ActorState, ActorEvent> {
+    return { streamId, initial: initialActorState, evolve: evolveActor, decide: () => [] };
   }
 
   private run<S, E extends { type: string; data: unknown }>(
@@ -205,14 +369,34 @@ export class CommandPipeline {
     return folded;
   }
 
+  /** The registered actors among these (and every one known before), with their kinds read from their registration. */
   private async registeredActors(actorIds: readonly string[]): Promise<ReadonlySet<string>> {
     for (const actorId of new Set(actorIds)) {
-      if (!this.knownActors.has(actorId) && (await this.store.streamRevision(actorStreamId(actorId))) >= 0) {
+      if (this.knownActors.has(actorId)) continue;
+      for await (const registration of this.store.readStream(actorStreamId(actorId), { maxCount: 1 })) {
         this.knownActors.add(actorId);
+        const kind = (registration.data as { kind?: ActorKind }).kind;
+        if (kind !== undefined) this.actorKinds.set(actorId, kind);
       }
     }
     return this.knownActors;
   }
+}
+
+interface BatchStream {
+  readonly decider: StreamDecider<ActorState, ActorEvent> | StreamDecider<NeighbourhoodState, NeighbourhoodEvent>;
+  readonly folded: FoldedStream<unknown>;
+  /** The revision it was loaded at: the batch appends expecting it. */
+  readonly startRevision: number;
+  readonly pending: { readonly index: number; readonly event: EventToAppend }[];
+}
+
+function streamOf(command: NeighbourhoodCommand | RegisterActor): string {
+  return command.type === 'RegisterActor' ? actorStreamId(command.actorId) : neighbourhoodStreamId(command.neighbourhoodId);
+}
+
+function replay(eventId: string, streamId: string, previous: { revision: number; position: number; type: string; outcome: RecordedOutcome }): CommandResult {
+  return { eventId, type: previous.type, streamId, streamRevision: previous.revision, position: previous.position, replayed: true, outcome: previous.outcome };
 }
 
 function applyRecorded<S, E extends { type: string; data: unknown }>(

@@ -20,4 +20,14 @@ export class KeyedSerializer {
     });
     return result;
   }
+
+  /**
+   * Runs the task holding every key at once. Keys are taken one after another in sorted order,
+   * so that two tasks over overlapping keys never wait on each other in a cycle.
+   */
+  runAll<T>(keys: readonly string[], task: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const hold = (index: number): Promise<T> => (index === sorted.length ? task() : this.run(sorted[index]!, () => hold(index + 1)));
+    return hold(0);
+  }
 }

@@ -1,7 +1,11 @@
 import { DomainError } from './domain-error.js';
 
-/** ACLED-like actor kinds. Free text is refused so that analysts can group by kind. */
-export const ACTOR_KINDS = ['state-forces', 'rebel-group', 'militia', 'external-force', 'other'] as const;
+/**
+ * ACLED-like actor kinds. Free text is refused so that analysts can group by kind. `civilians`
+ * is the target of one-sided violence; `unidentified` is a category rather than one actor
+ * (ACLED's "Unidentified Armed Group"): it may stand on both sides of a clash.
+ */
+export const ACTOR_KINDS = ['state-forces', 'rebel-group', 'militia', 'external-force', 'other', 'civilians', 'unidentified'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 
 export const actorStreamId = (actorId: string): string => `actor-${actorId}`;

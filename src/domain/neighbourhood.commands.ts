@@ -35,7 +35,8 @@ export interface AddPositions {
 export interface LaunchAttack extends IncidentCommandFields {
   readonly type: 'LaunchAttack';
   readonly attackers: readonly string[];
-  readonly defenders: readonly string[];
+  /** Nobody named (shelling of a place, an IED) when absent or empty. */
+  readonly defenders?: readonly string[];
   readonly targets?: readonly string[];
   readonly origin?: string;
 }
@@ -57,7 +58,7 @@ export interface CapturePosition extends IncidentCommandFields {
 export interface LaunchCounterattack extends IncidentCommandFields {
   readonly type: 'LaunchCounterattack';
   readonly by: string;
-  readonly against: string;
+  readonly against?: string;
   readonly targets?: readonly string[];
   readonly inResponseTo?: string;
 }
@@ -110,11 +111,11 @@ export function referencedActors(command: NeighbourhoodCommand): string[] {
     case 'AddPositions':
       return command.positions.flatMap((p) => (p.controller ? [p.controller] : []));
     case 'LaunchAttack':
-      return [...command.attackers, ...command.defenders];
+      return [...command.attackers, ...(command.defenders ?? [])];
     case 'CapturePosition':
       return [command.by];
     case 'LaunchCounterattack':
-      return [command.by, command.against];
+      return command.against === undefined ? [command.by] : [command.by, command.against];
     case 'Retreat':
       return command.yieldedTo ? [command.by, command.yieldedTo] : [command.by];
     case 'ReportCasualties':

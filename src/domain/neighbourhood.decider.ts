@@ -1,3 +1,4 @@
+import type { ActorKind } from './actor.js';
 import { DomainError } from './domain-error.js';
 import type {
   AddPositions,
@@ -33,6 +34,8 @@ export interface DecisionContext {
   readonly now: number;
   /** Which of the actors the command refers to are registered. */
   readonly knownActors: ReadonlySet<string>;
+  /** The kinds of the actors the command refers to, where registered with one. */
+  readonly actorKinds?: ReadonlyMap<string, ActorKind>;
 }
 
 /**
@@ -114,11 +117,9 @@ function positionSpecs(
 
 function launchAttack(command: LaunchAttack, state: NeighbourhoodState, context: DecisionContext): NeighbourhoodEvent[] {
   const incident = incidentFields(command, state, context);
-  requireActors([...command.attackers, ...command.defenders], context);
-  const overlap = command.attackers.filter((a) => command.defenders.includes(a));
-  if (overlap.length > 0) {
-    throw new DomainError('INVALID_COMMAND', `an actor cannot attack itself: ${overlap.join(', ')}`);
-  }
+  const defenders = command.defenders ?? [];
+  requireActors([...command.attackers, ...defenders], context);
+  refuseSelfAttack(command.attackers.filter((a) => defenders.includes(a)), context);
   const targets = command.targets ?? [];
   requirePositions(targets, state);
   return [
@@ -127,7 +128,7 @@ function launchAttack(command: LaunchAttack, state: NeighbourhoodState, context:
       data: {
         neighbourhoodId: command.neighbourhoodId,
         attackers: command.attackers,
-        defenders: command.defenders,
+        defenders,
         targets,
         ...optional('origin', command.origin),
         ...incident,
@@ -183,8 +184,8 @@ function launchCounterattack(
   context: DecisionContext,
 ): NeighbourhoodEvent[] {
   const incident = incidentFields(command, state, context);
-  requireActors([command.by, command.against], context);
-  if (command.by === command.against) throw new DomainError('INVALID_COMMAND', 'an actor cannot counterattack itself');
+  requireActors(command.against === undefined ? [command.by] : [command.by, command.against], context);
+  if (command.by === command.against) refuseSelfAttack([command.by], context, 'counterattack');
   const targets = command.targets ?? [];
   requirePositions(targets, state);
   if (command.inResponseTo !== undefined) {
@@ -196,7 +197,7 @@ function launchCounterattack(
       data: {
         neighbourhoodId: command.neighbourhoodId,
         by: command.by,
-        against: command.against,
+        ...optional('against', command.against),
         targets,
         ...optional('inResponseTo', command.inResponseTo),
         ...incident,
@@ -513,6 +514,16 @@ function parseInstant(value: string, field: string): number {
   const at = Date.parse(value);
   if (Number.isNaN(at)) throw new DomainError('INVALID_COMMAND', `${field} is not an ISO 8601 instant`);
   return at;
+}
+
+/**
+ * An actor on both sides of one attack is refused, unless its kind marks it as a category of
+ * actors (`unidentified`): clashes between two unidentified groups are common in real data.
+ */
+function refuseSelfAttack(onBothSides: readonly string[], context: DecisionContext, verb?: 'counterattack'): void {
+  const refused = onBothSides.filter((actorId) => context.actorKinds?.get(actorId) !== 'unidentified');
+  if (refused.length === 0) return;
+  throw new DomainError('INVALID_COMMAND', verb === undefined ? `an actor cannot attack itself: ${refused.join(', ')}` : 'an actor cannot counterattack itself');
 }
 
 function requireActors(actorIds: readonly string[], context: DecisionContext): void {

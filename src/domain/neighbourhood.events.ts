@@ -99,7 +99,7 @@ export interface CounterattackLaunched {
   readonly data: IncidentFields & {
     readonly neighbourhoodId: string;
     readonly by: string;
-    readonly against: string;
+    readonly against?: string;
     readonly targets: readonly string[];
     readonly inResponseTo?: string;
   };

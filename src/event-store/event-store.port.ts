@@ -65,6 +65,13 @@ export interface RecordedEvent {
   readonly metadata: Readonly<Record<string, unknown>>;
 }
 
+/** One stream's part of an atomic append to several streams (see `EventStore.appendAtomically`). */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly EventToAppend[];
+  readonly expected: ExpectedRevision;
+}
+
 export interface AppendResult {
   /** Revision of the last event of the batch: the stream's revision after the append. */
   readonly nextRevision: number;
@@ -146,6 +153,14 @@ export interface EventStore {
    * EventIdConflict.
    */
   append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult>;
+
+  /**
+   * Optional: appends to several streams in one atomic, durable step: every expectation holds
+   * and every batch is written (each as `append` would, retries answered with their original), or
+   * nothing is and the first error is thrown. Results come in the order of `appends`; a stream
+   * may appear once only.
+   */
+  appendAtomically?(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
 
   /** The stream's events from `fromRevision` (default 0), oldest first. A missing stream is empty. */
   readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent>;

@@ -87,11 +87,18 @@ export function commandMetadata(request: FastifyRequest, principal: Principal): 
  */
 function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const key = singleHeader(request, 'Idempotency-Key');
-  if (key === undefined) return undefined;
-  if (key === '') throw invalidHeader('Idempotency-Key', `must be 1 to ${LIMITS.idempotencyKeyLength} visible ASCII characters; it is empty`);
-  if (key.length > LIMITS.idempotencyKeyLength || !IDEMPOTENCY_KEY.test(key)) {
-    throw invalidHeader('Idempotency-Key', `must be 1 to ${LIMITS.idempotencyKeyLength} visible ASCII characters (no spaces)`);
-  }
+  return key === undefined ? undefined : checkedIdempotencyKey(key, 'Idempotency-Key', 'Header Idempotency-Key');
+}
+
+/** An idempotency key as given (a header's trimmed value, or a batch command's field), refused unless 1 to 200 visible ASCII characters. */
+export function checkedIdempotencyKey(key: string, field: string, named: string): string {
+  const problem =
+    key === ''
+      ? `must be 1 to ${LIMITS.idempotencyKeyLength} visible ASCII characters; it is empty`
+      : key.length > LIMITS.idempotencyKeyLength || !IDEMPOTENCY_KEY.test(key)
+        ? `must be 1 to ${LIMITS.idempotencyKeyLength} visible ASCII characters (no spaces)`
+        : undefined;
+  if (problem !== undefined) throw new ApplicationError('VALIDATION_FAILED', `${named} ${problem}`, [{ field, problems: [problem] }]);
   return key;
 }
 
@@ -125,6 +132,11 @@ export async function executeCommand(
   const result = await bus.execute(command);
   void reply.status(result.replayed ? 200 : 201).header('ETag', `"${result.streamRevision}"`);
   if (result.replayed) void reply.header('Idempotent-Replayed', 'true');
+  return commandResponse(result, subject);
+}
+
+/** The body a command answers (API.md): the same for a command on its own and in a batch. */
+export function commandResponse(result: CommandResult, subject: { neighbourhoodId: string } | { actorId: string }): CommandResponse {
   return {
     eventId: result.eventId,
     type: result.type,

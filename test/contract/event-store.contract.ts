@@ -796,6 +796,71 @@ export function describeEventStoreContract(adapterName: string, factory: Contrac
       });
     });
 
+    describe('atomic appends to several streams (where the adapter offers them)', () => {
+      const atomically = async (): Promise<EventStore & Required<Pick<EventStore, 'appendAtomically'>>> => {
+        const store = await freshStore();
+        if (store.appendAtomically === undefined) throw new Error('no atomic appends');
+        return store as EventStore & Required<Pick<EventStore, 'appendAtomically'>>;
+      };
+      const itIfAtomic = (name: string, test: () => Promise<void>): void =>
+        it(name, async () => {
+          const probe = await factory.create();
+          const offered = probe.appendAtomically !== undefined;
+          await probe.close();
+          if (offered) await test();
+        });
+
+      itIfAtomic('writes every stream, each at its expected revision, in the order given', async () => {
+        const store = await atomically();
+        await store.append(neighbourhood(1), [newEvent()], 'no_stream');
+        const results = await store.appendAtomically([
+          { streamId: neighbourhood(1), events: [newEvent(), newEvent()], expected: 0 },
+          { streamId: actor(1), events: [newEvent('ActorRegistered')], expected: 'no_stream' },
+        ]);
+        expect(results.map((result) => result.nextRevision)).toEqual([2, 0]);
+        expect(results[1]!.position).toBeGreaterThan(results[0]!.position);
+        expect((await collect(store.readStream(neighbourhood(1)))).map((event) => event.revision)).toEqual([0, 1, 2]);
+        expect(await store.streamRevision(actor(1))).toBe(0);
+      });
+
+      itIfAtomic('writes nothing when one expectation does not hold, and says which', async () => {
+        const store = await atomically();
+        await store.append(neighbourhood(2), [newEvent()], 'no_stream');
+        const head = await store.headPosition();
+        const failed = store.appendAtomically([
+          { streamId: actor(2), events: [newEvent('ActorRegistered')], expected: 'no_stream' },
+          { streamId: neighbourhood(2), events: [newEvent()], expected: 5 },
+        ]);
+        await expect(failed).rejects.toBeInstanceOf(WrongExpectedRevision);
+        await expect(failed).rejects.toMatchObject({ streamId: neighbourhood(2), actual: 0 });
+        expect(await store.headPosition()).toBe(head);
+        expect(await store.streamRevision(actor(2))).toBe(-1);
+      });
+
+      itIfAtomic('answers a retried stream with its original and writes the others', async () => {
+        const store = await atomically();
+        const original = [newEvent(), newEvent()];
+        const first = await store.append(neighbourhood(3), original, 'no_stream');
+        const [again, fresh] = await store.appendAtomically([
+          { streamId: neighbourhood(3), events: original, expected: 'no_stream' },
+          { streamId: neighbourhood(4), events: [newEvent()], expected: 'no_stream' },
+        ]);
+        expectReplayOf(again!, first);
+        expect(fresh!.nextRevision).toBe(0);
+        expect(await store.streamRevision(neighbourhood(3))).toBe(1);
+      });
+
+      itIfAtomic('refuses a stream named twice', async () => {
+        const store = await atomically();
+        await expect(
+          store.appendAtomically([
+            { streamId: neighbourhood(5), events: [newEvent()], expected: 'any' },
+            { streamId: neighbourhood(5), events: [newEvent()], expected: 'any' },
+          ]),
+        ).rejects.toThrow(TypeError);
+      });
+    });
+
     describe('lifecycle', () => {
       it('answers ping while open, and close is idempotent and stops appends', async () => {
         const store = await freshStore();

@@ -18,6 +18,7 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SqlReadableLog,
+  type StreamAppend,
   type SubscribeOptions,
 } from '../event-store.port.js';
 
@@ -117,16 +118,21 @@ interface SerializedEvent {
   readonly metadata: string;
 }
 
-interface PendingAppend {
+interface StreamBatch {
   readonly streamId: string;
   readonly events: readonly SerializedEvent[];
   readonly expected: ExpectedRevision;
-  readonly resolve: (result: AppendResult) => void;
+}
+
+/** One append, or one atomic append to several streams: written whole or not at all. */
+interface PendingAppend {
+  readonly batches: readonly StreamBatch[];
+  readonly resolve: (results: AppendResult[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
 type AppendOutcome =
-  | { readonly ok: true; readonly result: AppendResult }
+  | { readonly ok: true; readonly results: AppendResult[] }
   | { readonly ok: false; readonly error: unknown };
 
 interface PageQuery {
@@ -250,9 +256,26 @@ export class SqliteEventStore implements EventStore {
     this.assertAcceptingAppends();
     assertStreamId(streamId);
     assertExpectedRevision(expected);
-    const serialized = events.map(serializeEvent);
-    return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ streamId, events: serialized, expected, resolve, reject });
+    const batches = [{ streamId, events: events.map(serializeEvent), expected }];
+    return this.enqueue(batches).then((results) => results[0]!);
+  }
+
+  async appendAtomically(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    this.assertAcceptingAppends();
+    const seen = new Set<string>();
+    for (const { streamId, expected } of appends) {
+      assertStreamId(streamId);
+      assertExpectedRevision(expected);
+      if (seen.has(streamId)) throw new TypeError(`stream ${streamId} appears twice in one atomic append`);
+      seen.add(streamId);
+    }
+    if (appends.length === 0) return [];
+    return this.enqueue(appends.map(({ streamId, events, expected }) => ({ streamId, events: events.map(serializeEvent), expected })));
+  }
+
+  private enqueue(batches: readonly StreamBatch[]): Promise<AppendResult[]> {
+    return new Promise<AppendResult[]>((resolve, reject) => {
+      this.queue.push({ batches, resolve, reject });
       // Everything queued until the check phase of this loop iteration joins the same commit.
       this.flushHandle ??= setImmediate(() => this.flushScheduled());
     });
@@ -428,15 +451,19 @@ export class SqliteEventStore implements EventStore {
     try {
       statements.begin.run();
       for (const pending of group) {
-        // A batch of several events is undone as a whole through its savepoint. One event is one
-        // INSERT, the only write of its append, and SQLite undoes a failed statement by itself.
-        const savepoint = pending.events.length > 1;
+        // Several events are undone as a whole through a savepoint. One event is one INSERT, the
+        // only write of its append, and SQLite undoes a failed statement by itself.
+        const savepoint = pending.batches.length > 1 || pending.batches[0]!.events.length > 1;
         if (savepoint) statements.savepoint.run();
         try {
-          const { result, written } = this.appendInTransaction(pending);
+          const results: AppendResult[] = [];
+          for (const batch of pending.batches) {
+            const { result, written } = this.appendInTransaction(batch);
+            results.push(result);
+            wrote ||= written;
+          }
           if (savepoint) statements.release.run();
-          outcomes.push({ ok: true, result });
-          wrote ||= written;
+          outcomes.push({ ok: true, results });
         } catch (error) {
           // An I/O or corruption error can end the whole transaction; only an error that left
           // it open is this append's alone.
@@ -465,7 +492,7 @@ export class SqliteEventStore implements EventStore {
     }
     group.forEach((pending, index) => {
       const outcome = outcomes[index]!;
-      if (outcome.ok) pending.resolve(outcome.result);
+      if (outcome.ok) pending.resolve(outcome.results);
       else pending.reject(outcome.error);
     });
     if (wrote) this.wakeSubscribers();
@@ -477,8 +504,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Runs inside the group's transaction, so it sees the appends committed earlier in the group. */
-  private appendInTransaction(pending: PendingAppend): { result: AppendResult; written: boolean } {
-    const { streamId, events, expected } = pending;
+  private appendInTransaction(batch: StreamBatch): { result: AppendResult; written: boolean } {
+    const { streamId, events, expected } = batch;
     const head = this.statements.streamHead.get(streamId);
     const actual = head?.revision ?? -1;
 

@@ -9,9 +9,15 @@ export class LaunchAttackDto extends ReportDto {
   @IsIdList(LIMITS.actorsPerList, 1)
   attackers!: string[];
 
-  @ApiProperty({ type: [String], example: ['syrian-regime', 'hezbollah'], minItems: 1, maxItems: LIMITS.actorsPerList })
-  @IsIdList(LIMITS.actorsPerList, 1)
-  defenders!: string[];
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['syrian-regime', 'hezbollah'],
+    maxItems: LIMITS.actorsPerList,
+    description: 'Omitted, null or [] when nobody is named (shelling of a place, an explosion): stored as []',
+  })
+  @IsOptional()
+  @IsIdList(LIMITS.actorsPerList)
+  defenders?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'Positions under attack: they become contested', maxItems: LIMITS.positionsPerCommand })
   @IsOptional()
@@ -31,7 +37,7 @@ export function toLaunchAttackCommand(dto: LaunchAttackDto, neighbourhoodId: str
     type: 'LaunchAttack',
     neighbourhoodId,
     attackers: dto.attackers,
-    defenders: dto.defenders,
+    ...(dto.defenders ? { defenders: dto.defenders } : {}),
     ...(dto.targets ? { targets: dto.targets } : {}),
     ...(dto.origin ? { origin: dto.origin } : {}),
     ...reportFields(dto),

@@ -9,9 +9,10 @@ export class LaunchCounterattackDto extends ReportDto {
   @IsSlug()
   by!: string;
 
-  @ApiProperty({ example: 'isis' })
+  @ApiPropertyOptional({ example: 'isis', description: 'Whom it strikes back at, when the report names them' })
+  @IsOptional()
   @IsSlug()
-  against!: string;
+  against?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'Positions struck: they become contested', maxItems: LIMITS.positionsPerCommand })
   @IsOptional()
@@ -30,7 +31,7 @@ export function toLaunchCounterattackCommand(dto: LaunchCounterattackDto, neighb
     type: 'LaunchCounterattack',
     neighbourhoodId,
     by: dto.by,
-    against: dto.against,
+    ...(dto.against ? { against: dto.against } : {}),
     ...(dto.targets ? { targets: dto.targets } : {}),
     ...(dto.inResponseTo ? { inResponseTo: dto.inResponseTo } : {}),
     ...reportFields(dto),
