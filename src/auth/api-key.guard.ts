@@ -30,7 +30,7 @@ export class ApiKeyGuard implements CanActivate {
       return true;
     }
     const request = context.switchToHttp().getRequest<{ headers: HeaderBag }>();
-    const principal = this.authenticate(request.headers.authorization);
+    const principal = authenticateBearer(this.keys, request.headers.authorization);
     attachPrincipal(request, principal);
 
     const decision = this.rateLimiter.take(principal.keyId);
@@ -46,20 +46,25 @@ export class ApiKeyGuard implements CanActivate {
     }
     return true;
   }
+}
 
-  private authenticate(header: string | string[] | undefined): Principal {
-    const match = typeof header === 'string' ? BEARER.exec(header) : null;
-    const principal = match ? this.keys.authenticate(match[1]) : undefined;
-    if (principal === undefined) {
-      throw new ApiHttpException(
-        401,
-        'UNAUTHENTICATED',
-        match ? 'Unknown API key' : 'Missing API key: send "Authorization: Bearer <key>"',
-        { headers: { 'WWW-Authenticate': 'Bearer' } },
-      );
-    }
-    return principal;
+/**
+ * The caller of an `Authorization: Bearer <key>` header, or 401 UNAUTHENTICATED. The guard asks
+ * it for every route that is not `@Public()`; the HTTP layer asks it before reading a request
+ * body, so that a caller without a key is refused before it sends one.
+ */
+export function authenticateBearer(keys: ApiKeyStore, header: string | string[] | undefined): Principal {
+  const match = typeof header === 'string' ? BEARER.exec(header) : null;
+  const principal = match ? keys.authenticate(match[1]) : undefined;
+  if (principal === undefined) {
+    throw new ApiHttpException(
+      401,
+      'UNAUTHENTICATED',
+      match ? 'Unknown API key' : 'Missing API key: send "Authorization: Bearer <key>"',
+      { headers: { 'WWW-Authenticate': 'Bearer' } },
+    );
   }
+  return principal;
 }
 
 /** Admin may do everything; a route that names no roles is admin-only (secure default). */

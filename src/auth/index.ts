@@ -1,4 +1,4 @@
-export { ApiKeyGuard, isAllowed } from './api-key.guard.js';
+export { ApiKeyGuard, authenticateBearer, isAllowed } from './api-key.guard.js';
 export {
   API_KEYS_FILE_NAME,
   ApiKeyListError,
