@@ -36,9 +36,9 @@ const securityHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeI
  * Timeouts (docs/operations.md, "Timeouts"): Node's `headersTimeout` and `requestTimeout` bound
  * how long a request may take to arrive, checked every `connectionsCheckingInterval` (Node's 30 s
  * default would let a 30 s timeout fire after up to a minute); `AnswerDeadlines` bounds the rest
- * of the request timeout, until the answer begins. The idle timeout is both the keep-alive
- * timeout and the socket's inactivity timeout, which closes a connection that never sends a
- * request and one whose client stops reading its answer.
+ * of the request timeout, until the answer begins. The idle timeout is the keep-alive timeout,
+ * and the socket's inactivity timeout before a request arrives and while an answer is sent: it
+ * closes a connection that never sends a request and one whose client stops reading its answer.
  */
 export function createHttpAdapter(timeouts: HttpTimeouts = HTTP_DEFAULTS): FastifyAdapter {
   return new FastifyAdapter({
@@ -220,13 +220,16 @@ function refuseWhileStopping(connections: HttpConnections) {
 }
 
 /**
- * As an answer begins: it is out of the request timeout; while stopping, it closes its
- * connection; and an answer sent before the request body has arrived (a refusal) closes the
- * connection by lingering, so that the client, still sending, reads it rather than a reset.
+ * As an answer begins: it leaves the request timeout for the idle timeout; while stopping, it
+ * closes its connection; and an answer sent before the request body has arrived (a refusal)
+ * closes the connection by lingering, so that the client, still sending, reads it rather than a
+ * reset.
  */
-function onAnswerBegins(connections: HttpConnections, deadlines: AnswerDeadlines) {
+function onAnswerBegins(connections: HttpConnections, deadlines: AnswerDeadlines, idleTimeoutMs: number) {
   return (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void): void => {
     deadlines.release(request);
+    // A client that stops reading the answer leaves the connection idle: it is closed.
+    request.raw.socket.setTimeout(idleTimeoutMs);
     const refusedEarly = bodyStillArriving(request);
     if (refusedEarly || connections.stopping) {
       void reply.header('connection', 'close');
@@ -290,6 +293,8 @@ export function configureHttpApp(app: NestFastifyApplication, config: AppConfig,
   fastify.addHook('onRequest', shareRequestId);
   fastify.addHook('onRequest', (request, reply, done) => {
     deadlines.track(request, reply);
+    // While the request is handled, the request timeout bounds it, not the idle timeout.
+    request.raw.socket.setTimeout(0);
     done();
   });
   fastify.addHook('onRequest', refuseWhileStopping(connections));
@@ -299,7 +304,7 @@ export function configureHttpApp(app: NestFastifyApplication, config: AppConfig,
     fastify.addHook('onRequest', requireKeyWithBody(keys));
   }
   fastify.addHook('preParsing', continueWhenBodyIsWanted);
-  fastify.addHook('onSend', onAnswerBegins(connections, deadlines));
+  fastify.addHook('onSend', onAnswerBegins(connections, deadlines, config.http.idleTimeoutMs));
   // Browsers may call the API only from origins the operator lists; CORS is off otherwise.
   if (config.corsOrigins.length > 0) {
     app.enableCors({
