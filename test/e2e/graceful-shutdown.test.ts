@@ -1,10 +1,13 @@
 /**
- * SIGTERM while commands are in flight (src/main.ts, `stopGracefullyOnSignals`): the server
- * stops accepting, lets the requests it has finish, lets the projections commit, closes the
- * stores and exits 0. Every request either gets a 2xx answer or fails at the connection level
- * or with a 503 SHUTTING_DOWN in the API's error shape; every acknowledged command is in the store after a
- * restart. Nothing here is timed: waits are for readiness (and the exit) only.
+ * SIGTERM while commands are in flight (src/signal-shutdown.ts): the server stops accepting,
+ * lets the requests it has finish, lets the projections commit, closes the stores and exits 0.
+ * Every request in flight at SIGTERM gets its whole answer (a 2xx, or 503 SHUTTING_DOWN when the
+ * server read it only after the signal); a request sent afterwards gets 503 SHUTTING_DOWN on a
+ * connection kept alive, or finds new connections refused; no request meets a reset or a closed
+ * connection. Every acknowledged command is in the store after a restart. Nothing here is timed:
+ * waits are for readiness (and the exit) only.
  */
+import { randomUUID } from 'node:crypto';
 import { tadamonScenario } from '../../scripts/tadamon-scenario.js';
 import {
   type ExitStatus,
@@ -44,11 +47,20 @@ interface KeyedCommand {
 }
 
 type Outcome =
-  | { readonly kind: 'answer'; readonly status: number; readonly body: any; readonly requestId: string | null }
-  | { readonly kind: 'connection-failure'; readonly error: string };
+  | {
+      readonly kind: 'answer';
+      readonly status: number;
+      readonly body: any;
+      readonly requestId: string | null;
+      readonly retryAfter: string | null;
+      readonly connection: string | null;
+    }
+  | { readonly kind: 'connection-failure'; readonly error: string; readonly code: string | undefined };
 
 interface Sent {
   readonly command: KeyedCommand;
+  /** Sent as X-Request-Id: the server's log then tells whether it read the request. */
+  readonly requestId: string;
   /** The request was sent before SIGTERM and had no answer yet when the signal went. */
   inFlightAtSigterm: boolean;
   readonly sentAfterSigterm: boolean;
@@ -84,18 +96,55 @@ function writerCommands(writer: number): KeyedCommand[] {
   });
 }
 
-async function send(server: ServerProcess, command: KeyedCommand): Promise<Outcome> {
+async function send(server: ServerProcess, command: KeyedCommand, requestId: string): Promise<Outcome> {
   try {
-    const answer = await server.post(command.path, command.body, { headers: { 'idempotency-key': command.key } });
-    return { kind: 'answer', status: answer.status, body: answer.body, requestId: answer.headers.get('x-request-id') };
+    const answer = await server.post(command.path, command.body, { headers: { 'idempotency-key': command.key, 'x-request-id': requestId } });
+    return {
+      kind: 'answer',
+      status: answer.status,
+      body: answer.body,
+      requestId: answer.headers.get('x-request-id'),
+      retryAfter: answer.headers.get('retry-after'),
+      connection: answer.headers.get('connection'),
+    };
   } catch (error) {
     if (!isConnectionFailure(error)) throw error;
-    return { kind: 'connection-failure', error: describeError(error) };
+    return { kind: 'connection-failure', error: describeError(error), code: (error as { cause?: { code?: string } }).cause?.code };
   }
 }
 
 const acknowledged = (s: Sent): s is Sent & { outcome: Extract<Outcome, { kind: 'answer' }> } =>
   s.outcome?.kind === 'answer' && s.outcome.status >= 200 && s.outcome.status < 300;
+
+/** 503 SHUTTING_DOWN in the API's error shape, telling the client to retry and closing the connection. */
+const refusedWhileStopping = (s: Sent): boolean =>
+  s.outcome?.kind === 'answer' &&
+  s.outcome.status === 503 &&
+  s.outcome.body?.code === 'SHUTTING_DOWN' &&
+  s.outcome.body?.statusCode === 503 &&
+  s.outcome.retryAfter === '1' &&
+  s.outcome.connection === 'close';
+
+/** Refused, or reset before any answer: how a client sees a connection the server did not accept. */
+const neverAccepted = (s: Sent): boolean =>
+  s.outcome?.kind === 'connection-failure' && (s.outcome.code === 'ECONNREFUSED' || s.outcome.code === 'ECONNRESET');
+
+/**
+ * The request ids the server logged (a 'request completed' line, or the 'request refused' line of a
+ * 503): the requests it read. A connection the server never accepted (refused, or still in the
+ * kernel's accept queue when the listening socket closed, which resets it) carried a request it
+ * never read.
+ */
+function idsReadBy(server: ServerProcess): Set<string> {
+  const ids = new Set<string>();
+  for (const line of server.stdout().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { req?: { id?: string }; requestId?: string };
+    const id = entry.req?.id ?? entry.requestId;
+    if (typeof id === 'string') ids.add(id);
+  }
+  return ids;
+}
 
 describe('graceful shutdown: SIGTERM with commands in flight', () => {
   const data = temporaryDataDir();
@@ -132,10 +181,10 @@ describe('graceful shutdown: SIGTERM with commands in flight', () => {
     await Promise.all(
       Array.from({ length: WRITERS }, async (_, writer) => {
         for (const command of writerCommands(writer)) {
-          const entry: Sent = { command, inFlightAtSigterm: false, sentAfterSigterm: signalled };
+          const entry: Sent = { command, requestId: randomUUID(), inFlightAtSigterm: false, sentAfterSigterm: signalled };
           sent.push(entry);
           inFlight.add(entry);
-          entry.outcome = await send(server, command);
+          entry.outcome = await send(server, command, entry.requestId);
           inFlight.delete(entry);
           // A writer stops at its first failure: the server is going away.
           if (!acknowledged(entry)) return;
@@ -177,6 +226,9 @@ describe('graceful shutdown: SIGTERM with commands in flight', () => {
         inFlightAnswered2xx: count((s) => s.inFlightAtSigterm && acknowledged(s)),
         inFlight503: count((s) => s.inFlightAtSigterm && s.outcome?.kind === 'answer' && s.outcome.status === 503),
         inFlightConnectionFailures: count((s) => s.inFlightAtSigterm && s.outcome?.kind === 'connection-failure'),
+        refusedConnections: count((s) => s.outcome?.kind === 'connection-failure' && s.outcome.code === 'ECONNREFUSED'),
+        resetConnections: count((s) => s.outcome?.kind === 'connection-failure' && s.outcome.code === 'ECONNRESET'),
+        failedAfterTheServerReadThem: first ? count((s) => s.outcome?.kind === 'connection-failure' && idsReadBy(first!).has(s.requestId)) : null,
         sentAfterSigterm: count((s) => s.sentAfterSigterm),
         answered503: count((s) => s.outcome?.kind === 'answer' && s.outcome.status === 503),
         connectionFailures: count((s) => s.outcome?.kind === 'connection-failure'),
@@ -194,22 +246,32 @@ describe('graceful shutdown: SIGTERM with commands in flight', () => {
     expect(sent.some((s) => s.inFlightAtSigterm)).toBe(true);
   });
 
-  it('answers every request with a 2xx, or the 503 of a closing server, or fails at the connection level', () => {
-    const unexpected = sent.filter(
-      (s) =>
-        !(
-          acknowledged(s) ||
-          s.outcome?.kind === 'connection-failure' ||
-          (s.outcome?.kind === 'answer' &&
-            s.outcome.status === 503 &&
-            s.outcome.body?.code === 'SHUTTING_DOWN' &&
-            s.outcome.body?.statusCode === 503)
-        ),
-    );
+  it('answers every request it read whole, in flight at SIGTERM or later: a 2xx or 503 SHUTTING_DOWN, never a reset', () => {
+    const read = idsReadBy(first!);
+    const cut = sent.filter((s) => read.has(s.requestId) && !(acknowledged(s) || refusedWhileStopping(s)));
+    expect(cut.map((s) => ({ key: s.command.key, outcome: s.outcome }))).toEqual([]);
+  });
+
+  it('answers every request in flight at SIGTERM, unless its connection was never accepted', () => {
+    const read = idsReadBy(first!);
+    const inFlight = sent.filter((s) => s.inFlightAtSigterm);
+    expect(inFlight.length).toBeGreaterThan(0);
+    const unanswered = inFlight.filter((s) => !(acknowledged(s) || refusedWhileStopping(s) || (neverAccepted(s) && !read.has(s.requestId))));
+    expect(unanswered.map((s) => ({ key: s.command.key, outcome: s.outcome }))).toEqual([]);
+  });
+
+  it('answers a request sent after SIGTERM with a 2xx or 503 SHUTTING_DOWN, or refuses its connection', () => {
+    const read = idsReadBy(first!);
+    const late = sent.filter((s) => s.sentAfterSigterm);
+    const unexpected = late.filter((s) => !(acknowledged(s) || refusedWhileStopping(s) || (neverAccepted(s) && !read.has(s.requestId))));
     expect(unexpected.map((s) => ({ key: s.command.key, outcome: s.outcome }))).toEqual([]);
     // Before the signal nothing fails; a request the server had taken in finishes with its answer.
     const failedEarly = sent.filter((s) => !s.inFlightAtSigterm && !s.sentAfterSigterm && !acknowledged(s));
     expect(failedEarly.map((s) => ({ key: s.command.key, outcome: s.outcome }))).toEqual([]);
+  });
+
+  it('refused requests while stopping: 503 SHUTTING_DOWN on connections kept alive', () => {
+    expect(sent.filter(refusedWhileStopping).length).toBeGreaterThan(0);
   });
 
   it('has every acknowledged command in the store after a restart, once, with its request id', async () => {
