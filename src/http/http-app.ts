@@ -278,6 +278,13 @@ export function configureHttpApp(app: NestFastifyApplication, config: AppConfig,
   app.useGlobalFilters(new HttpExceptionFilter(app.get(HttpAdapterHost)));
   const fastify = app.getHttpAdapter().getInstance();
   const server = app.getHttpServer() as Server;
+  if (
+    server.requestTimeout !== config.http.requestTimeoutMs ||
+    server.headersTimeout !== config.http.headersTimeoutMs ||
+    server.keepAliveTimeout !== config.http.idleTimeoutMs
+  ) {
+    throw new Error('configureHttpApp: the adapter has other timeouts than the config; create it with createHttpAdapter(config.http)');
+  }
   const connections = new HttpConnections(server);
   connectionsOf.set(fastify, connections);
   const deadlines = AnswerDeadlines.install(fastify, config.http.requestTimeoutMs, answerTimedOut(config.http.requestTimeoutMs));
