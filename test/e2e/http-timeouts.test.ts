@@ -257,9 +257,9 @@ describe('HTTP timeouts (request 1 s, headers 0.5 s, idle 1 s)', () => {
       routed.write(get(`/v1/slow/long-lived?ms=${REQUEST_TIMEOUT_MS * 2}`));
       const exempted = connection();
       exempted.write(get(`/v1/slow/exempt?ms=${REQUEST_TIMEOUT_MS * 2}`));
-      const [[viaRoute], [viaHelper]] = await Promise.all([routed.answers(1), exempted.answers(1)]);
+      const [[viaRoute], [viaHandler]] = await Promise.all([routed.answers(1), exempted.answers(1)]);
       expect(viaRoute?.status).toBe(200);
-      expect(viaHelper?.status).toBe(200);
+      expect(viaHandler?.status).toBe(200);
     });
 
     it('does not cut an answer that a client reads slowly for longer than the limit', async () => {

@@ -6,8 +6,8 @@
  * requests pass first. Waits are bounded, never timed.
  *
  * Driving it needs a server that answers one key more than 2,000 times a second, which a shared
- * 2-core machine does with some margin only (2,400 to 3,800 a second measured). So the wiring is
- * also checked without load: the limiter the guard uses is built with the default of the config.
+ * 2-core machine does with little margin when other work runs beside it. So the wiring is also
+ * checked without load: the limiter the guard uses is built with the default of the config.
  */
 import { Test } from '@nestjs/testing';
 import { connect, type Socket } from 'node:net';
