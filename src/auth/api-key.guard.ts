@@ -54,16 +54,29 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private authenticate(request: GuardedRequest): Principal {
-    const presented = presentedKey(request.headers.authorization);
-    const principal = typeof presented === 'string' ? this.keys.authenticate(presented) : undefined;
-    if (principal !== undefined) return principal;
-    // Counted against the client's address before it is told anything about the key.
-    const decision = this.rateLimiter.take(`address:${request.ip ?? 'unknown'}`);
-    if (!decision.allowed) {
-      throw new AuthRefusal('RATE_LIMITED', 'Too many requests without a valid API key from this address; retry later', decision.retryAfterSeconds);
+    try {
+      return authenticateBearer(this.keys, request.headers.authorization);
+    } catch (refusal) {
+      // Counted against the client's address before it is told anything about the key.
+      const decision = this.rateLimiter.take(`address:${request.ip ?? 'unknown'}`);
+      if (!decision.allowed) {
+        throw new AuthRefusal('RATE_LIMITED', 'Too many requests without a valid API key from this address; retry later', decision.retryAfterSeconds);
+      }
+      throw refusal;
     }
-    throw new AuthRefusal('UNAUTHENTICATED', typeof presented === 'string' ? 'Unknown API key' : presented.problem);
   }
+}
+
+/**
+ * The caller of an `Authorization: Bearer <key>` header, else AuthRefusal UNAUTHENTICATED saying
+ * how to send one. The guard asks it for every route that is not `@Public()`; the HTTP layer asks
+ * it before reading a request body, so that a caller without a key is refused before sending one.
+ */
+export function authenticateBearer(keys: ApiKeyStore, header: string | string[] | undefined): Principal {
+  const presented = presentedKey(header);
+  const principal = typeof presented === 'string' ? keys.authenticate(presented) : undefined;
+  if (principal !== undefined) return principal;
+  throw new AuthRefusal('UNAUTHENTICATED', typeof presented === 'string' ? 'Unknown API key' : presented.problem);
 }
 
 /** The key of a `Bearer` Authorization header, or what is wrong with the header (never quoting it). */

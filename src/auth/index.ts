@@ -1,4 +1,4 @@
-export { ApiKeyGuard } from './api-key.guard.js';
+export { ApiKeyGuard, authenticateBearer } from './api-key.guard.js';
 export { AuthRefusal, type AuthRefusalCode } from './auth-refusal.js';
 export {
   API_KEYS_FILE_NAME,

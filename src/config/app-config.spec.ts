@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       rateLimitPerSecond: 2000,
       corsOrigins: [],
       logLevel: 'info',
+      http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, idleTimeoutMs: 72_000, shutdownDrainMs: 8_000 },
     });
     expect(config.apiKeyList).toBeUndefined();
   });

@@ -24,6 +24,20 @@ export interface AppConfig {
   readonly corsOrigins: readonly string[];
   /** pino level (TIMELINE_LOG_LEVEL): fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: LogLevel;
+  /** Timeouts of the HTTP connections and the drain of a graceful stop. */
+  readonly http: HttpTimeouts;
+}
+
+/** All in milliseconds. docs/operations.md, "Timeouts", says what each one bounds. */
+export interface HttpTimeouts {
+  /** TIMELINE_REQUEST_TIMEOUT_MS: from a request's first byte until its answer begins. */
+  readonly requestTimeoutMs: number;
+  /** TIMELINE_HEADERS_TIMEOUT_MS: from a request's first byte until its headers are in; at most the request timeout. */
+  readonly headersTimeoutMs: number;
+  /** TIMELINE_IDLE_TIMEOUT_MS: a connection on which nothing moves for this long is closed. */
+  readonly idleTimeoutMs: number;
+  /** TIMELINE_SHUTDOWN_DRAIN_MS: how long a stop waits for the answers in flight to be sent. */
+  readonly shutdownDrainMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -73,6 +87,21 @@ const DEFAULTS = {
   EVENT_STORE: 'sqlite',
   TIMELINE_RATE_LIMIT_PER_SECOND: 2000,
 } as const;
+
+/**
+ * The HTTP defaults. Idle: longer than the 60 s idle timeout of common load balancers, which
+ * must close an idle connection before the server does. Drain: inside the 10 s Docker gives a
+ * container between SIGTERM and SIGKILL, with room left to close the stores.
+ */
+export const HTTP_DEFAULTS: HttpTimeouts = Object.freeze({
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  idleTimeoutMs: 72_000,
+  shutdownDrainMs: 8_000,
+});
+
+/** The longest delay a Node timer takes; a longer one would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 const KURRENTDB_SCHEMES = ['kurrentdb://', 'kurrentdb+discover://', 'esdb://', 'esdb+discover://'];
 
@@ -147,6 +176,29 @@ function readApiKeyList(env: NodeJS.ProcessEnv): string | undefined {
   return list;
 }
 
+function parseHttpTimeouts(env: NodeJS.ProcessEnv): HttpTimeouts {
+  const requestTimeoutMs = parseInteger(env, 'TIMELINE_REQUEST_TIMEOUT_MS', HTTP_DEFAULTS.requestTimeoutMs, 1, MAX_TIMER_MS);
+  const headersTimeoutMs = parseInteger(
+    env,
+    'TIMELINE_HEADERS_TIMEOUT_MS',
+    Math.min(HTTP_DEFAULTS.headersTimeoutMs, requestTimeoutMs),
+    1,
+    MAX_TIMER_MS,
+  );
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      'TIMELINE_HEADERS_TIMEOUT_MS',
+      `must not exceed TIMELINE_REQUEST_TIMEOUT_MS (${requestTimeoutMs}), got ${headersTimeoutMs}`,
+    );
+  }
+  return Object.freeze({
+    requestTimeoutMs,
+    headersTimeoutMs,
+    idleTimeoutMs: parseInteger(env, 'TIMELINE_IDLE_TIMEOUT_MS', HTTP_DEFAULTS.idleTimeoutMs, 1, MAX_TIMER_MS),
+    shutdownDrainMs: parseInteger(env, 'TIMELINE_SHUTDOWN_DRAIN_MS', HTTP_DEFAULTS.shutdownDrainMs, 0, 600_000),
+  });
+}
+
 export interface LoadConfigOptions {
   /** Base for a relative TIMELINE_DATA_DIR. Defaults to the process's working directory. */
   readonly cwd?: string;
@@ -173,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   );
   const corsOrigins = parseCorsOrigins(env);
   const logLevel = parseLogLevel(env);
+  const http = parseHttpTimeouts(env);
   const config: AppConfig = {
     port,
     host,
@@ -181,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     rateLimitPerSecond,
     corsOrigins,
     logLevel,
+    http,
     ...(kurrentDbConnectionString !== undefined && { kurrentDbConnectionString }),
     ...(apiKeyList !== undefined && { apiKeyList }),
   };

@@ -1,15 +1,19 @@
 import { RequestMethod } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, RequestPayload } from 'fastify';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { AppConfig } from '../config/app-config.js';
+import { ApiKeyStore, authenticateBearer } from '../auth/index.js';
+import { HTTP_DEFAULTS, type AppConfig, type HttpTimeouts } from '../config/app-config.js';
+import { AnswerDeadlines, sweepIntervalFor } from './answer-deadline.js';
 import { ApiHttpException } from './api-http-exception.js';
+import { HttpConnections, type DrainOutcome } from './http-drain.js';
 import { clientErrorResponse, HttpExceptionFilter, REQUEST_BODY_LIMIT_BYTES, sendErrorReply } from './http-exception.filter.js';
 import { strictJsonParser } from './json-body.parser.js';
+import { isLingering, lingerBeforeClosing } from './lingering-close.js';
 import { setupOpenApi } from './openapi.js';
 import { QueryParametersInterceptor } from './query-parameters.interceptor.js';
 import { createValidationPipe } from './validation.js';
@@ -17,26 +21,42 @@ import { createValidationPipe } from './validation.js';
 export const API_PREFIX = 'v1';
 
 /**
- * Security headers on every answer: helmet's defaults. The default content security policy
- * suits /docs too: the Swagger UI there loads its scripts from this origin only. The middleware
- * is built once: @fastify/helmet builds it again for every request (for per-route options and
- * CSP nonces, which this API does not use), which was a tenth of what a query allocated.
+ * Security headers on every answer: helmet's defaults, but for the content security policy's
+ * `upgrade-insecure-requests`, which makes a browser fetch the Swagger UI of /docs over https
+ * when the page was opened over plain http (by IP, on a private network), and so shows a blank
+ * page. Everything else of the policy stays: the UI loads its scripts from this origin only. The
+ * middleware is built once: @fastify/helmet builds it again for every request (for per-route
+ * options and CSP nonces, which this API does not use), which was a tenth of what a query
+ * allocated.
  */
-const securityHeaders = helmet();
+const securityHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
 
 /**
  * The Fastify instance under Nest. A body over 1 MiB is refused as soon as that shows (from
- * Content-Length, or while a chunked body streams in), never buffered whole. Fastify's defaults have no limit on how long a client may take to send a request; a
- * slow sender would hold a connection forever, so `requestTimeout` bounds it.
+ * Content-Length, or while a chunked body streams in), never buffered whole.
+ *
+ * Timeouts (docs/operations.md, "Timeouts"): Node's `headersTimeout` and `requestTimeout` bound
+ * how long a request may take to arrive, checked every `connectionsCheckingInterval` (Node's 30 s
+ * default would let a 30 s timeout fire after up to a minute); `AnswerDeadlines` bounds the rest
+ * of the request timeout, until the answer begins. The idle timeout is the keep-alive timeout,
+ * and the socket's inactivity timeout before a request arrives and while an answer is sent: it
+ * closes a connection that never sends a request and one whose client stops reading its answer.
  */
-export function createHttpAdapter(): FastifyAdapter {
+export function createHttpAdapter(timeouts: HttpTimeouts = HTTP_DEFAULTS): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: REQUEST_BODY_LIMIT_BYTES,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 72_000,
+    http: {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      keepAliveTimeout: timeouts.idleTimeoutMs,
+      connectionsCheckingInterval: sweepIntervalFor(timeouts.headersTimeoutMs),
+    },
+    requestTimeout: timeouts.requestTimeoutMs,
+    keepAliveTimeout: timeouts.idleTimeoutMs,
+    connectionTimeout: timeouts.idleTimeoutMs,
     pluginTimeout: 10_000,
-    // Open keep-alive connections must not hold up a shutdown.
-    forceCloseConnections: 'idle',
+    // A stop drains the connections itself (HttpConnections): Fastify's close comes after it.
+    forceCloseConnections: false,
     // While stopping, refuseWhileStopping answers 503 in the API's own error shape instead.
     return503OnClosing: false,
     onProtoPoisoning: 'error',
@@ -53,8 +73,10 @@ export function createHttpAdapter(): FastifyAdapter {
     // these, so the security headers are added here.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
       securityHeaders(request.raw, reply.raw, () => sendErrorReply(reply, error)),
+    // Node's own refusals: a malformed request, headers too large, a request that took too long
+    // to arrive. Nothing is written where an answer has already gone out on the connection.
     clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) => {
-      if (error.code !== 'ECONNRESET' && !socket.destroyed && socket.writable) {
+      if (error.code !== 'ECONNRESET' && !socket.destroyed && socket.writable && !isLingering(socket)) {
         socket.write(clientErrorResponse(error));
       }
       socket.destroy(error);
@@ -104,6 +126,57 @@ function requireJsonBody(request: FastifyRequest, _reply: FastifyReply, done: Ho
   );
 }
 
+/** The request has a body that Node's parser has not read to its end yet. */
+function bodyStillArriving(request: FastifyRequest): boolean {
+  return hasBody(request) && !request.raw.complete;
+}
+
+/**
+ * A request with a body must carry a known key, checked before the body is read: a caller
+ * without one is refused before it sends a body that would be thrown away (with `Expect:
+ * 100-continue`, before it sends anything). The guard checks the key again, with the role and the
+ * rate limit, for every route. The routes open without a key (`/health`, `/docs`) take no body.
+ */
+function requireKeyWithBody(keys: ApiKeyStore) {
+  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (METHODS_WITHOUT_BODY.has(request.method) || request.is404 || !hasBody(request)) {
+      done();
+      return;
+    }
+    try {
+      authenticateBearer(keys, request.headers.authorization);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    done();
+  };
+}
+
+const EXPECT_CONTINUE = /^\s*100-continue\s*$/i;
+
+/**
+ * With `Expect: 100-continue`, the client waits for "100 Continue" before it sends the body. Node
+ * leaves that to the application here (see `checkContinue` below), and this hook sends it once
+ * every refusal that needs no body has passed, and unless Content-Length is over the limit, which
+ * Fastify then refuses with 413 without reading anything.
+ */
+function continueWhenBodyIsWanted(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: RequestPayload,
+  done: (error: Error | null, payload?: RequestPayload) => void,
+): void {
+  const expect = request.headers.expect;
+  if (typeof expect === 'string' && EXPECT_CONTINUE.test(expect) && !reply.raw.headersSent) {
+    const length = Number(request.headers['content-length']);
+    if (!(length > REQUEST_BODY_LIMIT_BYTES)) {
+      reply.raw.writeContinue();
+    }
+  }
+  done(null, payload);
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function requestIdOf(request: IncomingMessage): string {
@@ -118,27 +191,67 @@ function shareRequestId(request: FastifyRequest, reply: FastifyReply, done: Hook
   done();
 }
 
-const stopping = new WeakSet<object>();
+const connectionsOf = new WeakMap<FastifyInstance, HttpConnections>();
 
 /**
- * From now on, requests that still arrive (on keep-alive connections the server has not
- * closed yet) are answered 503 SHUTTING_DOWN with `Connection: close`, so that clients retry
- * elsewhere; requests already in progress finish normally.
+ * Drains the app's HTTP server for a stop, at most `drainMs`: it stops accepting connections;
+ * requests that still arrive on connections kept alive are answered 503 SHUTTING_DOWN with
+ * `Retry-After` and `Connection: close`, so that clients retry elsewhere; every answer in flight
+ * is sent whole, and closes its connection. The outcome lists the answers the time limit cut.
  */
-export function refuseNewRequests(app: NestFastifyApplication): void {
-  stopping.add(app.getHttpAdapter().getInstance());
+export function drainHttpServer(app: NestFastifyApplication, drainMs: number): Promise<DrainOutcome> {
+  const connections = connectionsOf.get(app.getHttpAdapter().getInstance());
+  if (connections === undefined) {
+    throw new Error('drainHttpServer: the app was not configured by configureHttpApp');
+  }
+  return connections.drain(drainMs);
 }
 
-function refuseWhileStopping(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  if (!stopping.has(request.server)) {
-    done();
-    return;
-  }
-  done(
-    new ApiHttpException(503, 'SHUTTING_DOWN', 'The server is stopping; retry in a moment or on another node', {
-      headers: { 'Retry-After': '1', Connection: 'close' },
-    }),
-  );
+function refuseWhileStopping(connections: HttpConnections) {
+  return (_request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (!connections.stopping) {
+      done();
+      return;
+    }
+    done(
+      new ApiHttpException(503, 'SHUTTING_DOWN', 'The server is stopping; retry in a moment or on another node', {
+        headers: { 'Retry-After': '1', Connection: 'close' },
+      }),
+    );
+  };
+}
+
+/**
+ * As an answer begins: it leaves the request timeout for the idle timeout; while stopping, it
+ * closes its connection; and an answer sent before the request body has arrived (a refusal)
+ * closes the connection by lingering, so that the client, still sending, reads it rather than a
+ * reset.
+ */
+function onAnswerBegins(connections: HttpConnections, deadlines: AnswerDeadlines, idleTimeoutMs: number) {
+  return (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void): void => {
+    deadlines.release(request);
+    // A client that stops reading the answer leaves the connection idle: it is closed.
+    request.raw.socket.setTimeout(idleTimeoutMs);
+    const refusedEarly = bodyStillArriving(request);
+    if (refusedEarly || connections.stopping) {
+      void reply.header('connection', 'close');
+    }
+    if (refusedEarly) {
+      lingerBeforeClosing(request.raw);
+    }
+    done(null, payload);
+  };
+}
+
+function answerTimedOut(timeoutMs: number) {
+  return (_request: FastifyRequest, reply: FastifyReply): void => {
+    sendErrorReply(
+      reply,
+      new ApiHttpException(408, 'REQUEST_TIMEOUT', `The request was not answered within the request timeout (${timeoutMs} ms)`, {
+        headers: { Connection: 'close' },
+      }),
+    );
+  };
 }
 
 export interface HttpAppOptions {
@@ -146,11 +259,20 @@ export interface HttpAppOptions {
   readonly shutdownHooks?: boolean;
 }
 
+function apiKeysOf(app: NestFastifyApplication): ApiKeyStore | undefined {
+  try {
+    return app.get(ApiKeyStore, { strict: false });
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Everything an app needs before `listen()` (or `init()` in tests): the `v1` prefix (not
- * for `/health`), the validation pipe, the refusal of query parameters a route does not
- * take, the one exception filter, the JSON-only body rule and its strict UTF-8 parser,
- * the OpenAPI document (`/docs`, `/docs-json`) and shutdown hooks.
+ * for `/health`), the validation pipe, the refusal of query parameters a route does not take,
+ * the one exception filter, the refusals that need no body (stopping, media type, key), the
+ * strict UTF-8 JSON parser, the request timeout, the OpenAPI document (`/docs`, `/docs-json`)
+ * and shutdown hooks. The adapter must come from `createHttpAdapter`, with the same timeouts.
  */
 export function configureHttpApp(app: NestFastifyApplication, config: AppConfig, options: HttpAppOptions = {}): void {
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.ALL }] });
@@ -159,11 +281,41 @@ export function configureHttpApp(app: NestFastifyApplication, config: AppConfig,
   app.useGlobalFilters(new HttpExceptionFilter(app.get(HttpAdapterHost)));
   const fastify = app.getHttpAdapter().getInstance();
   app.useBodyParser('application/json', { bodyLimit: REQUEST_BODY_LIMIT_BYTES }, strictJsonParser(fastify));
+  const server = app.getHttpServer() as Server;
+  if (
+    server.requestTimeout !== config.http.requestTimeoutMs ||
+    server.headersTimeout !== config.http.headersTimeoutMs ||
+    server.keepAliveTimeout !== config.http.idleTimeoutMs
+  ) {
+    throw new Error('configureHttpApp: the adapter has other timeouts than the config; create it with createHttpAdapter(config.http)');
+  }
+  const connections = new HttpConnections(server);
+  connectionsOf.set(fastify, connections);
+  const deadlines = AnswerDeadlines.install(fastify, config.http.requestTimeoutMs, answerTimedOut(config.http.requestTimeoutMs));
+  fastify.addHook('onClose', (_instance, done) => {
+    deadlines.stop();
+    done();
+  });
+  // "100 Continue" is sent by continueWhenBodyIsWanted, after the refusals that need no body.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => server.emit('request', request, response));
+
   // First, so that the refusals of the hooks below carry the security headers too.
   fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
   fastify.addHook('onRequest', shareRequestId);
-  fastify.addHook('onRequest', refuseWhileStopping);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    deadlines.track(request, reply);
+    // While the request is handled, the request timeout bounds it, not the idle timeout.
+    request.raw.socket.setTimeout(0);
+    done();
+  });
+  fastify.addHook('onRequest', refuseWhileStopping(connections));
   fastify.addHook('onRequest', requireJsonBody);
+  const keys = apiKeysOf(app);
+  if (keys !== undefined) {
+    fastify.addHook('onRequest', requireKeyWithBody(keys));
+  }
+  fastify.addHook('preParsing', continueWhenBodyIsWanted);
+  fastify.addHook('onSend', onAnswerBegins(connections, deadlines, config.http.idleTimeoutMs));
   // Browsers may call the API only from origins the operator lists; CORS is off otherwise.
   if (config.corsOrigins.length > 0) {
     app.enableCors({

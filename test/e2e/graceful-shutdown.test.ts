@@ -1,10 +1,14 @@
 /**
- * SIGTERM while commands are in flight (src/main.ts, `stopGracefullyOnSignals`): the server
- * stops accepting, lets the requests it has finish, lets the projections commit, closes the
- * stores and exits 0. Every request either gets a 2xx answer or fails at the connection level
- * or with a 503 SHUTTING_DOWN in the API's error shape; every acknowledged command is in the store after a
- * restart. Nothing here is timed: waits are for readiness (and the exit) only.
+ * SIGTERM while commands are in flight (src/signal-shutdown.ts): the server stops accepting,
+ * lets the requests it has finish, lets the projections commit, closes the stores and exits 0.
+ * Every request in flight at SIGTERM gets its whole answer (a 2xx, or 503 SHUTTING_DOWN when the
+ * server read it only after the signal); a request sent afterwards gets 503 SHUTTING_DOWN on a
+ * connection kept alive, or finds new connections refused; no request meets a reset or a closed
+ * connection. Every acknowledged command is in the store after a restart. Nothing here is timed:
+ * waits are for readiness (and the exit) only.
  */
+import { randomUUID } from 'node:crypto';
+import { Agent, get } from 'node:http';
 import { tadamonScenario } from '../../scripts/tadamon-scenario.js';
 import {
   type ExitStatus,
@@ -44,11 +48,20 @@ interface KeyedCommand {
 }
 
 type Outcome =
-  | { readonly kind: 'answer'; readonly status: number; readonly body: any; readonly requestId: string | null }
-  | { readonly kind: 'connection-failure'; readonly error: string };
+  | {
+      readonly kind: 'answer';
+      readonly status: number;
+      readonly body: any;
+      readonly requestId: string | null;
+      readonly retryAfter: string | null;
+      readonly connection: string | null;
+    }
+  | { readonly kind: 'connection-failure'; readonly error: string; readonly code: string | undefined };
 
 interface Sent {
   readonly command: KeyedCommand;
+  /** Sent as X-Request-Id: the server's log then tells whether it read the request. */
+  readonly requestId: string;
   /** The request was sent before SIGTERM and had no answer yet when the signal went. */
   inFlightAtSigterm: boolean;
   readonly sentAfterSigterm: boolean;
@@ -84,18 +97,95 @@ function writerCommands(writer: number): KeyedCommand[] {
   });
 }
 
-async function send(server: ServerProcess, command: KeyedCommand): Promise<Outcome> {
+async function send(server: ServerProcess, command: KeyedCommand, requestId: string): Promise<Outcome> {
   try {
-    const answer = await server.post(command.path, command.body, { headers: { 'idempotency-key': command.key } });
-    return { kind: 'answer', status: answer.status, body: answer.body, requestId: answer.headers.get('x-request-id') };
+    const answer = await server.post(command.path, command.body, { headers: { 'idempotency-key': command.key, 'x-request-id': requestId } });
+    return {
+      kind: 'answer',
+      status: answer.status,
+      body: answer.body,
+      requestId: answer.headers.get('x-request-id'),
+      retryAfter: answer.headers.get('retry-after'),
+      connection: answer.headers.get('connection'),
+    };
   } catch (error) {
     if (!isConnectionFailure(error)) throw error;
-    return { kind: 'connection-failure', error: describeError(error) };
+    return { kind: 'connection-failure', error: describeError(error), code: (error as { cause?: { code?: string } }).cause?.code };
   }
 }
 
 const acknowledged = (s: Sent): s is Sent & { outcome: Extract<Outcome, { kind: 'answer' }> } =>
   s.outcome?.kind === 'answer' && s.outcome.status >= 200 && s.outcome.status < 300;
+
+/** 503 SHUTTING_DOWN in the API's error shape, telling the client to retry and closing the connection. */
+const refusedWhileStopping = (s: Sent): boolean =>
+  s.outcome?.kind === 'answer' &&
+  s.outcome.status === 503 &&
+  s.outcome.body?.code === 'SHUTTING_DOWN' &&
+  s.outcome.body?.statusCode === 503 &&
+  s.outcome.retryAfter === '1' &&
+  s.outcome.connection === 'close';
+
+/** Refused, or reset before any answer: how a client sees a connection the server did not accept. */
+const neverAccepted = (s: Sent): boolean =>
+  s.outcome?.kind === 'connection-failure' && (s.outcome.code === 'ECONNREFUSED' || s.outcome.code === 'ECONNRESET');
+
+/**
+ * The request ids the server logged (a 'request completed' line, or the 'request refused' line of a
+ * 503): the requests it read. A connection the server never accepted (refused, or still in the
+ * kernel's accept queue when the listening socket closed, which resets it) carried a request it
+ * never read.
+ */
+function idsReadBy(server: ServerProcess): Set<string> {
+  const ids = new Set<string>();
+  for (const line of server.stdout().split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { req?: { id?: string }; requestId?: string };
+    const id = entry.req?.id ?? entry.requestId;
+    if (typeof id === 'string') ids.add(id);
+  }
+  return ids;
+}
+
+interface ProbeOutcome {
+  readonly status: number;
+  readonly body: unknown;
+  readonly retryAfter: string | undefined;
+  readonly connection: string | undefined;
+  readonly reusedSocket: boolean;
+}
+
+function probe(port: number, agent: Agent): Promise<ProbeOutcome> {
+  return new Promise((resolve, reject) => {
+    const request = get(
+      { host: '127.0.0.1', port, path: '/v1/actors', agent, headers: { authorization: `Bearer ${SERVER_KEYS.analyst}` } },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: JSON.parse(text),
+            retryAfter: response.headers['retry-after'],
+            connection: response.headers.connection,
+            reusedSocket: request.reusedSocket,
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+  });
+}
+
+/** The signal reaches the server a moment after it is sent: until then it answers as usual. */
+async function probeUntilRefused(port: number, agent: Agent): Promise<ProbeOutcome> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const outcome = await probe(port, agent);
+    if (outcome.status !== 200 || Date.now() > deadline) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 describe('graceful shutdown: SIGTERM with commands in flight', () => {
   const data = temporaryDataDir();
@@ -103,6 +193,7 @@ describe('graceful shutdown: SIGTERM with commands in flight', () => {
   let first: ServerProcess | undefined;
   let second: ServerProcess | undefined;
   let exit: ExitStatus | 'not-exited' | undefined;
+  let lateProbe: ProbeOutcome | undefined;
   const timings: Record<string, number> = {};
   const started = Date.now();
 
@@ -124,6 +215,10 @@ describe('graceful shutdown: SIGTERM with commands in flight', () => {
     }
 
     const server = first;
+    // One connection kept alive across the signal, asked until it is refused.
+    const keptAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await probe(server.port, keptAlive)).status).toBe(200);
+    let probing: Promise<ProbeOutcome> | undefined;
     let acks = 0;
     let signalled = false;
     let signalledAt = 0;
@@ -132,10 +227,10 @@ describe('graceful shutdown: SIGTERM with commands in flight', () => {
     await Promise.all(
       Array.from({ length: WRITERS }, async (_, writer) => {
         for (const command of writerCommands(writer)) {
-          const entry: Sent = { command, inFlightAtSigterm: false, sentAfterSigterm: signalled };
+          const entry: Sent = { command, requestId: randomUUID(), inFlightAtSigterm: false, sentAfterSigterm: signalled };
           sent.push(entry);
           inFlight.add(entry);
-          entry.outcome = await send(server, command);
+          entry.outcome = await send(server, command, entry.requestId);
           inFlight.delete(entry);
           // A writer stops at its first failure: the server is going away.
           if (!acknowledged(entry)) return;
@@ -145,10 +240,13 @@ describe('graceful shutdown: SIGTERM with commands in flight', () => {
             signalledAt = Date.now();
             for (const other of inFlight) other.inFlightAtSigterm = true;
             server.signal('SIGTERM');
+            probing = probeUntilRefused(server.port, keptAlive);
           }
         }
       }),
     );
+    lateProbe = await probing;
+    keptAlive.destroy();
     timings.burstUntilSettled = Date.now() - burstStarted;
     timings.sigtermToLastAnswer = Date.now() - signalledAt;
     let bound: NodeJS.Timeout | undefined;
@@ -177,6 +275,9 @@ describe('graceful shutdown: SIGTERM with commands in flight', () => {
         inFlightAnswered2xx: count((s) => s.inFlightAtSigterm && acknowledged(s)),
         inFlight503: count((s) => s.inFlightAtSigterm && s.outcome?.kind === 'answer' && s.outcome.status === 503),
         inFlightConnectionFailures: count((s) => s.inFlightAtSigterm && s.outcome?.kind === 'connection-failure'),
+        refusedConnections: count((s) => s.outcome?.kind === 'connection-failure' && s.outcome.code === 'ECONNREFUSED'),
+        resetConnections: count((s) => s.outcome?.kind === 'connection-failure' && s.outcome.code === 'ECONNRESET'),
+        failedAfterTheServerReadThem: first ? count((s) => s.outcome?.kind === 'connection-failure' && idsReadBy(first!).has(s.requestId)) : null,
         sentAfterSigterm: count((s) => s.sentAfterSigterm),
         answered503: count((s) => s.outcome?.kind === 'answer' && s.outcome.status === 503),
         connectionFailures: count((s) => s.outcome?.kind === 'connection-failure'),
@@ -194,22 +295,38 @@ describe('graceful shutdown: SIGTERM with commands in flight', () => {
     expect(sent.some((s) => s.inFlightAtSigterm)).toBe(true);
   });
 
-  it('answers every request with a 2xx, or the 503 of a closing server, or fails at the connection level', () => {
-    const unexpected = sent.filter(
-      (s) =>
-        !(
-          acknowledged(s) ||
-          s.outcome?.kind === 'connection-failure' ||
-          (s.outcome?.kind === 'answer' &&
-            s.outcome.status === 503 &&
-            s.outcome.body?.code === 'SHUTTING_DOWN' &&
-            s.outcome.body?.statusCode === 503)
-        ),
-    );
+  it('answers every request it read whole, in flight at SIGTERM or later: a 2xx or 503 SHUTTING_DOWN, never a reset', () => {
+    const read = idsReadBy(first!);
+    const cut = sent.filter((s) => read.has(s.requestId) && !(acknowledged(s) || refusedWhileStopping(s)));
+    expect(cut.map((s) => ({ key: s.command.key, outcome: s.outcome }))).toEqual([]);
+  });
+
+  it('answers every request in flight at SIGTERM, unless its connection was never accepted', () => {
+    const read = idsReadBy(first!);
+    const inFlight = sent.filter((s) => s.inFlightAtSigterm);
+    expect(inFlight.length).toBeGreaterThan(0);
+    const unanswered = inFlight.filter((s) => !(acknowledged(s) || refusedWhileStopping(s) || (neverAccepted(s) && !read.has(s.requestId))));
+    expect(unanswered.map((s) => ({ key: s.command.key, outcome: s.outcome }))).toEqual([]);
+  });
+
+  it('answers a request sent after SIGTERM with a 2xx or 503 SHUTTING_DOWN, or refuses its connection', () => {
+    const read = idsReadBy(first!);
+    const late = sent.filter((s) => s.sentAfterSigterm);
+    const unexpected = late.filter((s) => !(acknowledged(s) || refusedWhileStopping(s) || (neverAccepted(s) && !read.has(s.requestId))));
     expect(unexpected.map((s) => ({ key: s.command.key, outcome: s.outcome }))).toEqual([]);
     // Before the signal nothing fails; a request the server had taken in finishes with its answer.
     const failedEarly = sent.filter((s) => !s.inFlightAtSigterm && !s.sentAfterSigterm && !acknowledged(s));
     expect(failedEarly.map((s) => ({ key: s.command.key, outcome: s.outcome }))).toEqual([]);
+  });
+
+  it('answers a request on a connection kept alive across SIGTERM with 503 SHUTTING_DOWN, Retry-After and Connection: close', () => {
+    expect(lateProbe).toEqual({
+      status: 503,
+      body: { statusCode: 503, code: 'SHUTTING_DOWN', message: expect.any(String) },
+      retryAfter: '1',
+      connection: 'close',
+      reusedSocket: true,
+    });
   });
 
   it('has every acknowledged command in the store after a restart, once, with its request id', async () => {

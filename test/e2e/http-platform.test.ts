@@ -526,10 +526,10 @@ describe('HTTP platform (real Fastify on 127.0.0.1)', () => {
   });
 
   describe('security headers', () => {
-    /** helmet's defaults, as every answer carries them. */
+    /** helmet's defaults, but for the policy's upgrade-insecure-requests (see the docs test below). */
     const SECURITY_HEADERS = {
       'content-security-policy':
-        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests",
+        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline'",
       'cross-origin-opener-policy': 'same-origin',
       'cross-origin-resource-policy': 'same-origin',
       'origin-agent-cluster': '?1',
@@ -558,6 +558,61 @@ describe('HTTP platform (real Fastify on 127.0.0.1)', () => {
         expect(answer.headers).toMatchObject(SECURITY_HEADERS);
         expect(answer.headers['x-powered-by']).toBeUndefined();
       }
+    });
+  });
+
+  describe('the docs over plain HTTP, opened by IP', () => {
+    it('sends a content security policy without upgrade-insecure-requests, and keeps the rest of it', async () => {
+      const page = await call({ method: 'GET', path: '/docs' });
+      const policy = String(page.headers['content-security-policy']);
+      const directives = new Map(policy.split(';').map((directive) => [directive.split(' ')[0], directive]));
+      expect(directives.has('upgrade-insecure-requests')).toBe(false);
+      expect(directives.get('default-src')).toBe("default-src 'self'");
+      expect(directives.get('script-src')).toBe("script-src 'self'");
+      expect(directives.get('object-src')).toBe("object-src 'none'");
+      expect(directives.get('frame-ancestors')).toBe("frame-ancestors 'self'");
+    });
+
+    it('references only same-origin assets, each served over the same plain HTTP', async () => {
+      const page = await raw(server.url, { method: 'GET', path: '/docs' });
+      const html = String(page.body);
+      const references = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
+      expect(references.length).toBeGreaterThanOrEqual(3);
+      for (const reference of references) {
+        // Root-relative: fetched from wherever the page came from, http or https, by name or by IP.
+        expect(reference).toMatch(/^\/docs\/[a-z0-9.-]+$/);
+        const asset = await raw(server.url, { method: 'GET', path: reference });
+        expect({ reference, status: asset.status }).toEqual({ reference, status: 200 });
+      }
+    });
+  });
+
+  describe('request ids', () => {
+    const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    const idOf = async (given?: string) =>
+      (await call({ method: 'GET', path: '/v1/reports', headers: { ...bearer(KEYS.analyst), ...(given !== undefined && { 'x-request-id': given }) } }))
+        .headers['x-request-id'];
+
+    it('takes a short, plain X-Request-Id from the request', async () => {
+      expect(await idOf('trace-2018.04.18:tadamon_01')).toBe('trace-2018.04.18:tadamon_01');
+      expect(await idOf('a'.repeat(128))).toBe('a'.repeat(128));
+    });
+
+    it.each([
+      ['none', undefined],
+      ['an empty one', ''],
+      ['one over 128 characters', 'a'.repeat(129)],
+      ['one with a space', 'trace 1'],
+      ['one with a quote and a brace', '"}{'],
+      ['one with a slash', 'trace/1'],
+    ])('generates a UUID for %s', async (_case, given) => {
+      const id = await idOf(given);
+      expect(id).toMatch(UUID);
+      expect(id).not.toBe(given);
+    });
+
+    it('generates a new id for every request', async () => {
+      expect(await idOf()).not.toBe(await idOf());
     });
   });
 
@@ -594,5 +649,60 @@ describe('HTTP platform rate limiting', () => {
     expect(otherKey.status).toBe(200);
     const open = await raw(server.url, { method: 'GET', path: '/health' });
     expect(open.status).toBe(200);
+  });
+});
+
+describe('HTTP platform CORS', () => {
+  const LISTED = 'https://maps.example.org';
+  const UNLISTED = 'https://elsewhere.example.com';
+  let configured: Started;
+  let unconfigured: Started;
+
+  beforeAll(async () => {
+    configured = await start({ corsOrigins: [LISTED] });
+    unconfigured = await start();
+  });
+
+  afterAll(async () => {
+    await configured?.app.close();
+    await unconfigured?.app.close();
+  });
+
+  const preflight = (base: string, origin: string) =>
+    raw(base, {
+      method: 'OPTIONS',
+      path: '/v1/reports',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+  const simple = (base: string, origin: string) =>
+    raw(base, { method: 'GET', path: '/v1/reports', headers: { origin, ...bearer(KEYS.analyst) } });
+
+  it('answers a preflight and a simple request from a listed origin with that origin', async () => {
+    const allowed = await preflight(configured.url, LISTED);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers['access-control-allow-origin']).toBe(LISTED);
+    expect(String(allowed.headers['access-control-allow-methods'])).toContain('POST');
+    expect(String(allowed.headers['access-control-allow-headers']).toLowerCase()).toContain('authorization');
+
+    const read = await simple(configured.url, LISTED);
+    expect(read.status).toBe(200);
+    expect(read.headers['access-control-allow-origin']).toBe(LISTED);
+    expect(String(read.headers['access-control-expose-headers'])).toContain('X-Request-Id');
+  });
+
+  it('gives an unlisted origin no Access-Control-Allow-Origin, on a preflight or a simple request', async () => {
+    const refused = await preflight(configured.url, UNLISTED);
+    expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    const read = await simple(configured.url, UNLISTED);
+    expect(read.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('gives no origin Access-Control-Allow-Origin when TIMELINE_CORS_ORIGINS is unset', async () => {
+    for (const origin of [LISTED, UNLISTED]) {
+      expect((await preflight(unconfigured.url, origin)).headers['access-control-allow-origin']).toBeUndefined();
+      const read = await simple(unconfigured.url, origin);
+      expect(read.status).toBe(200);
+      expect(read.headers['access-control-allow-origin']).toBeUndefined();
+    }
   });
 });

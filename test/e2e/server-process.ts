@@ -5,7 +5,7 @@
  *
  * Waits here are for readiness only (the server answering /health), never timed assertions.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -71,8 +71,12 @@ export interface ServerProcess {
 
 export interface StartOptions {
   readonly dataDir: string;
-  /** Extra environment, over the defaults below (e.g. `TIMELINE_LOG_LEVEL`). */
-  readonly env?: Record<string, string>;
+  /** Extra environment, over the defaults below (e.g. `TIMELINE_LOG_LEVEL`); `undefined` removes a default. */
+  readonly env?: Record<string, string | undefined>;
+  /** A port to use instead of a free one (e.g. one already taken). */
+  readonly port?: number;
+  /** Runs the server as this user and group (the test runs as root). */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 /** Processes still running, killed if the test worker exits without stopping them. */
@@ -107,13 +111,13 @@ export function freePort(): Promise<number> {
 }
 
 /** The environment of the child: the parent's, minus anything that would configure the server or Node. */
-function childEnvironment(dataDir: string, port: number, extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+function childEnvironment(dataDir: string, port: number, extra: Record<string, string | undefined> | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (/^(TIMELINE_|KURRENTDB_|EVENT_STORE$|PORT$|HOST$|NODE_OPTIONS$|NODE_ENV$)/.test(name)) continue;
     env[name] = value;
   }
-  return {
+  const merged: NodeJS.ProcessEnv = {
     ...env,
     TIMELINE_DATA_DIR: dataDir,
     HOST: '127.0.0.1',
@@ -123,19 +127,65 @@ function childEnvironment(dataDir: string, port: number, extra: Record<string, s
     TIMELINE_LOG_LEVEL: 'warn',
     ...extra,
   };
+  for (const [name, value] of Object.entries(merged)) {
+    if (value === undefined) delete merged[name];
+  }
+  return merged;
+}
+
+function spawnServer(options: StartOptions, port: number): ChildProcess {
+  const spawnOptions: SpawnOptions = {
+    env: childEnvironment(options.dataDir, port, options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.user && { uid: options.user.uid, gid: options.user.gid }),
+  };
+  const child = spawn(process.execPath, [SERVER_ENTRY], spawnOptions);
+  live.add(child);
+  return child;
+}
+
+export interface FailedStart {
+  /** The exit, or 'still-running' if it did not exit within the bound (it is then killed). */
+  readonly exit: ExitStatus | 'still-running';
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Starts the server where it cannot work and waits, at most `boundMs`, for it to exit. */
+export async function startFailing(options: StartOptions, boundMs: number): Promise<FailedStart> {
+  if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first`);
+  installExitHook();
+  const child = spawnServer(options, options.port ?? (await freePort()));
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+  const exited = new Promise<ExitStatus>((resolve) => {
+    child.once('close', (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  let bound: NodeJS.Timeout | undefined;
+  const exit = await Promise.race([
+    exited,
+    new Promise<'still-running'>((resolve) => (bound = setTimeout(() => resolve('still-running'), boundMs))),
+  ]);
+  clearTimeout(bound);
+  if (exit === 'still-running') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  return { exit, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
 /** Starts `node dist/src/main.js` on a free loopback port and waits until `GET /health` answers 200. */
 export async function startServer(options: StartOptions): Promise<ServerProcess> {
   if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first`);
   installExitHook();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
-    env: childEnvironment(options.dataDir, port, options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  live.add(child);
+  const child = spawnServer(options, port);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
@@ -268,4 +318,15 @@ export function describeError(error: unknown): string {
   const { message, cause } = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
   const detail = cause?.code ?? cause?.message;
   return `${String(message)}${detail !== undefined ? ` (${String(detail)})` : ''}`;
+}
+
+/** The server's exit, or 'not-exited' if it has not exited within `boundMs` (a bound, not a timing). */
+export async function exitWithin(server: ServerProcess, boundMs: number): Promise<ExitStatus | 'not-exited'> {
+  let bound: NodeJS.Timeout | undefined;
+  const exit = await Promise.race([
+    server.exited,
+    new Promise<'not-exited'>((resolve) => (bound = setTimeout(() => resolve('not-exited'), boundMs))),
+  ]);
+  clearTimeout(bound);
+  return exit;
 }
