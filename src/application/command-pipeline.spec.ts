@@ -261,3 +261,62 @@ describe('CommandPipeline with a second process writing to the same log', () => 
     expect(next.streamRevision).toBe(6);
   });
 });
+
+describe('CommandPipeline batches', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let pipeline: CommandPipeline;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pipeline-batch-'));
+    store = SqliteEventStore.openInDirectory(dir);
+    pipeline = new CommandPipeline(store, clock, 100);
+    await pipeline.registerActor({ type: 'RegisterActor', actorId: 'syrian-regime', name: 'Regime', side: 'pro-government' }, WRITER);
+    await pipeline.handleNeighbourhoodCommand(registerTadamon, WRITER);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes nothing of a batch whose atomic append fails, and keeps deciding on the log as it is', async () => {
+    const head = await store.headPosition();
+    const failing = Object.assign(Object.create(store) as SqliteEventStore, {
+      appendAtomically: () => Promise.reject(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' })),
+    });
+    const broken = new CommandPipeline(failing, clock, 100);
+    await broken.handleNeighbourhoodCommand(casualties(WEDNESDAY), WRITER);
+    const batch = [
+      { command: { type: 'RegisterActor' as const, actorId: 'isis', name: 'ISIS', side: 'isis' }, metadata: WRITER },
+      { command: capture('isis', 'bakery-block-1', WEDNESDAY), metadata: WRITER },
+    ];
+    await expect(broken.handleBatch(batch)).rejects.toThrow('disk I/O error');
+    expect(await store.headPosition()).toBe(head + 1);
+    expect(await store.streamRevision('actor-isis')).toBe(-1);
+    // The batch's capture was folded into the cached state before the append failed: that state
+    // was dropped, so the regime still holds the bakery for the next command.
+    await broken.handleNeighbourhoodCommand(retreat('syrian-regime', 'bakery-block-1', THURSDAY), WRITER);
+  });
+
+  it('decides a batch on what another process wrote meanwhile: a lost race is decided again', async () => {
+    const theirs = new CommandPipeline(SqliteEventStore.open(store.sqlLog.file), clock, 100);
+    await pipeline.handleNeighbourhoodCommand(casualties(WEDNESDAY), WRITER);
+    // Their retreat lands between our load and our append: ours, decided on the old state, would
+    // take a position the regime no longer holds; decided again, the capture is refused.
+    let raced = false;
+    const racing = Object.assign(Object.create(store) as SqliteEventStore, {
+      appendAtomically: async (appends: Parameters<NonNullable<SqliteEventStore['appendAtomically']>>[0]) => {
+        if (!raced) {
+          raced = true;
+          await theirs.handleNeighbourhoodCommand(retreat('syrian-regime', 'bakery-block-1', THURSDAY), WRITER);
+        }
+        return store.appendAtomically(appends);
+      },
+    });
+    const ours = new CommandPipeline(racing, clock, 100);
+    const [outcome] = await ours.handleBatch([{ command: retreat('syrian-regime', 'bakery-block-1', THURSDAY_EVENING), metadata: WRITER }]);
+    expect(raced).toBe(true);
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'NOT_CONTROLLED' } });
+  });
+});

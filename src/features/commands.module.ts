@@ -4,6 +4,8 @@ import { CLOCK, systemClock } from '../application/clock.js';
 import { CommandPipeline, STREAM_CACHE_SIZE } from '../application/command-pipeline.js';
 import { AssessReportController } from './assess-report/assess-report.controller.js';
 import { AssessReportHandler } from './assess-report/assess-report.handler.js';
+import { BatchController } from './batch/batch.controller.js';
+import { RunBatchHandler } from './batch/batch.handler.js';
 import { AddPositionsController } from './add-positions/add-positions.controller.js';
 import { AddPositionsHandler } from './add-positions/add-positions.handler.js';
 import { CapturePositionController } from './capture-position/capture-position.controller.js';
@@ -45,6 +47,7 @@ const DEFAULT_STREAM_CACHE_SIZE = 1_000;
     RetractReportController,
     AssessReportController,
     NeighbourhoodHeadController,
+    BatchController,
     ReadStreamController,
   ],
   providers: [
@@ -62,6 +65,7 @@ const DEFAULT_STREAM_CACHE_SIZE = 1_000;
     RetractReportHandler,
     AssessReportHandler,
     NeighbourhoodHeadHandler,
+    RunBatchHandler,
     ReadStreamHandler,
   ],
   exports: [CommandPipeline],
