@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Source } from '../src/domain/index.js';
+import { ucdpExtract } from '../test/fixtures/ucdp/ucdp-extract.js';
 
 /**
  * Real conflict events (UCDP GED, Syria 2016-2019) as raw material for the benchmark's
@@ -7,7 +8,8 @@ import type { Source } from '../src/domain/index.js';
  * source offices, and fatality figures. Only the *shapes* and sizes matter for timing, and
  * these are the shapes an analyst would really send.
  */
-export const UCDP_CSV = '/work/shared/data/ucdp/ged-syria-2016-2019.csv';
+/** The UCDP extract shipped with the tests (test/fixtures/ucdp/). */
+export const UCDP_CSV = ucdpExtract();
 
 export interface UcdpEvent {
   readonly sideA: string;

@@ -129,7 +129,7 @@ describe('import CLI, UCDP', () => {
   it('finishes an import killed half-way with exactly one set of commands per row', async () => {
     const file = ucdpFullFile();
     let killed = false;
-    const interrupted = await importAsProcess(['--format', 'ucdp', '--file', file], (kill) => {
+    const interrupted = await importAsProcess(['--format', 'ucdp', '--file', file, '--rejects', join(dir, 'r.csv')], (kill) => {
       // The third batch reaches the server, which writes it after the client is gone.
       server.beforeBatch = async (n) => {
         if (n === 3 && !killed) {
@@ -143,7 +143,7 @@ describe('import CLI, UCDP', () => {
     const partial = server.timeline.events.length;
     expect(partial).toBeGreaterThan(0);
 
-    const finished = await importAsProcess(['--format', 'ucdp', '--file', file]);
+    const finished = await importAsProcess(['--format', 'ucdp', '--file', file, '--rejects', join(dir, 'r.csv')]);
     expect(finished.code).toBe(0);
     const expected = recountUcdp(readUcdpRows(file), Date.now());
     expect(server.timeline.events.length).toBe(expected.attacks + expected.casualties + expected.places + expected.actors);

@@ -1,22 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import { ucdpExtract } from '../fixtures/ucdp/ucdp-extract.js';
 import type { InMemoryTimeline } from './in-memory-timeline.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const UCDP_SLICE = join(here, 'fixtures', 'ucdp-ged-syria-slice.csv');
 
-/** The full extract sits in shared/ beside the repository (the CI's layout) or at /work/shared. */
+/** The full extract, shipped with the tests (test/fixtures/ucdp/). */
 export function ucdpFullFile(): string {
-  const candidates = [
-    process.env.UCDP_GED_CSV,
-    resolve(here, '../../../shared/data/ucdp/ged-syria-2016-2019.csv'),
-    '/work/shared/data/ucdp/ged-syria-2016-2019.csv',
-  ].filter((path): path is string => path !== undefined && path !== '');
-  const file = candidates.find((path) => existsSync(path));
-  if (file === undefined) throw new Error(`the UCDP extract is not at ${candidates.join(' or ')}; set UCDP_GED_CSV`);
-  return file;
+  return ucdpExtract();
 }
 
 export type UcdpRow = Record<string, string>;
