@@ -100,12 +100,13 @@ export interface StartedServer extends RunningChild {
 /**
  * The built server, `node dist/src/main.js`, as production starts it (default log level;
  * stdout, its JSON request log, goes to /dev/null), polled every `pollMs` until healthy and
- * caught up.
+ * caught up. BENCH_SERVER_NODE_ARGS adds options to its node (e.g. `--cpu-prof`, to profile it).
  */
 export async function startServer(dataDir: string, pollMs = 10): Promise<StartedServer> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       ...process.env,

@@ -50,15 +50,18 @@ export async function registerWorld(client: CommandClient, material: UcdpMateria
 
 /** Rows shaped like the events the commands record (same scripts, same material), for the raw baseline. */
 function eventShapedRows(material: UcdpMaterial, places: readonly BenchPlace[], count: number): EventShapedRow[] {
-  const metadata = JSON.stringify({ recordedAt: new Date().toISOString(), recordedBy: 'writer-3fa2b1c4', role: 'writer', requestId: 'bench-1' });
   const scripts = places.map((place, i) => new NeighbourhoodScript(place, material, new Random(1_000 + i), Date.parse(LIVE_BASELINE) + 3_600_000, 1_000));
   const rows: EventShapedRow[] = [];
-  for (let i = 0; rows.length < count; i++) {
-    const request = scripts[i % scripts.length]!.next();
-    const { type: _type, ...data } = commandOf(request) as unknown as Record<string, unknown>;
-    rows.push({ type: eventType(request), data: JSON.stringify(data), metadata });
-  }
+  for (let i = 0; rows.length < count; i++) rows.push(eventShapedRow(scripts[i % scripts.length]!.next()));
   return rows;
+}
+
+const ROW_METADATA = JSON.stringify({ recordedAt: new Date().toISOString(), recordedBy: 'writer-3fa2b1c4', role: 'writer', requestId: 'bench-1' });
+
+/** The row a request's event would be: its type, its fields as data, a writer's metadata. */
+export function eventShapedRow(request: ScriptedRequest): EventShapedRow {
+  const { type: _type, ...data } = commandOf(request) as unknown as Record<string, unknown>;
+  return { type: eventType(request), data: JSON.stringify(data), metadata: ROW_METADATA };
 }
 
 function eventType(request: ScriptedRequest): string {

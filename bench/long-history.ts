@@ -12,8 +12,11 @@ export interface LongHistoryOptions {
   readonly material: UcdpMaterial;
   readonly long: PopulatedNeighbourhood;
   readonly short: PopulatedNeighbourhood;
+  /** The 10,000-event neighbourhood of the perspective figures. */
+  readonly mid: PopulatedNeighbourhood;
   readonly captures: number;
   readonly asOfQueries: number;
+  readonly perspectiveQueries: number;
 }
 
 export interface LongHistoryResult {
@@ -29,12 +32,22 @@ export interface LongHistoryResult {
   readonly asOfP99Ms: number;
   readonly asOfP99ShortMs: number;
   readonly asOfGrowth: number;
+  readonly midEvents: number;
+  readonly perspectiveP50Ms: number;
+  readonly perspectiveP99Ms: number;
+  readonly perspectiveP50ShortMs: number;
+  readonly perspectiveGrowth: number;
 }
+
+/** The perspective the figures time: confirmed reports from sources rated C or better. */
+const PERSPECTIVE = 'status=confirmed&minReliability=C';
 
 /**
  * On the big log: one more capture on the long neighbourhood and on the 1k one (alternating,
  * one at a time, through the real app's CommandBus in this process, with DTO validation, each
- * durable), then `control?asOf=` at random past instants over HTTP against the built server.
+ * durable), then `control?asOf=` at random past instants over HTTP against the built server,
+ * and `control` according to a perspective (which folds every report of the neighbourhood) on
+ * the 10,000-event and the 1,000-event neighbourhoods.
  */
 export async function measureLongHistory(options: LongHistoryOptions): Promise<LongHistoryResult> {
   const app = await startInProcessApp(options.dataDir);
@@ -97,6 +110,24 @@ export async function measureLongHistory(options: LongHistoryOptions): Promise<L
       asOfLong.push(await query(options.long));
       asOfShort.push(await query(options.short));
     }
+    progress(`long history: ${options.perspectiveQueries} control?${PERSPECTIVE} queries on ${options.mid.events} and ${options.short.events} events`);
+    const perspective = async (n: PopulatedNeighbourhood): Promise<number> => {
+      const started = performance.now();
+      const { status, body } = await http.get(`/v1/neighbourhoods/${n.place.id}/control?${PERSPECTIVE}`);
+      const ms = performance.now() - started;
+      if (status !== 200) throw new Error(`control?${PERSPECTIVE}: ${status} ${body}`);
+      return ms;
+    };
+    for (let i = 0; i < 50; i++) {
+      await perspective(options.mid);
+      await perspective(options.short);
+    }
+    const perspectiveMid: number[] = [];
+    const perspectiveShort: number[] = [];
+    for (let i = 0; i < options.perspectiveQueries; i++) {
+      perspectiveMid.push(await perspective(options.mid));
+      perspectiveShort.push(await perspective(options.short));
+    }
     const captureMedianLongMs = median(longLatencies);
     const captureMedianShortMs = median(shortLatencies);
     const asOfP99Ms = quantile(asOfLong, 0.99);
@@ -113,6 +144,11 @@ export async function measureLongHistory(options: LongHistoryOptions): Promise<L
       asOfP99Ms: round(asOfP99Ms, 3),
       asOfP99ShortMs: round(asOfP99ShortMs, 3),
       asOfGrowth: round(asOfP99Ms / asOfP99ShortMs, 3),
+      midEvents: options.mid.events,
+      perspectiveP50Ms: round(median(perspectiveMid), 3),
+      perspectiveP99Ms: round(quantile(perspectiveMid, 0.99), 3),
+      perspectiveP50ShortMs: round(median(perspectiveShort), 3),
+      perspectiveGrowth: round(median(perspectiveMid) / median(perspectiveShort), 3),
     };
   } finally {
     if (!stopped) await app.stop();

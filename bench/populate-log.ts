@@ -46,6 +46,7 @@ export interface PopulatedLog {
   readonly lateReports: number;
   readonly lateCapturesRefused: number;
   readonly retractions: number;
+  readonly assessments: number;
   readonly seconds: number;
 }
 
@@ -81,7 +82,8 @@ export interface PopulateOptions {
  * measured. Each event is decided by the domain decider from a scripted command, so the log
  * is one the application could have written: registrations, attacks, captures, casualties,
  * counterattacks and retreats, with about 2% late reports (attacks, casualties, and captures
- * where the timeline allows) and about 1% retractions.
+ * where the timeline allows), about 1% retractions and about 4% confirmations of a recent
+ * report by an editor.
  */
 export async function populateLog(options: PopulateOptions): Promise<PopulatedLog> {
   const started = performance.now();
@@ -91,6 +93,7 @@ export async function populateLog(options: PopulateOptions): Promise<PopulatedLo
   let lateReports = 0;
   let lateCapturesRefused = 0;
   let retractions = 0;
+  let assessments = 0;
   try {
     let position = await store.headPosition();
     if (position !== 0) throw new Error(`${options.dir} already holds a log`);
@@ -176,6 +179,17 @@ export async function populateLog(options: PopulateOptions): Promise<PopulatedLo
         lateReports += 1;
         return;
       }
+      if (roll < 0.07 && sim.recent.length > 0) {
+        // An editor confirms a recent report, as perspectives of confirmed reports need.
+        const target = rnd.pick(sim.recent);
+        try {
+          decideAndRecord(sim, { type: 'AssessReport', neighbourhoodId: sim.plan.place.id, eventId: target.eventId, status: 'confirmed', reason: 'Matches footage geolocated by two analysts' }, now + 3 * HOUR, batch);
+          assessments += 1;
+          return;
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+        }
+      }
       const request = script.next();
       const eventId = decideAndRecord(sim, request, now + (1 + rnd.int(6)) * HOUR, batch);
       sim.lastOccurredAtMs = Math.max(sim.lastOccurredAtMs, now);
@@ -227,6 +241,7 @@ export async function populateLog(options: PopulateOptions): Promise<PopulatedLo
       lateReports,
       lateCapturesRefused,
       retractions,
+      assessments,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

@@ -51,6 +51,21 @@ export class RawAppendLoop {
     return count / ((performance.now() - started) / 1000);
   }
 
+  /** Appends `count` rows, `perTransaction` to a durable transaction; returns appends per second. */
+  runInTransactions(count: number, rows: readonly EventShapedRow[], perTransaction: number): number {
+    const started = performance.now();
+    for (let done = 0; done < count; ) {
+      this.begin.run();
+      for (const end = Math.min(count, done + perTransaction); done < end; done++) {
+        const row = rows[done % rows.length]!;
+        this.revision += 1;
+        this.insert.run(randomUUID(), 'neighbourhood-raw-baseline', this.revision, row.type, row.data, row.metadata);
+      }
+      this.commit.run();
+    }
+    return count / ((performance.now() - started) / 1000);
+  }
+
   close(): void {
     this.db.close();
   }

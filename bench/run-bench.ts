@@ -14,8 +14,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { runJsonChild } from './child-processes.js';
+import { type BatchThroughputResult, measureBatchThroughput } from './batch-throughput.js';
 import { type CommandThroughputResult, measureCommandThroughput } from './command-throughput.js';
 import { type HttpThroughputResult, measureHttpThroughput } from './http-throughput.js';
+import { type ImportRunResult, measureImport } from './import-run.js';
 import { type LongHistoryResult, measureLongHistory } from './long-history.js';
 import { progress, round } from './measure.js';
 import { NEIGHBOURHOODS, planNeighbourhoods } from './plan.js';
@@ -34,6 +36,9 @@ interface Settings {
   readonly longEvents: number;
   readonly captures: number;
   readonly asOfQueries: number;
+  readonly perspectiveQueries: number;
+  readonly batchRounds: number;
+  readonly batchesPerLane: number;
   readonly startupRuns: number;
 }
 
@@ -47,6 +52,9 @@ const FULL: Settings = {
   longEvents: 100_000,
   captures: 300,
   asOfQueries: 3_000,
+  perspectiveQueries: 1_000,
+  batchRounds: 5,
+  batchesPerLane: 5,
   startupRuns: 5,
 };
 
@@ -60,10 +68,17 @@ const QUICK: Settings = {
   longEvents: 20_000,
   captures: 100,
   asOfQueries: 1_000,
+  perspectiveQueries: 500,
+  batchRounds: 3,
+  batchesPerLane: 2,
   startupRuns: 3,
 };
 
 const CONCURRENCY = 64;
+/** Batches of 500 commands, 4 in flight. */
+const BATCH_SIZE = 500;
+const BATCH_LANES = 4;
+const PERSPECTIVE_LABEL = 'status=confirmed&minReliability=C';
 
 interface RebuildFigures {
   readonly rebuildEvents: number;
@@ -153,6 +168,18 @@ async function main(): Promise<void> {
     neighbourhoods: NEIGHBOURHOODS,
   });
 
+  progress(`batches: POST /v1/batches (${BATCH_LANES} of ${BATCH_SIZE} in flight) against raw inserts in transactions of ${BATCH_SIZE}`);
+  const batches: BatchThroughputResult = await measureBatchThroughput({
+    material,
+    rounds: settings.batchRounds,
+    batchesPerLane: settings.batchesPerLane,
+    batchSize: BATCH_SIZE,
+    lanes: BATCH_LANES,
+    neighbourhoods: NEIGHBOURHOODS,
+  });
+
+  const imported: ImportRunResult = await measureImport();
+
   const bigDir = mkdtempSync(join(tmpdir(), 'bench-log-'));
   let populated: PopulatedLog;
   let rebuild: RebuildFigures;
@@ -166,15 +193,17 @@ async function main(): Promise<void> {
       plan: planNeighbourhoods(material, settings.logEvents, settings.longEvents),
       progress: (done, total) => progress(`log: ${done}/${total} events`),
     });
-    progress(`log: head ${populated.head} in ${populated.seconds.toFixed(1)} s (${populated.lateReports} late reports, ${populated.retractions} retractions)`);
+    progress(`log: head ${populated.head} in ${populated.seconds.toFixed(1)} s (${populated.lateReports} late reports, ${populated.retractions} retractions, ${populated.assessments} confirmations)`);
     rebuild = await measureRebuild(bigDir);
     history = await measureLongHistory({
       dataDir: bigDir,
       material,
       long: populated.neighbourhoods[0]!,
       short: populated.neighbourhoods[1]!,
+      mid: populated.neighbourhoods[2]!,
       captures: settings.captures,
       asOfQueries: settings.asOfQueries,
+      perspectiveQueries: settings.perspectiveQueries,
     });
     progress('startup: the built server on an empty store and on the big log with caught-up read models');
     startup = await measureStartup(bigDir, settings.startupRuns);
@@ -203,6 +232,13 @@ async function main(): Promise<void> {
     httpLatencyP99Ms: http.appLatencyP99Ms,
     httpNon2xx: http.appNon2xx,
     httpErrors: http.appErrors,
+    batchCommandsPerSec: batches.batchCommandsPerSec,
+    rawBatchedAppendsPerSec: batches.rawBatchedAppendsPerSec,
+    batchVsRawBatch: batches.batchVsRawBatch,
+    refusedInBatches: batches.refusedInBatches,
+    importRecords: imported.importRecords,
+    importRowsPerSec: imported.importRowsPerSec,
+    importPeakRssMb: imported.importPeakRssMb,
     rebuildEvents: rebuild.rebuildEvents,
     rebuildEventsPerSec: rebuild.rebuildEventsPerSec,
     rawReadEventsPerSec: rebuild.rawReadEventsPerSec,
@@ -218,10 +254,15 @@ async function main(): Promise<void> {
     asOfP99Ms: history.asOfP99Ms,
     asOfP99ShortMs: history.asOfP99ShortMs,
     asOfGrowth: history.asOfGrowth,
+    midNeighbourhoodEvents: history.midEvents,
+    perspectiveP50Ms: history.perspectiveP50Ms,
+    perspectiveP99Ms: history.perspectiveP99Ms,
+    perspectiveP50ShortMs: history.perspectiveP50ShortMs,
+    perspectiveGrowth: history.perspectiveGrowth,
     startupEmptyMs: startup.startupEmptyMs,
     startupBigMs: startup.startupBigMs,
     startupGrowth: startup.startupGrowth,
-    details: { commands: { serialRounds: commands.serialRounds, concurrentRounds: commands.concurrentRounds }, http: http.rounds, rebuild: { seconds: rebuild.rebuildSeconds, rawReadSeconds: rebuild.rawReadSeconds }, startup: startup.runs },
+    details: { commands: { serialRounds: commands.serialRounds, concurrentRounds: commands.concurrentRounds }, http: http.rounds, batches: batches.rounds, import: { seconds: imported.importSeconds, summary: imported.importSummary }, rebuild: { seconds: rebuild.rebuildSeconds, rawReadSeconds: rebuild.rawReadSeconds }, startup: startup.runs },
     machine: host,
     seconds: round((performance.now() - started) / 1000, 1),
   };
@@ -237,6 +278,11 @@ async function main(): Promise<void> {
     { figure: 'HTTP commands/s (built server)', value: String(figures.httpCommandsPerSec), target: '', ok: undefined },
     { figure: 'bare Fastify inserts/s', value: String(figures.bareFastifyPerSec), target: '', ok: undefined },
     { figure: 'httpVsBareFastify', value: String(figures.httpVsBareFastify), target: '>= 0.8', ok: figures.httpVsBareFastify >= 0.8 },
+    { figure: `batch commands/s (${BATCH_LANES} batches of ${BATCH_SIZE} in flight)`, value: String(figures.batchCommandsPerSec), target: '', ok: undefined },
+    { figure: `raw durable inserts/s, transactions of ${BATCH_SIZE}`, value: String(figures.rawBatchedAppendsPerSec), target: '', ok: undefined },
+    { figure: 'batchVsRawBatch', value: String(figures.batchVsRawBatch), target: '>= 0.5', ok: figures.batchVsRawBatch >= 0.5 },
+    { figure: `importRowsPerSec (UCDP, ${figures.importRecords} records)`, value: String(figures.importRowsPerSec), target: '', ok: undefined },
+    { figure: 'importPeakRssMb (the importer)', value: String(figures.importPeakRssMb), target: '<= 300', ok: figures.importPeakRssMb <= 300 },
     { figure: `rebuild events/s (${figures.rebuildEvents} events)`, value: String(figures.rebuildEventsPerSec), target: '', ok: undefined },
     { figure: 'raw read events/s (JSON.parse)', value: String(figures.rawReadEventsPerSec), target: '', ok: undefined },
     { figure: 'rebuildVsRawRead', value: String(figures.rebuildVsRawRead), target: '>= 0.5', ok: figures.rebuildVsRawRead >= 0.5 },
@@ -246,14 +292,16 @@ async function main(): Promise<void> {
     { figure: 'commandLatencyGrowth', value: String(figures.commandLatencyGrowth), target: '<= 2', ok: figures.commandLatencyGrowth <= 2 },
     { figure: 'asOfP99Ms (long neighbourhood)', value: String(figures.asOfP99Ms), target: '<= 5', ok: figures.asOfP99Ms <= 5 },
     { figure: 'asOfGrowth', value: String(figures.asOfGrowth), target: '<= 2', ok: figures.asOfGrowth <= 2 },
+    { figure: `perspectiveP99Ms (${PERSPECTIVE_LABEL}, ${figures.midNeighbourhoodEvents}-event neighbourhood)`, value: String(figures.perspectiveP99Ms), target: '<= 50', ok: figures.perspectiveP99Ms <= 50 },
+    { figure: 'perspectiveGrowth (median, 10k over 1k events)', value: String(figures.perspectiveGrowth), target: '<= 12', ok: figures.perspectiveGrowth <= 12 },
     { figure: 'startup to healthy + caught up, empty (ms)', value: String(figures.startupEmptyMs), target: '', ok: undefined },
     { figure: `startup to healthy + caught up, ${figures.rebuildEvents} events (ms)`, value: String(figures.startupBigMs), target: '', ok: undefined },
     { figure: 'startupGrowth', value: String(figures.startupGrowth), target: '<= 2', ok: figures.startupGrowth <= 2 },
   ];
   process.stdout.write(`\nincident-timeline bench (${figures.mode}), ${host.nproc} cores, ${host.memGiB} GiB, node ${host.node}, ${figures.seconds} s\n\n`);
   process.stdout.write(`${table(rows)}\n`);
-  if (figures.failedCommands > 0 || figures.httpNon2xx > 0 || figures.httpErrors > 0) {
-    process.stdout.write(`\nWARNING: ${figures.failedCommands} failed commands, ${figures.httpNon2xx} non-2xx HTTP answers, ${figures.httpErrors} HTTP errors\n`);
+  if (figures.failedCommands > 0 || figures.httpNon2xx > 0 || figures.httpErrors > 0 || figures.refusedInBatches > 0) {
+    process.stdout.write(`\nWARNING: ${figures.failedCommands} failed commands, ${figures.httpNon2xx} non-2xx HTTP answers, ${figures.httpErrors} HTTP errors, ${figures.refusedInBatches} commands refused in batches\n`);
   }
   if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
 }

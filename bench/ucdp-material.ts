@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import type { Source } from '../src/domain/index.js';
 import { ucdpExtract } from '../test/fixtures/ucdp/ucdp-extract.js';
 
@@ -50,40 +51,6 @@ export interface UcdpMaterial {
   readonly places: readonly BenchPlace[];
 }
 
-/** RFC 4180: quoted fields may hold commas, quotes ("") and line breaks. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
-
 export function slug(text: string, maxLength = 64): string {
   const s = text
     .toLowerCase()
@@ -109,7 +76,7 @@ function kindOf(name: string): BenchActor['kind'] {
 }
 
 export function loadUcdpMaterial(path = UCDP_CSV): UcdpMaterial {
-  const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
+  const [header, ...rows] = parse(readFileSync(path, 'utf8'), { relax_column_count: true }) as string[][];
   const col = (name: string): number => {
     const index = header!.indexOf(name);
     if (index < 0) throw new Error(`${path}: no column ${name}`);

@@ -256,7 +256,13 @@ export class CommandPipeline {
       throw new BatchRace('a command of the batch was recorded meanwhile by another process');
     }
     const positions = new Map<string, { revision: number; position: number }>();
-    for (const stream of touched) {
+    for (const [index, stream] of touched.entries()) {
+      const given = results[index]?.positions;
+      if (given !== undefined && given.length === stream.pending.length) {
+        stream.pending.forEach(({ event }, k) => positions.set(event.eventId, { revision: stream.startRevision + 1 + k, position: given[k]! }));
+        continue;
+      }
+      // A store that does not say where each event landed: read them back.
       for await (const recorded of this.store.readStream(stream.decider.streamId, { fromRevision: stream.startRevision + 1 })) {
         positions.set(recorded.eventId, { revision: recorded.revision, position: recorded.position });
       }

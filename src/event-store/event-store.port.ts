@@ -77,6 +77,8 @@ export interface AppendResult {
   readonly nextRevision: number;
   /** Global position of the last event of the batch. */
   readonly position: number;
+  /** Global position of each event written, in order, when the store gives them (the embedded store does). */
+  readonly positions?: readonly number[];
   /**
    * True when every event of the batch was already in the stream and nothing was written: a
    * retry answered with its original. A store that cannot tell (a retry the server itself

@@ -104,6 +104,9 @@ export function describeEventStoreContract(adapterName: string, factory: Contrac
         expectStrictlyIncreasing(read.map((event) => event.position));
         expect(read[2]!.position).toBe(first.position);
         expect(read[3]!.position).toBe(second.position);
+        // A store that names each event's position names the ones a read finds.
+        if (first.positions !== undefined) expect(first.positions).toEqual(read.slice(0, 3).map((event) => event.position));
+        if (second.positions !== undefined) expect(second.positions).toEqual([read[3]!.position]);
         expect(await store.streamRevision(stream)).toBe(3);
         expect(await store.headPosition()).toBeGreaterThanOrEqual(second.position);
       });
@@ -819,6 +822,8 @@ export function describeEventStoreContract(adapterName: string, factory: Contrac
         ]);
         expect(results.map((result) => result.nextRevision)).toEqual([2, 0]);
         expect(results[1]!.position).toBeGreaterThan(results[0]!.position);
+        const written = (await collect(store.readStream(neighbourhood(1), { fromRevision: 1 }))).map((event) => event.position);
+        if (results[0]!.positions !== undefined) expect(results[0]!.positions).toEqual(written);
         expect((await collect(store.readStream(neighbourhood(1)))).map((event) => event.revision)).toEqual([0, 1, 2]);
         expect(await store.streamRevision(actor(1))).toBe(0);
       });

@@ -139,11 +139,11 @@ describe('SqliteEventStore', () => {
         store.append('neighbourhood-2', [e2!], 'any'),
       ]);
 
-      expect(outcomes[0]).toEqual({ status: 'fulfilled', value: { nextRevision: 0, position: 1 } });
-      expect(outcomes[1]).toEqual({ status: 'fulfilled', value: { nextRevision: 2, position: 3 } });
+      expect(outcomes[0]).toEqual({ status: 'fulfilled', value: { nextRevision: 0, position: 1, positions: [1] } });
+      expect(outcomes[1]).toEqual({ status: 'fulfilled', value: { nextRevision: 2, position: 3, positions: [2, 3] } });
       expect(outcomes[2]).toMatchObject({ status: 'rejected', reason: { name: 'WrongExpectedRevision', actual: 2 } });
       expect(outcomes[3]).toMatchObject({ status: 'rejected', reason: { name: 'EventIdConflict', eventId: e5!.eventId } });
-      expect(outcomes[4]).toEqual({ status: 'fulfilled', value: { nextRevision: 3, position: 4 } });
+      expect(outcomes[4]).toEqual({ status: 'fulfilled', value: { nextRevision: 3, position: 4, positions: [4] } });
       expect(outcomes[5]).toEqual({ status: 'fulfilled', value: { nextRevision: 0, position: 1, replayed: true } });
       expect(outcomes[6]).toMatchObject({ status: 'rejected', reason: { name: 'EventIdConflict', eventId: e2!.eventId } });
       expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevision);

@@ -519,8 +519,7 @@ export class SqliteEventStore implements EventStore {
 
     if (events.length === 0) return { result: { nextRevision: actual, position: head?.position ?? 0 }, written: false };
 
-    let position = 0;
-    events.forEach((event, index) => {
+    const positions = events.map((event, index) => {
       const inserted = this.statements.insert.run(
         event.eventId,
         streamId,
@@ -529,9 +528,9 @@ export class SqliteEventStore implements EventStore {
         event.data,
         event.metadata,
       );
-      position = Number(inserted.lastInsertRowid);
+      return Number(inserted.lastInsertRowid);
     });
-    return { result: { nextRevision: actual + events.length, position }, written: true };
+    return { result: { nextRevision: actual + events.length, position: positions.at(-1)!, positions }, written: true };
   }
 
   /**

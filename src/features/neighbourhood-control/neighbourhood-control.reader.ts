@@ -197,12 +197,15 @@ function prepare(db: Database.Database) {
     claimsBackwards: db.prepare<[SeekParams], ClaimRow>(CLAIMS_BACKWARDS_SQL),
     contestsSince: db.prepare<[SeekParams & { afterMs: number; afterPosition: number }], ContestRow>(CONTESTS_SINCE_SQL),
     sourcesOf: db.prepare<[number], string>('SELECT sources FROM incidents WHERE log_position = ?').pluck(),
-    incidents: db.prepare<[{ neighbourhoodId: string; asOfMs: number; knownAtMs: number }], IncidentRow>(
+    // With @assessedOnly, only reports assessed by knownAt: a perspective of confirmed reports
+    // reads no other row's state or sources.
+    incidents: db.prepare<[{ neighbourhoodId: string; asOfMs: number; knownAtMs: number; assessedOnly: 0 | 1 }], IncidentRow>(
       `SELECT i.event_id AS eventId, i.type, i.actor, i.controller, i.positions, i.attackers, i.occurred_at AS occurredAt,
               i.log_position AS logPosition, i.recorded_at_ms AS recordedAtMs, i.sources, ${reportState('i', 'i.standing')}
        FROM incidents AS i
        WHERE i.neighbourhood_id = @neighbourhoodId AND i.occurred_at_ms <= @asOfMs AND i.recorded_at_ms <= @knownAtMs
          AND i.type <> 'CasualtiesReported'
+         AND (@assessedOnly = 0 OR EXISTS (SELECT 1 FROM assessments AS a WHERE a.event_id = i.event_id AND a.recorded_at_ms <= @knownAtMs))
        ORDER BY i.occurred_at_ms, i.log_position`,
     ),
     lastIncident: db.prepare<[{ neighbourhoodId: string; knownAtMs: number }], string>(
@@ -392,7 +395,8 @@ export class NeighbourhoodControlReader {
     );
     const sources = new Map<string, readonly Source[]>();
     const reports: FoldReport[] = [];
-    for (const incident of this.statements.incidents.iterate({ neighbourhoodId: neighbourhood.id, asOfMs: time.asOfMs, knownAtMs: time.knownAtMs })) {
+    const assessedOnly = perspective.status === 'confirmed' ? 1 : 0;
+    for (const incident of this.statements.incidents.iterate({ neighbourhoodId: neighbourhood.id, asOfMs: time.asOfMs, knownAtMs: time.knownAtMs, assessedOnly })) {
       const state = stateOf(incident);
       if (state.retracted || state.status === 'refuted') continue;
       if (perspective.status === 'confirmed' && state.status !== 'confirmed') continue;
