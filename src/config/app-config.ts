@@ -24,6 +24,8 @@ export interface AppConfig {
   readonly corsOrigins: readonly string[];
   /** pino level (TIMELINE_LOG_LEVEL): fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: LogLevel;
+  /** Heavy queries (exports, perspective folds) answered at once (TIMELINE_MAX_HEAVY_QUERIES); 0: no cap. */
+  readonly maxHeavyQueries: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -72,6 +74,7 @@ const DEFAULTS = {
   TIMELINE_DATA_DIR: './data',
   EVENT_STORE: 'sqlite',
   TIMELINE_RATE_LIMIT_PER_SECOND: 2000,
+  TIMELINE_MAX_HEAVY_QUERIES: 4,
 } as const;
 
 const KURRENTDB_SCHEMES = ['kurrentdb://', 'kurrentdb+discover://', 'esdb://', 'esdb+discover://'];
@@ -173,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   );
   const corsOrigins = parseCorsOrigins(env);
   const logLevel = parseLogLevel(env);
+  const maxHeavyQueries = parseInteger(env, 'TIMELINE_MAX_HEAVY_QUERIES', DEFAULTS.TIMELINE_MAX_HEAVY_QUERIES, 0, 10_000);
   const config: AppConfig = {
     port,
     host,
@@ -181,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     rateLimitPerSecond,
     corsOrigins,
     logLevel,
+    maxHeavyQueries,
     ...(kurrentDbConnectionString !== undefined && { kurrentDbConnectionString }),
     ...(apiKeyList !== undefined && { apiKeyList }),
   };
