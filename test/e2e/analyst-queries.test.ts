@@ -25,6 +25,7 @@ const square = (lon: number, lat: number, size = 0.001): number[][] => [
 const HOMS = '/v1/neighbourhoods/homs-baba-amr';
 const HOMS_OUTLINE = { type: 'Polygon', coordinates: [square(36.68, 34.71, 0.02)] };
 const HOMS_AREA = { type: 'Polygon', coordinates: [square(36.685, 34.715, 0.004), square(36.686, 34.716, 0.001).reverse()] };
+const HOMS_GATE = { type: 'Polygon', coordinates: [square(36.681, 34.711, 0.0005)] };
 const HOMS_MULTI = { type: 'MultiPolygon', coordinates: [[square(36.69, 34.72)], [square(36.692, 34.722)]] };
 
 /**
@@ -95,7 +96,14 @@ describe('analyst queries over HTTP', () => {
       );
       captures[precision] = capture.body.eventId;
     }
-    written(await app.post(`${HOMS}/positions`, { positions: [{ id: 'water-tower', name: 'Water tower', kind: 'landmark', controller: null }] }));
+    written(
+      await app.post(`${HOMS}/positions`, {
+        positions: [
+          { id: 'water-tower', name: 'Water tower', kind: 'landmark', controller: null },
+          { id: 'gate', name: 'South gate', kind: 'checkpoint', area: HOMS_GATE, controller: 'fsa' },
+        ],
+      }),
+    );
     written(await app.post(`${HOMS}/casualties`, { actor: 'fsa', killed: { low: 2, best: 3, high: 5 }, wounded: { best: 4 }, occurredAt: '2018-05-16T11:00:00Z', sources: [field] }));
     written(await app.post(`${HOMS}/casualties`, { actor: 'fsa', killed: { best: 1, high: 2 }, occurredAt: '2018-05-17T09:00:00+03:00', sources: [nurse] }));
     written(await app.post(`${HOMS}/casualties`, { killed: { low: 1, best: 1 }, wounded: { low: 2, best: 5, high: 9 }, occurredAt: '2018-05-18T09:00:00Z', sources: [field] }));
@@ -135,6 +143,7 @@ describe('analyst queries over HTTP', () => {
           { id: 'stadium', name: 'Stadium', nameAr: 'الملعب', kind: 'landmark', weight: 3, coordinates: null, area: HOMS_AREA, baselineController: 'syrian-regime' },
           { id: 'clinic', name: 'Clinic', nameAr: null, kind: 'building', weight: 1, coordinates: [36.6871, 34.7154], area: HOMS_MULTI, baselineController: 'syrian-regime' },
           { id: 'water-tower', name: 'Water tower', nameAr: null, kind: 'landmark', weight: 1, coordinates: null, area: null, baselineController: null },
+          { id: 'gate', name: 'South gate', nameAr: null, kind: 'checkpoint', weight: 1, coordinates: null, area: HOMS_GATE, baselineController: 'fsa' },
         ],
         firstIncidentAt: CAPTURED_AT,
         // The retracted report (13:00 on the 16th) is no incident; the refuted one still is.
@@ -173,6 +182,8 @@ describe('analyst queries over HTTP', () => {
       // An area wins over coordinates.
       expect(geometry.clinic).toEqual(HOMS_MULTI);
       expect(geometry['water-tower']).toBeNull();
+      // A position added later with an area is drawn by it too.
+      expect(geometry.gate).toEqual(HOMS_GATE);
       expect(geometry['by-day']).toBeNull();
       for (const feature of map.features) {
         expect(feature).toEqual({ type: 'Feature', id: feature.properties.id, geometry: feature.geometry, properties: expect.objectContaining({ neighbourhoodId: 'homs-baba-amr' }) });

@@ -1,11 +1,11 @@
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ApplicationError } from '../../application/application-error.js';
+import type { Area } from '../../domain/index.js';
 import { ProjectionEngine } from '../../projections/projection-engine.js';
 import { utcMs, utcMsOrNull } from '../instants.js';
 import type { NeighbourhoodDetailDto, RegisteredPositionDto } from './neighbourhood-detail.dto.js';
 import { NEIGHBOURHOOD_CONTROL } from './neighbourhood-control.read-model.js';
 import { NeighbourhoodControlReader } from './neighbourhood-control.reader.js';
-import type { Area } from '../../domain/index.js';
 
 export class NeighbourhoodDetailQuery extends Query<NeighbourhoodDetailDto> {
   constructor(
