@@ -11,7 +11,6 @@ import { IsString } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
-import { credentialFor } from '../../src/auth/api-keys.js';
 import { AuthModule } from '../../src/auth/auth.module.js';
 import { Public, Roles } from '../../src/auth/roles.decorator.js';
 import { loadConfig } from '../../src/config/app-config.js';
@@ -167,8 +166,8 @@ describe('HTTP timeouts (request 1 s, headers 0.5 s, idle 1 s)', () => {
         TIMELINE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
         TIMELINE_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
         TIMELINE_IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS),
+        TIMELINE_API_KEYS: `writer:${WRITER_KEY}`,
       }),
-      apiKeys: [credentialFor('writer', WRITER_KEY)],
       rateLimitPerSecond: 0,
     };
     const moduleRef = await Test.createTestingModule({

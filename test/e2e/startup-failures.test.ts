@@ -74,7 +74,7 @@ describe('a start that cannot work', () => {
       PROMISED_EXIT_MS,
     );
     const line = theOneLine(outcome);
-    expect(line).toBe('TIMELINE_API_KEYS: entry 2 has unknown role "reader" (expected one of writer, analyst, admin)');
+    expect(line).toBe('TIMELINE_API_KEYS: entry 2 has unknown role "reader" (expected one of writer, analyst, editor, admin)');
     expect(outcome.stderr).not.toContain('writer-secret');
   }, TEST_TIMEOUT_MS);
 
