@@ -10,7 +10,11 @@ export type ApplicationErrorCode =
   | 'NEIGHBOURHOOD_NOT_FOUND'
   | 'EVENT_NOT_FOUND'
   | 'ACTOR_UNKNOWN'
-  | 'VALIDATION_FAILED';
+  | 'VALIDATION_FAILED'
+  // Storage and read-model failures: the server's state, not the request's.
+  | 'STORAGE_FULL'
+  | 'STORAGE_UNAVAILABLE'
+  | 'PROJECTION_REBUILDING';
 
 export class ApplicationError extends Error {
   override readonly name = 'ApplicationError';
