@@ -345,7 +345,8 @@ export class ProjectionEngine {
 
   private stateOf(slot: Slot): ProjectionState {
     if (this.state !== 'started') return 'stopped';
-    if (slot.live === undefined) return slot.rebuild?.generation.runner?.status === 'running' ? 'rebuilding' : 'stopped';
+    // No usable copy: a damaged one is being let go of, or its replacement being built.
+    if (slot.live === undefined) return slot.rebuild?.generation.runner?.status === 'failed' ? 'failed' : 'rebuilding';
     const liveStatus = slot.live.runner?.status;
     if (liveStatus === 'failed') return 'failed';
     const rebuildStatus = slot.rebuild?.generation.runner?.status;
@@ -650,10 +651,15 @@ export class ProjectionEngine {
     return !moving(slot.live) && !moving(slot.rebuild?.generation);
   }
 
+  /**
+   * Without a usable copy (a damaged file being rebuilt), a query without `minPosition` is
+   * answered PROJECTION_REBUILDING at once; one with it waits, as for a lagging read model, for
+   * a rebuilt copy that has its position.
+   */
   private waitFor(slot: Slot, minPosition: number): Promise<void> {
     if (this.ready(slot, minPosition)) return Promise.resolve();
-    if (this.state === 'started' && slot.live === undefined) return Promise.reject(this.rebuilding(slot));
-    if (this.hopeless(slot)) return Promise.reject(this.lagging(slot, minPosition));
+    if (this.state === 'started' && slot.live === undefined && minPosition === 0) return Promise.reject(this.rebuilding(slot));
+    if (this.hopeless(slot)) return Promise.reject(this.unready(slot, minPosition));
     return new Promise<void>((resolve, reject) => {
       const settle = (error?: ApplicationError): void => {
         clearTimeout(timer);
@@ -663,17 +669,20 @@ export class ProjectionEngine {
       };
       const check = (): void => {
         if (this.ready(slot, minPosition)) settle();
-        else if (this.state === 'started' && slot.live === undefined) settle(this.rebuilding(slot));
-        else if (this.hopeless(slot)) settle(this.lagging(slot, minPosition));
+        else if (this.hopeless(slot)) settle(this.unready(slot, minPosition));
       };
       // The timer only bounds the wait; what ends it early is a checkpoint moving (notify).
-      const timer = setTimeout(() => settle(this.lagging(slot, minPosition)), this.waitTimeoutMs);
+      const timer = setTimeout(() => settle(this.unready(slot, minPosition)), this.waitTimeoutMs);
       slot.waiters.add(check);
     });
   }
 
   private notify(slot: Slot): void {
     for (const check of [...slot.waiters]) check();
+  }
+
+  private unready(slot: Slot, minPosition: number): ApplicationError {
+    return this.state === 'started' && slot.live === undefined ? this.rebuilding(slot) : this.lagging(slot, minPosition);
   }
 
   private lagging(slot: Slot, minPosition: number): ApplicationError {

@@ -1,4 +1,4 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { RecordedEvent, SqlReadableLog } from '../event-store/index.js';
 import { type ReadModelDeclaration, handledTypes } from './read-model.js';
@@ -176,6 +176,8 @@ export class ReadModelFile {
    * (when this build writes it) one of its declaration's tables.
    */
   static open(path: string, definition: ReadModelDeclaration): ReadModelFile {
+    // SQLite would take an empty file for a new database and write its header into it.
+    if (statSync(path, { throwIfNoEntry: false })?.size === 0) throw new ReadModelDamaged(path, 'the file is empty');
     let db: Database.Database;
     try {
       db = openDatabase(path);

@@ -726,7 +726,7 @@ const SYNCHRONOUS_LEVELS: Readonly<Record<number, string>> = { 0: 'off', 1: 'nor
 function asDamaged(file: string, error: unknown): unknown {
   const reason = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
   if (sqliteStorageFailure(error)?.damaged === true) return new EventStoreDamaged(file, reason, { cause: error });
-  if (error instanceof Database.SqliteError && /^no such table: (main\.)?events$/.test(error.message)) {
+  if ((error as { code?: unknown }).code === 'SQLITE_ERROR' && /^no such table: (main\.)?events$/.test((error as Error).message)) {
     return new EventStoreDamaged(file, 'its events table is missing', { cause: error });
   }
   return error;

@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import type { StorageFailureKind } from '../event-store.port.js';
 
 /** What a failure of the store's file says about its storage. */
@@ -20,11 +19,14 @@ const UNAVAILABLE_ERRNOS: ReadonlySet<string> = new Set(['EIO', 'EROFS', 'EACCES
 /**
  * The storage failure an error of better-sqlite3 (or of the probe's file) stands for, or
  * undefined for anything else (a constraint, a bug, a closed store). Extended result codes
- * (`SQLITE_IOERR_WRITE`, `SQLITE_READONLY_DBMOVED`, …) count as their primary code.
+ * (`SQLITE_IOERR_WRITE`, `SQLITE_READONLY_DBMOVED`, …) count as their primary code. Errors are
+ * known by their code rather than by their class: the driver's error class is not the same
+ * object in every module registry that loads it (a test runner's, a worker thread's).
  */
 export function sqliteStorageFailure(error: unknown): SqliteStorageFailure | undefined {
-  if (error instanceof Database.SqliteError) {
-    const code = error.code;
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  if (typeof code !== 'string') return undefined;
+  if (code.startsWith('SQLITE_')) {
     if (code === 'SQLITE_FULL') return { kind: 'full', damaged: false, transient: false };
     if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return { kind: 'unavailable', damaged: true, transient: false };
     if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) {
@@ -33,9 +35,7 @@ export function sqliteStorageFailure(error: unknown): SqliteStorageFailure | und
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return { kind: 'unavailable', damaged: false, transient: true };
     return undefined;
   }
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof errno !== 'string') return undefined;
-  if (FULL_ERRNOS.has(errno)) return { kind: 'full', damaged: false, transient: false };
-  if (UNAVAILABLE_ERRNOS.has(errno)) return { kind: 'unavailable', damaged: false, transient: false };
+  if (FULL_ERRNOS.has(code)) return { kind: 'full', damaged: false, transient: false };
+  if (UNAVAILABLE_ERRNOS.has(code)) return { kind: 'unavailable', damaged: false, transient: false };
   return undefined;
 }
