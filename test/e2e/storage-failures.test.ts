@@ -12,14 +12,15 @@
  */
 import type { LoggerService } from '@nestjs/common';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_STORE, StorageError, type EventStore } from '../../src/event-store/index.js';
 import { toErrorResponse } from '../../src/http/http-exception.filter.js';
 import { pageLimitedDisk } from '../storage/live-connection.fixture.js';
 import { type RunningApp, playScenario, startApp, temporaryDataDir } from './app-harness.js';
-import { type ServerProcess, exitWithin, startServer } from './server-process.js';
+import Database from 'better-sqlite3';
+import { type ServerProcess, exitWithin, startFailing, startServer } from './server-process.js';
 
 const TADAMON = '/v1/neighbourhoods/damascus-tadamon';
 /** Three probes, and what a loaded machine needs besides. */
@@ -201,6 +202,62 @@ describe('a store that cannot grow (its own connection limited to the pages it h
     expect(saying(logged, 'storage available again')).toEqual([{ level: 'log', message: expect.any(String), context: 'EventStore' }]);
     expect(logged.filter((line) => line.level === 'error')).toEqual([]);
   });
+});
+
+describe('a damaged event store', () => {
+  it('stops a start within 15 s with one line naming the file, saying it is the source of truth, and where the restore is', async () => {
+    const data = temporaryDataDir();
+    try {
+      const file = join(data.dir, 'events.sqlite');
+      writeFileSync(file, Buffer.alloc(64 * 1024, 0x5a), { mode: 0o600 });
+      const outcome = await startFailing({ dataDir: data.dir }, 15_000);
+      expect(outcome.exit).toEqual({ code: 1, signal: null });
+      expect(outcome.stdout).toBe('');
+      expect(outcome.stderr).toBe(
+        `incident-timeline: cannot start: the event store ${file} is damaged (file is not a database); it is the source of truth, ` +
+          'not a read model, and is never rebuilt: keep the damaged file and restore the last backup (docs/operations.md, "Restoring")\n',
+      );
+    } finally {
+      data.remove();
+    }
+  }, 30_000);
+
+  it('answers commands 503 STORAGE_UNAVAILABLE with Retry-After once a page read at run time is malformed, and /health says so', async () => {
+    const data = temporaryDataDir();
+    const logged: LogLine[] = [];
+    const app = await startApp(data.dir, { logger: capturingLogger(logged) });
+    try {
+      await playScenario(app);
+      const file = join(data.dir, 'events.sqlite');
+      // Every page of the log's table and indexes, in the file itself; then a commit through
+      // another connection, which makes the server's connection drop the pages it had cached.
+      const inspector = new Database(file);
+      expect((inspector.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]!.busy).toBe(0);
+      const pages = inspector.prepare<[], number>("SELECT pageno FROM dbstat WHERE name LIKE 'events%' AND pageno > 1").pluck().all();
+      const pageSize = Number(inspector.pragma('page_size', { simple: true }));
+      inspector.close();
+      const fd = openSync(file, 'r+');
+      for (const page of pages) writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (page - 1) * pageSize);
+      closeSync(fd);
+      const writer = new Database(file);
+      writer.exec('CREATE TABLE touched (x INTEGER); DROP TABLE touched;');
+      writer.close();
+
+      const refused = await app.post(`${TADAMON}/attacks`, fatAttack(1), { headers: { 'idempotency-key': 'after-damage' } });
+      expect(refused.status).toBe(503);
+      expect(refused.body).toEqual({ statusCode: 503, code: 'STORAGE_UNAVAILABLE', message: expect.stringMatching(/damaged.*restored from a backup/) });
+      expect(refused.headers.get('retry-after')).toBe('5');
+      const health = await app.get('/health', { as: null });
+      expect(health.status).toBe(503);
+      expect(health.body.storage).toEqual({ status: 'unavailable', reason: 'unavailable', where: 'event store', error: expect.stringMatching(/^storage damaged: /) });
+      expect((await app.post(`${TADAMON}/attacks`, fatAttack(2), { headers: { 'idempotency-key': 'after-damage-2' } })).status).toBe(503);
+      const said = logged.filter((line) => line.context === 'EventStore' && typeof line.message === 'string' && line.message.includes('is damaged'));
+      expect(said).toEqual([{ level: 'error', message: expect.stringContaining(`event store ${file} is damaged`), context: 'EventStore' }]);
+    } finally {
+      await app.stop();
+      data.remove();
+    }
+  }, 60_000);
 });
 
 /** Whether this process may mount a tmpfs (root, and a container that allows it): checked once. */

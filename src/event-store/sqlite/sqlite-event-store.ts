@@ -454,8 +454,15 @@ export class SqliteEventStore implements EventStore {
   /** Throws the StorageError of a storage that refuses writes (full, failing, damaged) until it takes them again. */
   async ping(): Promise<void> {
     this.assertOpen();
-    this.read(() => this.statements.probe.get());
     this.storage.assertUsable();
+    try {
+      this.statements.probe.get();
+    } catch (error) {
+      // Recorded as any read's failure would be, then said as the recorded state says it.
+      const failure = this.storage.failed(error, 'read');
+      this.storage.assertUsable();
+      throw failure;
+    }
   }
 
   /** The settings of this very connection, as SQLite reports them. */
