@@ -121,6 +121,12 @@ const MIGRATIONS: readonly string[] = [
 const DEFAULT_POLL_INTERVAL_MS = 250;
 const DEFAULT_MAX_APPENDS_PER_COMMIT = 512;
 const DEFAULT_PAGE_SIZE = 500;
+/**
+ * A page also ends once its rows hold this much text (at least one row always comes): events of
+ * up to a megabyte each would otherwise make a page of hundreds of megabytes, held by a reader
+ * that is slow to take it.
+ */
+const PAGE_BYTES = 4 * 1024 * 1024;
 /** A filtered read examines at most this many pages' worth of positions per query. */
 const SCAN_WINDOW_PAGES = 20;
 
@@ -336,7 +342,7 @@ export class SqliteEventStore implements EventStore {
     while (nextRevision <= lastRevision && remaining > 0) {
       this.assertOpen();
       const rows = this.read(() =>
-        this.statements.readStreamPage.all(streamId, nextRevision, lastRevision, Math.min(this.pageSize, remaining)),
+        boundedPage(this.statements.readStreamPage.iterate(streamId, nextRevision, lastRevision, Math.min(this.pageSize, remaining))),
       );
       if (rows.length === 0) return;
       nextRevision = rows[rows.length - 1]!.revision + 1;
@@ -631,11 +637,14 @@ export class SqliteEventStore implements EventStore {
     // positions keeps each query short, and the callers yield to the event loop between windows.
     const windowEnd = Math.min(until, after + this.pageSize * SCAN_WINDOW_PAGES);
     const rows = this.read(() =>
-      filter.prefixes === null && filter.types === null
-        ? this.statements.readAllPageUnfiltered.all(after, windowEnd, limit)
-        : this.statements.readAllPage.all({ after, until: windowEnd, ...filter, limit }),
+      boundedPage(
+        filter.prefixes === null && filter.types === null
+          ? this.statements.readAllPageUnfiltered.iterate(after, windowEnd, limit)
+          : this.statements.readAllPage.iterate({ after, until: windowEnd, ...filter, limit }),
+      ),
     );
-    const scannedTo = rows.length === limit ? rows[rows.length - 1]!.position : windowEnd;
+    // A page cut short by its size has not scanned past its last row.
+    const scannedTo = rows.length === limit || rows.truncated ? rows[rows.length - 1]!.position : windowEnd;
     return { rows, scannedTo };
   }
 
@@ -792,6 +801,25 @@ function serializeEvent(event: EventToAppend): SerializedEvent {
     data: JSON.stringify(event.data ?? null),
     metadata: JSON.stringify(event.metadata),
   };
+}
+
+/**
+ * The rows of a page, until they hold PAGE_BYTES of data and metadata text; `truncated` when the
+ * page ended there (rows may remain). Synchronous from the first row to the last: no other
+ * statement runs on the connection meanwhile, and leaving the loop early resets the statement.
+ */
+function boundedPage(rows: IterableIterator<EventRow>): EventRow[] & { truncated?: boolean } {
+  const page: EventRow[] & { truncated?: boolean } = [];
+  let bytes = 0;
+  for (const row of rows) {
+    page.push(row);
+    bytes += row.data.length + row.metadata.length;
+    if (bytes >= PAGE_BYTES) {
+      page.truncated = true;
+      break;
+    }
+  }
+  return page;
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

@@ -1,10 +1,10 @@
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ApplicationError } from '../../application/application-error.js';
 import { ProjectionEngine } from '../../projections/index.js';
-import { PAGE_LIMITS, decodeCursor, encodeCursor, itemsWithinBytes } from '../paging.js';
+import { PAGE_LIMITS, decodeCursor, encodeCursor } from '../paging.js';
 import type { NeighbourhoodTimelineDto, TimelineItemDto, TimelineQueryDto } from './neighbourhood-timeline.dto.js';
 import { NEIGHBOURHOOD_TIMELINE } from './neighbourhood-timeline.read-model.js';
-import { NeighbourhoodTimelineReader, type TimelineFilter } from './neighbourhood-timeline.reader.js';
+import { NeighbourhoodTimelineReader, type TimelineEntry, type TimelineFilter } from './neighbourhood-timeline.reader.js';
 import { timelineItem } from './timeline-item.js';
 
 export class NeighbourhoodTimelineQuery extends Query<NeighbourhoodTimelineDto> {
@@ -32,14 +32,28 @@ export class NeighbourhoodTimelineHandler implements IQueryHandler<Neighbourhood
       if (neighbourhoodId !== undefined && !reader.hasNeighbourhood(neighbourhoodId)) {
         throw new ApplicationError('NEIGHBOURHOOD_NOT_FOUND', `no neighbourhood ${neighbourhoodId}`);
       }
+      const items: TimelineItemDto[] = [];
+      let last: TimelineEntry | undefined;
+      let more = false;
+      let bytes = 0;
       // One more than the page tells whether another page follows.
-      const entries = reader.entries(filter, limit + 1);
-      const items: TimelineItemDto[] = entries.slice(0, limit).map((entry) => timelineItem(entry, admin) as TimelineItemDto);
-      const kept = itemsWithinBytes(items);
-      const more = entries.length > kept;
-      const last = entries[kept - 1];
+      for (const entry of reader.entries(filter, limit + 1)) {
+        if (items.length === limit) {
+          more = true;
+          break;
+        }
+        const item = timelineItem(entry, admin) as TimelineItemDto;
+        // Cut by size as it is read, as itemsWithinBytes would cut it built: nothing is read or built past the cut.
+        bytes += Buffer.byteLength(JSON.stringify(item));
+        if (items.length > 0 && bytes > PAGE_LIMITS.maxBytes) {
+          more = true;
+          break;
+        }
+        items.push(item);
+        last = entry;
+      }
       return {
-        items: items.slice(0, kept),
+        items,
         ...(more && last !== undefined && { nextCursor: encodeCursor([last.occurredAtMs, last.logPosition]) }),
         position,
       };

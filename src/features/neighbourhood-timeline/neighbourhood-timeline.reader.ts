@@ -150,8 +150,11 @@ export class NeighbourhoodTimelineReader {
     return this.db.prepare<[string], number>('SELECT count(*) FROM neighbourhoods WHERE id = ?').pluck().get(id) !== 0;
   }
 
-  /** At most `limit` reports after the cursor, in (occurredAt, log position) order. */
-  entries(filter: TimelineFilter, limit: number): TimelineEntry[] {
+  /**
+   * At most `limit` reports after the cursor, in (occurredAt, log position) order, read one at a
+   * time: a caller that stops early (a page cut by size) has read no report beyond it.
+   */
+  *entries(filter: TimelineFilter, limit: number): Generator<TimelineEntry> {
     const sql = statementSql(filter);
     let statement = this.statements.get(sql);
     if (statement === undefined) {
@@ -159,7 +162,7 @@ export class NeighbourhoodTimelineReader {
       this.statements.set(sql, statement);
     }
     const knownAtMs = filter.knownAtMs ?? Number.MAX_SAFE_INTEGER;
-    const rows = statement.all({
+    const rows = statement.iterate({
       knownAtMs,
       limit,
       ...(filter.neighbourhoodId !== undefined && { neighbourhoodId: filter.neighbourhoodId }),
@@ -175,7 +178,7 @@ export class NeighbourhoodTimelineReader {
       ...(filter.eventIds !== undefined && { eventIds: JSON.stringify(filter.eventIds) }),
       ...(filter.after !== undefined && { afterMs: filter.after.occurredAtMs, afterPosition: filter.after.logPosition }),
     });
-    return rows.map((row) => this.entry(row, knownAtMs));
+    for (const row of rows) yield this.entry(row, knownAtMs);
   }
 
   private entry(row: ReportRow, knownAtMs: number): TimelineEntry {
