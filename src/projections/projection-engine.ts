@@ -555,13 +555,21 @@ export class ProjectionEngine {
     const healing = (async () => {
       await generation.runner?.stop();
       generation.file.close();
-      const aside = this.directory.moveAside(generation.file.path, new Date());
-      this.logger.warn?.(this.damagedMessage(generation.file.path, reason, aside));
+      try {
+        const aside = this.directory.moveAside(generation.file.path, new Date());
+        this.logger.warn?.(this.damagedMessage(generation.file.path, reason, aside));
+      } catch (error) {
+        // The damaged file keeps its name; the rebuild takes the next generation number all the same.
+        this.logger.error(
+          `read model ${generation.file.path} is damaged (${reason}) and could not be moved aside (${String(error)}): ` +
+            'a disposable read model, rebuilt from the event log',
+        );
+      }
       this.ensureRebuild(slot, generation.number);
     })();
     this.healings.add(healing);
     void healing
-      .catch((error: unknown) => this.logger.error(`projection ${name}: moving the damaged generation ${generation.number} aside failed: ${String(error)}`))
+      .catch((error: unknown) => this.logger.error(`projection ${name}: healing generation ${generation.number} failed: ${String(error)}`))
       .finally(() => this.healings.delete(healing));
   }
 

@@ -1,4 +1,4 @@
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { RecordedEvent, SqlReadableLog } from '../event-store/index.js';
 import { type ReadModelDeclaration, handledTypes } from './read-model.js';
@@ -144,7 +144,15 @@ export class ReadModelFile {
 
   /** Creates a new, empty generation at the definition's version. Fails if the file holds one already. */
   static create(path: string, definition: ReadModelDeclaration): ReadModelFile {
-    const db = openDatabase(path);
+    const fresh = !existsSync(path);
+    let db: Database.Database;
+    try {
+      db = openDatabase(path);
+    } catch (error) {
+      // A disk too full for the first pages leaves no half-made file behind.
+      if (fresh) removeFiles(path);
+      throw error;
+    }
     try {
       const existing = db.prepare<[], number>(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'projection_checkpoint'",
@@ -166,6 +174,7 @@ export class ReadModelFile {
       return new ReadModelFile(path, db, definition, definition.version, layoutOf(definition));
     } catch (error) {
       db.close();
+      if (fresh) removeFiles(path);
       throw error;
     }
   }
@@ -421,6 +430,10 @@ function asDamaged(path: string, error: unknown): unknown {
   if (error instanceof ReadModelDamaged) return error;
   const failure = readModelFailure(error);
   return failure?.kind === 'damaged' ? new ReadModelDamaged(path, failure.reason, { cause: error }) : error;
+}
+
+function removeFiles(path: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
 
 function layoutOf(definition: ReadModelDeclaration): number {

@@ -740,7 +740,9 @@ const SYNCHRONOUS_LEVELS: Readonly<Record<number, string>> = { 0: 'off', 1: 'nor
 
 /** An error of opening the file, as EventStoreDamaged when it says the file cannot be the log. */
 function asDamaged(file: string, error: unknown): unknown {
-  const reason = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  const text = typeof message === 'string' ? message : String(error);
+  const reason = text.split('\n')[0] ?? text;
   if (sqliteStorageFailure(error)?.damaged === true) return new EventStoreDamaged(file, reason, { cause: error });
   if ((error as { code?: unknown }).code === 'SQLITE_ERROR' && /^no such table: (main\.)?events$/.test((error as Error).message)) {
     return new EventStoreDamaged(file, 'its events table is missing', { cause: error });

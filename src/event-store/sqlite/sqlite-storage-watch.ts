@@ -145,7 +145,9 @@ export class SqliteStorageWatch {
   }
 }
 
+/** Known by its shape, not by `instanceof Error`: the driver's errors may come from another realm. */
 function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  const text = typeof message === 'string' ? message : String(error);
   return text.split('\n')[0] ?? text;
 }
