@@ -45,8 +45,6 @@ const APPLICATION_STATUS: Readonly<Record<ApplicationErrorCode, number>> = {
   PROJECTION_REBUILDING: 503,
 };
 
-/** Application refusals that pass with time: the client is told when to try again. */
-const RETRY_LATER_CODES: ReadonlySet<ApplicationErrorCode> = new Set(['PROJECTION_LAGGING', 'STORAGE_UNAVAILABLE', 'PROJECTION_REBUILDING']);
 /** Seconds until a retry may find the storage usable again: the storage is probed every 5 s. */
 const STORAGE_RETRY_AFTER_SECONDS = 5;
 
@@ -223,9 +221,10 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
   }
   if (exception instanceof ApplicationError) {
     const status = APPLICATION_STATUS[exception.code] ?? 422;
-    const headers: Record<string, string> = RETRY_LATER_CODES.has(exception.code)
-      ? { 'Retry-After': String(Math.max(1, Math.ceil(exception.retryAfterSeconds ?? 1))) }
-      : {};
+    const headers: Record<string, string> =
+      exception.code === 'PROJECTION_LAGGING' || exception.retryAfterSeconds !== undefined
+        ? { 'Retry-After': String(Math.max(1, Math.ceil(exception.retryAfterSeconds ?? 1))) }
+        : {};
     return respond(status, exception.code, exception.message, exception.details, headers);
   }
   if (exception instanceof HttpException) {
