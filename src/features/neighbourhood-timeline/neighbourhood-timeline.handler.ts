@@ -37,7 +37,7 @@ export class NeighbourhoodTimelineHandler implements IQueryHandler<Neighbourhood
       let more = false;
       let bytes = 0;
       // One more than the page tells whether another page follows.
-      for (const entry of reader.entries(filter, limit + 1)) {
+      for (const entry of reader.eachEntry(filter, limit + 1)) {
         if (items.length === limit) {
           more = true;
           break;

@@ -150,11 +150,16 @@ export class NeighbourhoodTimelineReader {
     return this.db.prepare<[string], number>('SELECT count(*) FROM neighbourhoods WHERE id = ?').pluck().get(id) !== 0;
   }
 
+  /** At most `limit` reports after the cursor, in (occurredAt, log position) order. */
+  entries(filter: TimelineFilter, limit: number): TimelineEntry[] {
+    return [...this.eachEntry(filter, limit)];
+  }
+
   /**
-   * At most `limit` reports after the cursor, in (occurredAt, log position) order, read one at a
-   * time: a caller that stops early (a page cut by size) has read no report beyond it.
+   * The same reports, read one at a time: a caller that stops early (a page cut by size) has read
+   * no report beyond it. It must be done with them before the read transaction ends.
    */
-  *entries(filter: TimelineFilter, limit: number): Generator<TimelineEntry> {
+  *eachEntry(filter: TimelineFilter, limit: number): Generator<TimelineEntry> {
     const sql = statementSql(filter);
     let statement = this.statements.get(sql);
     if (statement === undefined) {
