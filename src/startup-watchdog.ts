@@ -11,7 +11,7 @@ const STARTUP_HARD_DEADLINE_MS = 13_500;
 const FATAL_PREFIX = 'incident-timeline: cannot start: ';
 
 /** Errors whose message already names the variable, file or directory at fault. */
-const SELF_EXPLAINING_ERRORS = new Set(['ConfigError', 'DataDirError', 'ApiKeyListError', 'EventStoreUnavailable']);
+const SELF_EXPLAINING_ERRORS = new Set(['ConfigError', 'DataDirError', 'ApiKeyListError', 'EventStoreUnavailable', 'EventStoreDamaged']);
 
 const LISTEN_ERRORS: Readonly<Record<string, string>> = {
   EADDRINUSE: 'address already in use',

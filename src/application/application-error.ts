@@ -3,6 +3,11 @@
  * concurrency, idempotency, read-model freshness, and lookups by the query side.
  */
 export type ApplicationErrorCode =
+  // Storage and read-model failures: the server's state, not the request's.
+  | 'STORAGE_FULL'
+  | 'STORAGE_UNAVAILABLE'
+  | 'PROJECTION_REBUILDING'
+  // What the request asked for.
   | 'WRONG_EXPECTED_REVISION'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'PROJECTION_LAGGING'

@@ -194,10 +194,49 @@ export interface EventStore {
   /** The stream's current revision, or -1 when it does not exist. */
   streamRevision(streamId: string): Promise<number>;
 
-  /** Throws when the store is not usable (for /health and start-up checks). */
+  /**
+   * Throws when the store is not usable (for /health and start-up checks): a `StorageError`
+   * while its storage refuses writes (full, failing, damaged), until it accepts them again.
+   */
   ping(): Promise<void>;
 
+  /**
+   * Optional: the durability settings the store's own connection runs with, as that connection
+   * reports them (for /health). Absent for a store whose durability is the server's (KurrentDB).
+   */
+  durability?(): StoreDurability;
+
   close(): Promise<void>;
+}
+
+/** What `EventStore.durability` reports: SQLite's own names for its settings (`wal`, `full`). */
+export interface StoreDurability {
+  readonly journalMode: string;
+  readonly synchronous: string;
+}
+
+/**
+ * `full`: the storage has no room for what was asked (a full disk). `unavailable`: it cannot be
+ * written or read at all for now (an I/O error, a read-only or vanished file, a damaged file, a
+ * server that cannot be reached).
+ */
+export type StorageFailureKind = 'full' | 'unavailable';
+
+/**
+ * The storage under the store failed; what it was asked to do did not happen (an append wrote
+ * nothing). Every method of the port may throw it. It says nothing of the adapter, so that the
+ * layers above map it the same way for every store: `full` is 507 STORAGE_FULL, `unavailable`
+ * 503 STORAGE_UNAVAILABLE.
+ */
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  constructor(
+    readonly kind: StorageFailureKind,
+    message: string,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 export class WrongExpectedRevision extends Error {

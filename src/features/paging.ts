@@ -83,34 +83,34 @@ export function decodeCursor(cursor: string, shape: readonly ('number' | 'string
 }
 
 /**
- * Cuts a page to at most `maxBytes` of serialised items (at least one item is always kept, and a
- * single item is bounded by the input limits). Returns how many items fit.
- */
-export function itemsWithinBytes(items: readonly unknown[], maxBytes: number = PAGE_LIMITS.maxBytes): number {
-  let bytes = 0;
-  for (let index = 0; index < items.length; index += 1) {
-    bytes += Buffer.byteLength(JSON.stringify(items[index]));
-    if (bytes > maxBytes && index > 0) return index;
-  }
-  return items.length;
-}
-
-/**
  * A page of a keyset list from up to `limit + 1` rows read after the cursor: the first `limit`
  * (fewer when they pass the size cut) as items, and `nextCursor` (the key of the last item kept)
- * while a row remains.
+ * while a row remains. Rows are read one at a time, so nothing past the cut is read or built.
  */
 export function pageOf<Row, Item>(
-  rows: readonly Row[],
+  rows: Iterable<Row>,
   limit: number,
   item: (row: Row) => Item,
   keyOf: (row: Row) => readonly (string | number)[],
+  maxBytes: number = PAGE_LIMITS.maxBytes,
 ): { items: Item[]; nextCursor?: string } {
-  const items = rows.slice(0, limit).map(item);
-  const kept = itemsWithinBytes(items);
-  const last = rows[kept - 1];
-  return {
-    items: items.slice(0, kept),
-    ...(rows.length > kept && last !== undefined && { nextCursor: encodeCursor(keyOf(last)) }),
-  };
+  const items: Item[] = [];
+  let last: Row | undefined;
+  let more = false;
+  let bytes = 0;
+  for (const row of rows) {
+    if (items.length === limit) {
+      more = true;
+      break;
+    }
+    const built = item(row);
+    bytes += Buffer.byteLength(JSON.stringify(built));
+    if (items.length > 0 && bytes > maxBytes) {
+      more = true;
+      break;
+    }
+    items.push(built);
+    last = row;
+  }
+  return { items, ...(more && last !== undefined && { nextCursor: encodeCursor(keyOf(last)) }) };
 }

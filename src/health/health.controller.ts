@@ -2,8 +2,8 @@ import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/roles.decorator.js';
-import { EVENT_STORE } from '../event-store/index.js';
-import type { EventStore } from '../event-store/index.js';
+import { EVENT_STORE, StorageError } from '../event-store/index.js';
+import type { EventStore, StorageFailureKind, StoreDurability } from '../event-store/index.js';
 import { ProjectionEngine, type ReadModelsHealth } from '../projections/index.js';
 
 export type ComponentStatus = 'ok' | 'unavailable';
@@ -12,6 +12,22 @@ export interface EventStoreHealth {
   readonly name: string;
   readonly status: ComponentStatus;
   readonly headPosition?: number;
+  /** The settings of the store's own connection, for a store that has them (the embedded one). */
+  readonly durability?: StoreDurability;
+  readonly error?: string;
+}
+
+/**
+ * Whether the storage takes writes: the event store's (its first failed write turns it
+ * `unavailable`, a probe write every 5 s turns it back) and the read models' (a read model that
+ * cannot write waits, and says why). `reason` is `full` (no space left) or `unavailable` (I/O
+ * errors, a read-only or damaged file).
+ */
+export interface StorageHealth {
+  readonly status: ComponentStatus;
+  readonly reason?: StorageFailureKind;
+  /** What refuses writes: `event store`, or `read model <name>`. */
+  readonly where?: string;
   readonly error?: string;
 }
 
@@ -19,6 +35,7 @@ export interface HealthReport {
   readonly status: ComponentStatus;
   readonly eventStore: EventStoreHealth;
   readonly readModels: ReadModelsHealth;
+  readonly storage: StorageHealth;
 }
 
 /**
@@ -37,23 +54,54 @@ export class HealthController {
 
   @Get()
   @Public()
-  @ApiOperation({ summary: '200 when the event store and the read models are usable, 503 otherwise' })
+  @ApiOperation({ summary: '200 when the event store, its storage and the read models are usable, 503 otherwise (each component says why)' })
   async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
-    const components = {
-      eventStore: await this.eventStoreHealth(),
-      readModels: this.projections.readModelsHealth(),
-    };
+    const { health: eventStore, storageFailure } = await this.eventStoreHealth();
+    const readModels = this.projections.readModelsHealth();
+    const components = { eventStore, readModels, storage: storageHealth(storageFailure, readModels) };
     const status: ComponentStatus = Object.values(components).every((component) => component.status === 'ok') ? 'ok' : 'unavailable';
     void reply.status(status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status, ...components };
   }
 
-  private async eventStoreHealth(): Promise<EventStoreHealth> {
+  private async eventStoreHealth(): Promise<{ health: EventStoreHealth; storageFailure?: StorageError }> {
+    const { name } = this.store;
+    const durability = this.durability();
     try {
       await this.store.ping();
-      return { name: this.store.name, status: 'ok', headPosition: await this.store.headPosition() };
+      return { health: { name, status: 'ok', headPosition: await this.store.headPosition(), ...(durability && { durability }) } };
     } catch (error) {
-      return { name: this.store.name, status: 'unavailable', error: error instanceof Error ? error.message.split('\n')[0] : 'unknown error' };
+      const health: EventStoreHealth = { name, status: 'unavailable', ...(durability && { durability }), error: firstLine(error) };
+      if (!(error instanceof StorageError)) return { health };
+      // A store that refuses writes may still be read: its head says how far the log goes.
+      const headPosition = await this.store.headPosition().catch(() => undefined);
+      return { health: { ...health, ...(headPosition !== undefined && { headPosition }) }, storageFailure: error };
     }
   }
+
+  private durability(): StoreDurability | undefined {
+    try {
+      return this.store.durability?.();
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function storageHealth(eventStore: StorageError | undefined, readModels: ReadModelsHealth): StorageHealth {
+  if (eventStore !== undefined) return { status: 'unavailable', reason: eventStore.kind, where: 'event store', error: firstLine(eventStore) };
+  const waiting = readModels.projections.find((projection) => projection.storage !== undefined);
+  if (waiting?.storage !== undefined) {
+    return {
+      status: 'unavailable',
+      reason: waiting.storage,
+      where: `read model ${waiting.name}`,
+      ...(waiting.error !== undefined && { error: waiting.error }),
+    };
+  }
+  return { status: 'ok' };
+}
+
+function firstLine(error: unknown): string {
+  return error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : 'unknown error';
 }

@@ -6,6 +6,7 @@ import { ApplicationError, type ApplicationErrorCode } from '../application/appl
 import { AuthRefusal, type AuthRefusalCode } from '../auth/auth-refusal.js';
 import { principalOf } from '../auth/principal.js';
 import { DomainError, type DomainErrorCode } from '../domain/domain-error.js';
+import { StorageError } from '../event-store/event-store.port.js';
 import { ApiHttpException, type ErrorBody, type ErrorDetail } from './api-http-exception.js';
 
 /** Request bodies larger than this get 413 (API.md: "over 1 MiB"). */
@@ -40,7 +41,21 @@ const APPLICATION_STATUS: Readonly<Record<ApplicationErrorCode, number>> = {
   ACTOR_NOT_FOUND: 404,
   SERVER_BUSY: 503,
   VALIDATION_FAILED: 400,
+  // Storage and read-model failures.
+  STORAGE_FULL: 507,
+  STORAGE_UNAVAILABLE: 503,
+  PROJECTION_REBUILDING: 503,
 };
+
+/** Seconds until a retry may find the storage usable again: the storage is probed every 5 s. */
+const STORAGE_RETRY_AFTER_SECONDS = 5;
+
+/** The store's adapter-neutral storage failure, as the application refusal it answers. */
+function fromStorageError(error: StorageError): ApplicationError {
+  return error.kind === 'full'
+    ? new ApplicationError('STORAGE_FULL', error.message)
+    : new ApplicationError('STORAGE_UNAVAILABLE', error.message, undefined, STORAGE_RETRY_AFTER_SECONDS);
+}
 
 const AUTH_STATUS: Readonly<Record<AuthRefusalCode, number>> = {
   UNAUTHENTICATED: 401,
@@ -202,6 +217,9 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
   }
   if (exception instanceof AuthRefusal) {
     return respond(AUTH_STATUS[exception.code], exception.code, exception.message, undefined, authHeaders(exception));
+  }
+  if (exception instanceof StorageError) {
+    return toErrorResponse(fromStorageError(exception));
   }
   if (exception instanceof ApplicationError) {
     const status = APPLICATION_STATUS[exception.code] ?? 422;

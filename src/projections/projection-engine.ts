@@ -1,11 +1,13 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import type Database from 'better-sqlite3';
 import { ApplicationError } from '../application/application-error.js';
-import type { EventStore } from '../event-store/index.js';
+import type { EventStore, StorageFailureKind } from '../event-store/index.js';
 import type { ReadModelDeclaration } from './read-model.js';
-import { ProjectionRunner, type RunnerFailure } from './projection-runner.js';
-import { ReadModelDirectory } from './read-model-directory.js';
-import { ReadModelFile } from './read-model-file.js';
+import { MAX_STORAGE_RETRY_DELAY_MS, ProjectionRunner, type RunnerFailure } from './projection-runner.js';
+import { type ProjectionManifest, ReadModelDirectory, ReadModelManifestDamaged } from './read-model-directory.js';
+import { readModelFailure } from './read-model-failure.js';
+import { ReadModelDamaged, ReadModelFile } from './read-model-file.js';
+import { type PageCheck, type PageCheckOutcome, checkPages } from './read-model-page-check.js';
 import type { ReadModelWriterFactory } from './read-model-writer.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 
@@ -26,6 +28,10 @@ export const DEFAULT_WAIT_TIMEOUT_MS = 5_000;
 const DEFAULT_RETRY_DELAY_MS = 1_000;
 const RETRY_AFTER_LAGGING_SECONDS = 1;
 const RETRY_AFTER_FAILED_SECONDS = 30;
+/** A read model rebuilt from the log after damage: how soon a client may ask again. */
+const RETRY_AFTER_REBUILDING_SECONDS = 5;
+/** A read model whose file cannot be read for now (an I/O error): its storage is tried again within 5 s. */
+const RETRY_AFTER_STORAGE_SECONDS = 5;
 
 export interface ProjectionEngineOptions {
   /** Where the generation files and manifests live, e.g. `<dataDir>/read-models`. */
@@ -74,6 +80,10 @@ export interface ReadModelsHealth {
     readonly name: string;
     readonly status: ProjectionState;
     readonly position: number;
+    /** False while it has no copy that can answer queries: its file was damaged, and it is being rebuilt from the log. */
+    readonly usable: boolean;
+    /** The storage refuses its writes (`full`, `unavailable`): it waits, and tries again. */
+    readonly storage?: StorageFailureKind;
     readonly error?: string;
   }[];
 }
@@ -117,6 +127,7 @@ interface Rebuild {
 
 interface Slot {
   readonly definition: ReadModelDeclaration;
+  /** Undefined while the read model has no usable copy: its live file was damaged, and a rebuild replaces it. */
   live?: Generation;
   rebuild?: Rebuild;
   /** Re-checked whenever the live position, generation or health changes. */
@@ -146,6 +157,11 @@ export class ProjectionEngine {
   private readonly writers: ReadModelWriterFactory | undefined;
   private readonly log: SharedSubscriptions;
   private state: EngineState = 'created';
+  /** Damaged generations being let go of, moved aside and replaced. */
+  private readonly healings = new Set<Promise<void>>();
+  /** Generations opened from disk at start, whose every page is checked in the background. */
+  private readonly unchecked: Generation[] = [];
+  private readonly pageChecks = new Set<PageCheck>();
 
   constructor(
     private readonly store: EventStore,
@@ -191,6 +207,7 @@ export class ProjectionEngine {
       slot.live?.runner?.start();
       slot.rebuild?.generation.runner?.start();
     }
+    void this.checkPagesInBackground();
   }
 
   /** Ends every subscription after committing the batch in hand. Files stay open for reads in flight. */
@@ -202,6 +219,8 @@ export class ProjectionEngine {
       [...this.slots.values()].flatMap((slot) => [slot.live?.runner?.stop(), slot.rebuild?.generation.runner?.stop()]),
     );
     for (const slot of this.slots.values()) slot.rebuild?.reject(new Error(`the projection engine stopped before ${slot.definition.name} was rebuilt`));
+    for (const check of this.pageChecks) check.cancel();
+    await Promise.allSettled([...this.healings]);
     this.state = 'stopped';
   }
 
@@ -221,8 +240,20 @@ export class ProjectionEngine {
   async read<T>(name: string, minPosition: number | undefined, read: (view: ReadModelView) => T): Promise<T> {
     const slot = this.slot(name);
     await this.waitFor(slot, minPosition ?? 0);
-    const { file } = slot.live!;
-    return file.readSnapshot((position) => read({ db: file.db, position }));
+    const live = slot.live!;
+    const { file } = live;
+    try {
+      return file.readSnapshot((position) => read({ db: file.db, position }));
+    } catch (error) {
+      const failure = readModelFailure(error);
+      if (failure === undefined) throw error;
+      if (failure.kind === 'storage') throw storageRefusal(name, failure.storage, failure.reason);
+      // SQLite says this very file is damaged; a missing table might be a query's own mistake,
+      // so the file is asked for its tables first.
+      if (failure.reason.startsWith('no such table') && !this.lacksTables(live)) throw error;
+      this.heal(slot, live, failure.reason);
+      throw this.rebuilding(slot);
+    }
   }
 
   /** Current checkpoint of the live generation (0 before the first batch). */
@@ -268,14 +299,23 @@ export class ProjectionEngine {
     const projections = [...this.slots.values()].map((slot) => {
       const status = this.stateOf(slot);
       const failure = slot.live?.runner?.failure ?? slot.rebuild?.generation.runner?.failure;
+      const trouble = slot.live?.runner?.trouble ?? slot.rebuild?.generation.runner?.trouble;
       return {
         name: slot.definition.name,
         status,
         position: slot.live?.file.position ?? 0,
-        ...(status === 'failed' && failure !== undefined && { error: failure.message }),
+        usable: slot.live !== undefined,
+        ...(trouble?.storage !== undefined && { storage: trouble.storage }),
+        ...(status === 'failed' && failure !== undefined
+          ? { error: failure.message }
+          : slot.live === undefined
+            ? { error: 'no usable copy: being rebuilt from the event log' }
+            : trouble !== undefined && { error: trouble.message }),
       };
     });
-    const usable = this.state === 'started' && projections.every((p) => p.status === 'running' || p.status === 'rebuilding');
+    const usable =
+      this.state === 'started' &&
+      projections.every((p) => (p.status === 'running' || p.status === 'rebuilding') && p.usable && p.storage === undefined);
     return { status: usable ? 'ok' : 'unavailable', projections };
   }
 
@@ -304,7 +344,9 @@ export class ProjectionEngine {
   }
 
   private stateOf(slot: Slot): ProjectionState {
-    if (this.state !== 'started' || slot.live === undefined) return 'stopped';
+    if (this.state !== 'started') return 'stopped';
+    // No usable copy: a damaged one is being let go of, or its replacement being built.
+    if (slot.live === undefined) return slot.rebuild?.generation.runner?.status === 'failed' ? 'failed' : 'rebuilding';
     const liveStatus = slot.live.runner?.status;
     if (liveStatus === 'failed') return 'failed';
     const rebuildStatus = slot.rebuild?.generation.runner?.status;
@@ -314,26 +356,61 @@ export class ProjectionEngine {
     return rebuildStatus === 'running' ? 'rebuilding' : 'running';
   }
 
-  /** Picks up the live generation from the manifest; creates the first one; resumes or starts a rebuild. */
+  /**
+   * Picks up the live generation from the manifest; creates the first one; resumes or starts a
+   * rebuild. A damaged manifest or live file is moved aside and the read model rebuilt from the
+   * log, with no usable copy meanwhile (queries answer PROJECTION_REBUILDING).
+   */
   private open(slot: Slot): void {
     const { definition } = slot;
     const { name } = definition;
-    const manifest = this.directory.readManifest(name);
+    let manifest: ProjectionManifest | undefined;
+    try {
+      manifest = this.directory.readManifest(name);
+    } catch (error) {
+      if (!(error instanceof ReadModelManifestDamaged)) throw error;
+      const aside = this.directory.moveAside(error.path, new Date());
+      this.logger.warn?.(`${this.damagedMessage(error.path, error.reason, aside)}; its generation files are deleted`);
+      const onDisk = this.directory.generations(name);
+      for (const generation of onDisk) this.directory.deleteGeneration(name, generation);
+      this.startRebuild(slot, undefined, Math.max(0, ...onDisk));
+      return;
+    }
     const onDisk = this.directory.generations(name);
-    if (manifest === undefined || !onDisk.includes(manifest.generation)) {
-      if (manifest !== undefined) {
-        this.logger.warn?.(`projection ${name}: the manifest names generation ${manifest.generation}, which is gone; building anew`);
-      }
+    if (manifest === undefined) {
       // Files without a manifest entry are leftovers of an interrupted first build: start clean.
       for (const generation of onDisk) this.directory.deleteGeneration(name, generation);
-      const number = Math.max(manifest?.generation ?? 0, ...onDisk, 0) + 1;
+      const number = Math.max(...onDisk, 0) + 1;
       const file = ReadModelFile.create(this.directory.generationPath(name, number), definition);
       this.directory.writeManifest({ name, generation: number, version: definition.version });
       slot.live = { number, file };
       slot.live.runner = this.runner(slot, slot.live);
       return;
     }
-    const live: Generation = { number: manifest.generation, file: ReadModelFile.open(this.directory.generationPath(name, manifest.generation), definition) };
+    const newer = onDisk.filter((generation) => generation > manifest.generation);
+    let liveFile: ReadModelFile | undefined;
+    if (!onDisk.includes(manifest.generation)) {
+      this.logger.warn?.(`projection ${name}: the manifest names generation ${manifest.generation}, which is gone; rebuilding it from the event log`);
+    } else {
+      const path = this.directory.generationPath(name, manifest.generation);
+      try {
+        liveFile = ReadModelFile.open(path, definition);
+      } catch (error) {
+        if (!(error instanceof ReadModelDamaged)) throw error;
+        this.logger.warn?.(this.damagedMessage(path, error.reason, this.directory.moveAside(path, new Date())));
+      }
+    }
+    if (liveFile === undefined) {
+      // No usable copy: a rebuild left by a previous run carries on, else one starts from 0.
+      const resumable = this.resumableRebuild(slot, newer);
+      for (const generation of onDisk) {
+        if (generation !== resumable?.number) this.directory.deleteGeneration(name, generation);
+      }
+      this.startRebuild(slot, resumable, Math.max(manifest.generation, ...onDisk));
+      return;
+    }
+    const live: Generation = { number: manifest.generation, file: liveFile };
+    this.unchecked.push(live);
     slot.live = live;
     if (live.file.writable) live.runner = this.runner(slot, live);
     const resumable = this.resumableRebuild(slot, onDisk.filter((generation) => generation > live.number));
@@ -356,19 +433,27 @@ export class ProjectionEngine {
   private resumableRebuild(slot: Slot, newer: readonly number[]): Generation | undefined {
     const number = newer.at(-1);
     if (number === undefined) return undefined;
+    const path = this.directory.generationPath(slot.definition.name, number);
     try {
-      const file = ReadModelFile.open(this.directory.generationPath(slot.definition.name, number), slot.definition);
-      if (file.writable) return { number, file };
-      file.close();
+      const file = ReadModelFile.open(path, slot.definition);
+      if (!file.writable) {
+        file.close();
+        return undefined;
+      }
+      const generation = { number, file };
+      this.unchecked.push(generation);
+      return generation;
     } catch (error) {
-      this.logger.warn?.(`projection ${slot.definition.name}: generation ${number} is unreadable, discarding it: ${String(error)}`);
+      if (error instanceof ReadModelDamaged) this.logger.warn?.(this.damagedMessage(path, error.reason, this.directory.moveAside(path, new Date())));
+      else this.logger.warn?.(`projection ${slot.definition.name}: generation ${number} is unreadable, discarding it: ${String(error)}`);
     }
     return undefined;
   }
 
-  private startRebuild(slot: Slot, existing?: Generation): Rebuild {
+  /** `floor`: a generation number the new one must be above (one whose file was moved aside or is gone). */
+  private startRebuild(slot: Slot, existing?: Generation, floor = 0): Rebuild {
     const { name } = slot.definition;
-    const number = existing?.number ?? Math.max(slot.live?.number ?? 0, ...this.directory.generations(name)) + 1;
+    const number = existing?.number ?? Math.max(floor, slot.live?.number ?? 0, ...this.directory.generations(name)) + 1;
     const generation = existing ?? { number, file: ReadModelFile.create(this.directory.generationPath(name, number), slot.definition) };
     generation.runner = this.runner(slot, generation);
     let resolve!: () => void;
@@ -420,7 +505,117 @@ export class ProjectionEngine {
         }
         this.notify(slot);
       },
+      onSuspectedDamage: (_runner, reason) => this.confirmDamage(slot, generation, reason),
     });
+  }
+
+  /**
+   * Whether the generation's own file is damaged, as its runner suspects: an error of a writer
+   * that reads the log through the same connection may come from the log's file instead. The
+   * file is looked at (its tables, then every page); if it is damaged, it is healed.
+   */
+  private async confirmDamage(slot: Slot, generation: Generation, reason: string): Promise<boolean> {
+    if (slot.live !== generation && slot.rebuild?.generation !== generation) return true;
+    let damaged = this.lacksTables(generation);
+    if (!damaged) {
+      const outcome = await this.checkPages(generation);
+      if (outcome.kind === 'damaged') reason = outcome.reason;
+      damaged = outcome.kind === 'damaged';
+    }
+    if (damaged) this.heal(slot, generation, reason);
+    return damaged;
+  }
+
+  /** True when the file lacks a table of its declaration, or cannot even say (SQLite finds it malformed). */
+  private lacksTables(generation: Generation): boolean {
+    try {
+      return generation.file.missingTables().length > 0;
+    } catch (error) {
+      if (readModelFailure(error)?.kind === 'damaged') return true;
+      throw error;
+    }
+  }
+
+  /**
+   * A read model is disposable: a damaged generation is let go of (its runner stopped, its file
+   * closed), moved aside for inspection, and replaced by a rebuild from the log. A damaged live
+   * generation leaves the read model without a usable copy until the rebuild is swapped in.
+   */
+  private heal(slot: Slot, generation: Generation, reason: string): void {
+    const wasLive = slot.live === generation;
+    const rebuild = slot.rebuild?.generation === generation ? slot.rebuild : undefined;
+    if (!wasLive && rebuild === undefined) return;
+    const { name } = slot.definition;
+    if (wasLive) slot.live = undefined;
+    if (rebuild !== undefined) {
+      slot.rebuild = undefined;
+      rebuild.reject(new Error(`generation ${generation.number} of ${name} is damaged (${reason}); a new rebuild replaces it`));
+    }
+    this.notify(slot);
+    const healing = (async () => {
+      await generation.runner?.stop();
+      generation.file.close();
+      try {
+        const aside = this.directory.moveAside(generation.file.path, new Date());
+        this.logger.warn?.(this.damagedMessage(generation.file.path, reason, aside));
+      } catch (error) {
+        // The damaged file keeps its name; the rebuild takes the next generation number all the same.
+        this.logger.error(
+          `read model ${generation.file.path} is damaged (${reason}) and could not be moved aside (${String(error)}): ` +
+            'a disposable read model, rebuilt from the event log',
+        );
+      }
+      this.ensureRebuild(slot, generation.number);
+    })();
+    this.healings.add(healing);
+    void healing
+      .catch((error: unknown) => this.logger.error(`projection ${name}: healing generation ${generation.number} failed: ${String(error)}`))
+      .finally(() => this.healings.delete(healing));
+  }
+
+  /** Starts a rebuild unless one runs; a disk too full to create its file is tried again a little later. */
+  private ensureRebuild(slot: Slot, floor: number, attempt = 0): void {
+    if (this.state !== 'started' || slot.rebuild !== undefined) return;
+    try {
+      this.startRebuild(slot, undefined, floor).generation.runner!.start();
+    } catch (error) {
+      if (readModelFailure(error)?.kind !== 'storage') throw error;
+      if (attempt === 0) this.logger.warn?.(`projection ${slot.definition.name}: its rebuild cannot start (${String(error)}); trying again every 5 s`);
+      setTimeout(() => this.ensureRebuild(slot, floor, attempt + 1), MAX_STORAGE_RETRY_DELAY_MS).unref();
+    }
+  }
+
+  private async checkPages(generation: Generation): Promise<PageCheckOutcome> {
+    if (this.state !== 'started') return { kind: 'unchecked', reason: 'the engine is not running' };
+    const check = checkPages(generation.file.path);
+    this.pageChecks.add(check);
+    try {
+      return await check.outcome;
+    } finally {
+      this.pageChecks.delete(check);
+    }
+  }
+
+  private damagedMessage(path: string, reason: string, aside: string): string {
+    return `read model ${path} is damaged (${reason}); moved aside to ${aside}: a disposable read model, rebuilt from the event log`;
+  }
+
+  /**
+   * Every page of the generations opened from disk, read once after start, one file at a time,
+   * on a thread of their own (see `checkPages`): a start does not wait for it, and a damaged page
+   * found meanwhile by a query or a runner heals the same way.
+   */
+  private async checkPagesInBackground(): Promise<void> {
+    for (const generation of this.unchecked.splice(0)) {
+      const slot = [...this.slots.values()].find((candidate) => candidate.live === generation || candidate.rebuild?.generation === generation);
+      if (this.state !== 'started') return;
+      if (slot === undefined) continue;
+      const outcome = await this.checkPages(generation);
+      if (outcome.kind === 'damaged') this.heal(slot, generation, outcome.reason);
+      else if (outcome.kind === 'unchecked' && this.state === 'started') {
+        this.logger.warn?.(`projection ${slot.definition.name}: its pages could not be checked (${outcome.reason})`);
+      }
+    }
   }
 
   private async swapIfCaughtUp(slot: Slot, rebuild: Rebuild): Promise<void> {
@@ -464,9 +659,15 @@ export class ProjectionEngine {
     return !moving(slot.live) && !moving(slot.rebuild?.generation);
   }
 
+  /**
+   * Without a usable copy (a damaged file being rebuilt), a query without `minPosition` is
+   * answered PROJECTION_REBUILDING at once; one with it waits, as for a lagging read model, for
+   * a rebuilt copy that has its position.
+   */
   private waitFor(slot: Slot, minPosition: number): Promise<void> {
     if (this.ready(slot, minPosition)) return Promise.resolve();
-    if (this.hopeless(slot)) return Promise.reject(this.lagging(slot, minPosition));
+    if (this.state === 'started' && slot.live === undefined && minPosition === 0) return Promise.reject(this.rebuilding(slot));
+    if (this.hopeless(slot)) return Promise.reject(this.unready(slot, minPosition));
     return new Promise<void>((resolve, reject) => {
       const settle = (error?: ApplicationError): void => {
         clearTimeout(timer);
@@ -476,16 +677,20 @@ export class ProjectionEngine {
       };
       const check = (): void => {
         if (this.ready(slot, minPosition)) settle();
-        else if (this.hopeless(slot)) settle(this.lagging(slot, minPosition));
+        else if (this.hopeless(slot)) settle(this.unready(slot, minPosition));
       };
       // The timer only bounds the wait; what ends it early is a checkpoint moving (notify).
-      const timer = setTimeout(() => settle(this.lagging(slot, minPosition)), this.waitTimeoutMs);
+      const timer = setTimeout(() => settle(this.unready(slot, minPosition)), this.waitTimeoutMs);
       slot.waiters.add(check);
     });
   }
 
   private notify(slot: Slot): void {
     for (const check of [...slot.waiters]) check();
+  }
+
+  private unready(slot: Slot, minPosition: number): ApplicationError {
+    return this.state === 'started' && slot.live === undefined ? this.rebuilding(slot) : this.lagging(slot, minPosition);
   }
 
   private lagging(slot: Slot, minPosition: number): ApplicationError {
@@ -508,12 +713,31 @@ export class ProjectionEngine {
     );
   }
 
+  /** 503 PROJECTION_REBUILDING: the read model has no usable copy until its rebuild from the log is swapped in. */
+  private rebuilding(slot: Slot): ApplicationError {
+    const { name } = slot.definition;
+    const position = slot.rebuild?.generation.file.position ?? 0;
+    return new ApplicationError(
+      'PROJECTION_REBUILDING',
+      `read model ${name} has no usable copy: it is being rebuilt from the event log (at position ${position}); retry later`,
+      [{ projection: name, position }],
+      RETRY_AFTER_REBUILDING_SECONDS,
+    );
+  }
+
   private closeFiles(): void {
     for (const slot of this.slots.values()) {
       slot.live?.file.close();
       slot.rebuild?.generation.file.close();
     }
   }
+}
+
+/** A read model's file that cannot be read for lack of space or on an I/O error: 507 or 503, as for the event store. */
+function storageRefusal(name: string, kind: StorageFailureKind, reason: string): ApplicationError {
+  return kind === 'full'
+    ? new ApplicationError('STORAGE_FULL', `read model ${name} cannot be read: its disk is full (${reason})`)
+    : new ApplicationError('STORAGE_UNAVAILABLE', `read model ${name} cannot be read right now (a storage error); retry later`, undefined, RETRY_AFTER_STORAGE_SECONDS);
 }
 
 function ticket(slot: Slot, rebuild: Rebuild, alreadyRunning: boolean): RebuildTicket {

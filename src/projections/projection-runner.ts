@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import type { RecordedEvent } from '../event-store/index.js';
+import type { RecordedEvent, StorageFailureKind } from '../event-store/index.js';
+import { type ReadModelFailure, readModelFailure } from './read-model-failure.js';
 import type { ReadModelFile } from './read-model-file.js';
 import { type ApplyOutcome, type ReadModelWriter, type ReadModelWriterFactory, ReadModelWriterGone, inThreadWriter } from './read-model-writer.js';
 import type { LogSource } from './shared-subscriptions.js';
@@ -26,6 +27,23 @@ export interface ProjectionRunnerOptions {
   readonly onHalt?: (runner: ProjectionRunner) => void;
   /** Called as a catch-up on the writer's side commits a batch (the runner takes no event meanwhile). */
   readonly onProgress?: (runner: ProjectionRunner) => void;
+  /**
+   * Called when an error says the file may be damaged (a malformed page, a table missing), and
+   * awaited. True: it is; the runner stops, and the engine moves the file aside and rebuilds it.
+   * False: the file checks out (the error came from the log it reads); the runner waits and tries
+   * again, as after a storage failure. Without it, the runner always waits and tries again.
+   */
+  readonly onSuspectedDamage?: (runner: ProjectionRunner, reason: string) => Promise<boolean>;
+}
+
+/** Retries after a storage failure double from `retryDelayMs` up to this: the read model's own probe of the storage. */
+export const MAX_STORAGE_RETRY_DELAY_MS = 5_000;
+
+/** Why the runner is waiting to try again, said once when it began (see `ProjectionRunner.trouble`). */
+interface Trouble {
+  readonly message: string;
+  readonly storage?: StorageFailureKind;
+  readonly attempts: number;
 }
 
 export interface RunnerFailure {
@@ -50,6 +68,7 @@ export class ProjectionRunner {
   private writer: ReadModelWriter | undefined;
   /** See `caughtUpTo`. */
   private reachedHead: number | undefined;
+  private troubleInfo: Trouble | undefined;
 
   constructor(
     readonly file: ReadModelFile,
@@ -71,6 +90,14 @@ export class ProjectionRunner {
 
   get failure(): RunnerFailure | undefined {
     return this.failureInfo;
+  }
+
+  /**
+   * Set while the runner waits to try again: the storage refuses its writes (`storage`), or the
+   * log could not be read. Cleared by the next commit, or on reaching the head of the log.
+   */
+  get trouble(): { readonly message: string; readonly storage?: StorageFailureKind } | undefined {
+    return this.troubleInfo;
   }
 
   /**
@@ -113,16 +140,29 @@ export class ProjectionRunner {
             this.state = 'stopped';
             this.options.onHalt?.(this);
           }
-        } catch (error) {
+        } catch (caught) {
           // A writer thread that is gone applies nothing more: retrying would only spin.
-          if (error instanceof ReadModelWriterGone) throw error;
-          // The events in hand were delivered in order; keeping them costs nothing.
-          await this.commit(batch);
+          if (caught instanceof ReadModelWriterGone) throw caught;
+          let error = caught;
+          if (readModelFailure(error) === undefined) {
+            // Reading the log failed: the events in hand were delivered in order, and keeping
+            // them costs nothing. Writing them may fail in turn (a full disk).
+            try {
+              await this.commit(batch);
+            } catch (commitError) {
+              if (commitError instanceof ReadModelWriterGone) throw commitError;
+              error = commitError;
+            }
+          }
+          // What was not committed is read again from the checkpoint.
+          batch.length = 0;
           if (this.stopping || this.state !== 'running') break;
-          this.options.logger.warn?.(
-            `projection ${this.name}: reading the log failed at position ${this.position}, retrying in ${this.options.retryDelayMs} ms: ${describe(error)}`,
-          );
-          await pause(this.options.retryDelayMs, this.abort.signal);
+          const failure = readModelFailure(error);
+          if (failure?.kind === 'damaged' && (await this.options.onSuspectedDamage?.(this, failure.reason)) === true) {
+            this.state = 'stopped';
+            break;
+          }
+          await pause(this.noteTrouble(error, failure), this.abort.signal);
         }
       }
     } catch (error) {
@@ -145,6 +185,7 @@ export class ProjectionRunner {
     }
     let knownHead = await this.store.headPosition();
     await this.buildIndexesLeftAtHead();
+    if (this.troubleInfo !== undefined && this.position >= knownHead) this.clearTrouble();
     for await (const events of this.store.subscribe({ after: this.position, signal: this.abort.signal })) {
       for (const event of events) {
         batch.push(event);
@@ -183,6 +224,7 @@ export class ProjectionRunner {
     for (;;) {
       if (this.stopping || this.state !== 'running') return true;
       await this.buildIndexesLeftAtHead();
+      if (this.troubleInfo !== undefined && this.position >= (await this.store.headPosition())) this.clearTrouble();
       // False once stopping, or when the store closed: no more events will come.
       if (!(await waitForHeadPast(this.position, signal))) return true;
       const head = await this.store.headPosition();
@@ -192,6 +234,8 @@ export class ProjectionRunner {
         outcome = await writer.catchUp!(onProgress, signal);
       } catch (error) {
         if (error instanceof ReadModelWriterGone) throw error;
+        // A full disk or a damaged file: the run loop waits, or has the file healed.
+        if (readModelFailure(error) !== undefined) throw error;
         this.options.logger.warn?.(`projection ${this.name}: its writer could not follow the log (${describe(error)}); reading it through the subscription instead`);
         return false;
       }
@@ -241,8 +285,46 @@ export class ProjectionRunner {
       this.fail(failure.message, failure.stack);
       return false;
     }
+    this.clearTrouble();
     await this.buildIndexesIfCaughtUp(outcome.position);
     return true;
+  }
+
+  /**
+   * Records why the runner waits, saying it once per state (a full disk, a failing one, a log
+   * that cannot be read), not once per attempt; returns how long to wait before the next one.
+   * A storage failure is retried sooner at first, then every 5 s at most.
+   */
+  private noteTrouble(error: unknown, failure: ReadModelFailure | undefined): number {
+    const storage = failure === undefined ? undefined : failure.kind === 'storage' ? failure.storage : 'unavailable';
+    const message = describe(error);
+    const previous = this.troubleInfo;
+    const same = previous !== undefined && previous.storage === storage && (storage !== undefined || previous.message === message);
+    const attempts = same ? previous.attempts + 1 : 1;
+    this.troubleInfo = { message, attempts, ...(storage !== undefined && { storage }) };
+    const delay =
+      storage === undefined
+        ? this.options.retryDelayMs
+        : Math.min(MAX_STORAGE_RETRY_DELAY_MS, this.options.retryDelayMs * 2 ** Math.min(attempts - 1, 16));
+    if (!same) {
+      const what =
+        storage === 'full'
+          ? `storage full (${message}): the read model waits at position ${this.position} and tries again, every 5 s at most, until space is freed`
+          : storage === 'unavailable'
+            ? `storage unavailable (${message}): the read model waits at position ${this.position} and tries again, every 5 s at most`
+            : `reading the log failed at position ${this.position} (${message}): retrying every ${this.options.retryDelayMs} ms until it works`;
+      this.options.logger.warn?.(`projection ${this.name}: ${what}`);
+    }
+    return delay;
+  }
+
+  /** The runner got on: said once, if it had been waiting. */
+  private clearTrouble(): void {
+    const trouble = this.troubleInfo;
+    if (trouble === undefined) return;
+    this.troubleInfo = undefined;
+    const what = trouble.storage !== undefined ? 'storage available again' : 'reading the log works again';
+    this.options.logger.log?.(`projection ${this.name}: ${what}; carrying on from position ${this.position}`);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Names the generation that serves queries, and the projection version that built it. */
@@ -9,6 +9,17 @@ export interface ProjectionManifest {
 }
 
 const GENERATION_FILE = /^(.+)\.(\d+)\.sqlite$/;
+
+/** A manifest that cannot be read as one: not JSON, or not naming a generation of its projection. */
+export class ReadModelManifestDamaged extends Error {
+  override readonly name = 'ReadModelManifestDamaged';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path} is not a read-model manifest (${reason})`);
+  }
+}
 
 /**
  * `<dataDir>/read-models/`: per projection, one SQLite file per generation
@@ -44,9 +55,14 @@ export class ReadModelDirectory {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
-    const manifest = JSON.parse(text) as Partial<ProjectionManifest>;
-    if (manifest.name !== name || !Number.isSafeInteger(manifest.generation) || !Number.isSafeInteger(manifest.version)) {
-      throw new Error(`${this.manifestPath(name)} is not a read-model manifest of ${name}`);
+    let manifest: Partial<ProjectionManifest> | null;
+    try {
+      manifest = JSON.parse(text) as Partial<ProjectionManifest> | null;
+    } catch (error) {
+      throw new ReadModelManifestDamaged(this.manifestPath(name), `not JSON: ${(error as Error).message}`);
+    }
+    if (manifest?.name !== name || !Number.isSafeInteger(manifest.generation) || !Number.isSafeInteger(manifest.version)) {
+      throw new ReadModelManifestDamaged(this.manifestPath(name), `it does not name a generation of ${name}`);
     }
     return manifest as ProjectionManifest;
   }
@@ -69,7 +85,25 @@ export class ReadModelDirectory {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
   }
 
-  private manifestPath(name: string): string {
+  /**
+   * Moves a damaged file aside, to `<file>.damaged-<UTC time, ISO 8601>`, with its `-wal` and
+   * `-shm` under the same new name (so that SQLite opens the copy with its log), and returns
+   * the new path. Nothing is deleted: the copy is kept for inspection.
+   */
+  moveAside(path: string, at: Date): string {
+    const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    let aside = `${path}.damaged-${stamp}`;
+    for (let n = 2; existsSync(aside); n++) aside = `${path}.damaged-${stamp}-${n}`;
+    // The log and the shared memory first: a copy is never left without the log it needs.
+    for (const suffix of ['-wal', '-shm']) {
+      if (existsSync(`${path}${suffix}`)) renameSync(`${path}${suffix}`, `${aside}${suffix}`);
+    }
+    if (existsSync(path)) renameSync(path, aside);
+    syncPath(this.path);
+    return aside;
+  }
+
+  manifestPath(name: string): string {
     return join(this.path, `${name}.manifest.json`);
   }
 }

@@ -1,7 +1,8 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { RecordedEvent, SqlReadableLog } from '../event-store/index.js';
 import { type ReadModelDeclaration, handledTypes } from './read-model.js';
+import { readModelFailure } from './read-model-failure.js';
 import { type EventFiler, compileFilers, instantMs } from './read-model-rows.js';
 import { LOG_HEAD_SQL, WINDOW_EVENTS_SQL, logViewSql, logWindowStatements } from './read-model-sql.js';
 
@@ -67,6 +68,21 @@ export class LogWindowUnfileable extends Error {
   }
 }
 
+/**
+ * A generation file that cannot serve as its read model: SQLite finds no database in it or a
+ * malformed page, or it lacks its checkpoint or one of its tables.
+ */
+export class ReadModelDamaged extends Error {
+  override readonly name = 'ReadModelDamaged';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(`${path} is damaged: ${reason}`, options);
+  }
+}
+
 /** A filer threw: the batch it was in was rolled back. */
 export class ProjectionApplyError extends Error {
   override readonly name = 'ProjectionApplyError';
@@ -128,7 +144,15 @@ export class ReadModelFile {
 
   /** Creates a new, empty generation at the definition's version. Fails if the file holds one already. */
   static create(path: string, definition: ReadModelDeclaration): ReadModelFile {
-    const db = openDatabase(path);
+    const fresh = !existsSync(path);
+    let db: Database.Database;
+    try {
+      db = openDatabase(path);
+    } catch (error) {
+      // A disk too full for the first pages leaves no half-made file behind.
+      if (fresh) removeFiles(path);
+      throw error;
+    }
     try {
       const existing = db.prepare<[], number>(
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'projection_checkpoint'",
@@ -150,23 +174,54 @@ export class ReadModelFile {
       return new ReadModelFile(path, db, definition, definition.version, layoutOf(definition));
     } catch (error) {
       db.close();
+      if (fresh) removeFiles(path);
       throw error;
     }
   }
 
-  /** Opens an existing generation, whatever version built it. */
+  /**
+   * Opens an existing generation, whatever version built it. Throws ReadModelDamaged when the file
+   * is no database, has a malformed page on the way to its checkpoint, or lacks its checkpoint or
+   * (when this build writes it) one of its declaration's tables.
+   */
   static open(path: string, definition: ReadModelDeclaration): ReadModelFile {
-    const db = openDatabase(path);
+    // SQLite would take an empty file for a new database and write its header into it.
+    if (statSync(path, { throwIfNoEntry: false })?.size === 0) throw new ReadModelDamaged(path, 'the file is empty');
+    let db: Database.Database;
     try {
+      db = openDatabase(path);
+    } catch (error) {
+      throw asDamaged(path, error);
+    }
+    try {
+      const hasCheckpoint = db
+        .prepare<[], number>("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'projection_checkpoint'")
+        .pluck()
+        .get();
+      if (hasCheckpoint !== 1) throw new ReadModelDamaged(path, 'it has no checkpoint table');
       const row = db.prepare<[], CheckpointRow>('SELECT name, version, position FROM projection_checkpoint WHERE id = 1').get();
-      if (row === undefined || row.name !== definition.name) {
-        throw new Error(`${path} is not a read model of projection ${definition.name}`);
-      }
-      return new ReadModelFile(path, db, definition, row.version, Number(db.pragma('user_version', { simple: true })));
+      if (row === undefined) throw new ReadModelDamaged(path, 'its checkpoint is missing');
+      if (row.name !== definition.name) throw new ReadModelDamaged(path, `it holds projection ${row.name}, not ${definition.name}`);
+      const file = new ReadModelFile(path, db, definition, row.version, Number(db.pragma('user_version', { simple: true })));
+      const missing = file.missingTables();
+      if (missing.length > 0) throw new ReadModelDamaged(path, `table ${missing.join(', ')} is missing`);
+      return file;
     } catch (error) {
       db.close();
-      throw error;
+      throw asDamaged(path, error);
     }
+  }
+
+  /**
+   * The declaration's tables the file lacks. Only a file this build writes is held to them: an
+   * older version's tables are its own.
+   */
+  missingTables(): string[] {
+    if (!this.writable) return [];
+    const present = new Set(
+      this.db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all(),
+    );
+    return this.definition.tables.filter((table) => !present.has(table));
   }
 
   /** The log position of the last event this file reflects (0: none). */
@@ -246,6 +301,8 @@ export class ReadModelFile {
         try {
           filers.get(event.type)?.(event);
         } catch (cause) {
+          // A full disk or a damaged file is not the event's fault: it must not stop the read model.
+          if (readModelFailure(cause) !== undefined) throw cause;
           throw new ProjectionApplyError(this.definition.name, event, index, cause);
         }
         checkpoint = event.position;
@@ -366,6 +423,17 @@ function parseOrUndefined(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** An error of opening a generation, as ReadModelDamaged when it says the file is damaged. */
+function asDamaged(path: string, error: unknown): unknown {
+  if (error instanceof ReadModelDamaged) return error;
+  const failure = readModelFailure(error);
+  return failure?.kind === 'damaged' ? new ReadModelDamaged(path, failure.reason, { cause: error }) : error;
+}
+
+function removeFiles(path: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
 
 function layoutOf(definition: ReadModelDeclaration): number {

@@ -1,5 +1,6 @@
 import type { RecordedEvent, SqlReadableLog } from '../event-store/index.js';
 import { ProjectionApplyError, type ReadModelFile } from './read-model-file.js';
+import { readModelFailure } from './read-model-failure.js';
 
 /** Events read at a time from the log when a window goes through the filers. */
 const FILER_PAGE_EVENTS = 2_000;
@@ -85,7 +86,9 @@ export function applyOrStopAtFailure(file: ReadModelFile, events: readonly Recor
 export function fileLogWindow(file: ReadModelFile, log: SqlReadableLog, after: number, until: number): ApplyOutcome {
   try {
     return { position: file.applyLogWindow(log, after, until) };
-  } catch {
+  } catch (error) {
+    // A full disk or a damaged file fails the filers as well: the caller waits, or heals.
+    if (readModelFailure(error) !== undefined) throw error;
     // Nothing was committed; the filers take the window.
   }
   const head = Math.min(until, file.logHead(log));

@@ -76,11 +76,13 @@ async function handle(request: WriterRequest): Promise<void> {
     }
     send({ kind: 'reply', ok: true, outcome });
   } catch (error) {
+    const code = (error as { code?: unknown } | undefined)?.code;
     send({
       kind: 'reply',
       ok: false,
       message: error instanceof Error ? error.message : String(error),
       ...(error instanceof Error && error.stack !== undefined ? { stack: error.stack } : {}),
+      ...(typeof code === 'string' && { code }),
     });
   } finally {
     if (request.type === 'catch-up') catchUps.shift();

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { SqlReadableLog } from '../event-store/index.js';
 import type { ReadModelFile } from './read-model-file.js';
 import { type ReadModelWriter, type ReadModelWriterFactory, ReadModelWriterGone, inThreadWriter } from './read-model-writer.js';
+import { readModelFailure } from './read-model-failure.js';
 import { type WriterThreadModules, type WriterThreadOptions, workerThreadWriter } from './worker-thread-writer.js';
 
 /**
@@ -66,6 +67,8 @@ export function splitWriter(file: ReadModelFile, options: SplitWriterOptions): R
         try {
           return await writer.catchUp!(onProgress, signal);
         } catch (error) {
+          // A full disk or a damaged file: the runner waits or heals; the thread is not to blame.
+          if (readModelFailure(error) !== undefined) throw error;
           if (error instanceof ReadModelWriterGone) loseThread(error);
           else {
             // The thread could not read the log (the file moved, a schema it does not know):

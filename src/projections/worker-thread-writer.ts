@@ -56,7 +56,8 @@ export type WriterRequest =
 export type WriterMessage =
   | { readonly kind: 'progress'; readonly position: number }
   | { readonly kind: 'reply'; readonly ok: true; readonly outcome: ApplyOutcome }
-  | { readonly kind: 'reply'; readonly ok: false; readonly message: string; readonly stack?: string };
+  /** `code`: SQLite's result code (or Node's), so that a full disk or a damaged file is known as such on the engine's side. */
+  | { readonly kind: 'reply'; readonly ok: false; readonly message: string; readonly stack?: string; readonly code?: string };
 
 export interface WriterThreadOptions {
   readonly modules: WriterThreadModules;
@@ -107,7 +108,14 @@ export function workerThreadWriter(file: ReadModelFile, options: WriterThreadOpt
     }
     const current = takePending();
     if (message.ok) current?.resolve(message.outcome);
-    else current?.reject(Object.assign(new Error(message.message), message.stack === undefined ? {} : { stack: message.stack }));
+    else {
+      current?.reject(
+        Object.assign(new Error(message.message), {
+          ...(message.stack !== undefined && { stack: message.stack }),
+          ...(message.code !== undefined && { code: message.code }),
+        }),
+      );
+    }
   });
   worker.on('error', (error) => {
     gone ??= new ReadModelWriterGone(`the writer thread of ${file.path} failed: ${error.message}`, { cause: error });

@@ -32,6 +32,8 @@ export interface RunningApp {
   get(path: string, options?: RequestOptions): Promise<Answer>;
   /** Stops the app; the data directory stays for a restart. */
   stop(): Promise<void>;
+  /** The app itself, for a test that needs one of its providers. */
+  readonly nest: NestFastifyApplication;
 }
 
 export interface RequestOptions {
@@ -105,6 +107,7 @@ export async function startApp(
       }),
     get: (path, opts) => request('GET', path, opts),
     stop: () => app.close(),
+    nest: app,
   };
 }
 

@@ -77,6 +77,8 @@ export interface StartOptions {
   readonly port?: number;
   /** Runs the server as this user and group (the test runs as root). */
   readonly user?: { readonly uid: number; readonly gid: number };
+  /** Another build's entry point instead of this one's (to measure an older build the same way). */
+  readonly entry?: string;
 }
 
 /** Processes still running, killed if the test worker exits without stopping them. */
@@ -139,7 +141,7 @@ function spawnServer(options: StartOptions, port: number): ChildProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.user && { uid: options.user.uid, gid: options.user.gid }),
   };
-  const child = spawn(process.execPath, [SERVER_ENTRY], spawnOptions);
+  const child = spawn(process.execPath, [options.entry ?? SERVER_ENTRY], spawnOptions);
   live.add(child);
   return child;
 }
@@ -181,7 +183,8 @@ export async function startFailing(options: StartOptions, boundMs: number): Prom
 
 /** Starts `node dist/src/main.js` on a free loopback port and waits until `GET /health` answers 200. */
 export async function startServer(options: StartOptions): Promise<ServerProcess> {
-  if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first`);
+  const entry = options.entry ?? SERVER_ENTRY;
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   installExitHook();
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;

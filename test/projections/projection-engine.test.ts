@@ -335,7 +335,7 @@ describe('projection engine', () => {
     const engine = await start();
     expect(engine.readModelsHealth()).toEqual({
       status: 'ok',
-      projections: PROJECTIONS.map((p) => ({ name: p.name, status: 'running', position: 0 })),
+      projections: PROJECTIONS.map((p) => ({ name: p.name, status: 'running', position: 0, usable: true })),
     });
     await engine.stop();
     expect(engine.readModelsHealth().status).toBe('unavailable');

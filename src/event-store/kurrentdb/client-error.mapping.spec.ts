@@ -7,12 +7,13 @@ import {
   UnavailableError,
   WrongExpectedVersionError,
 } from '@kurrent/kurrentdb-client';
-import { WrongExpectedRevision } from '../event-store.port.js';
+import { StorageError, WrongExpectedRevision } from '../event-store.port.js';
 import {
   describeClientError,
   isStreamNotFound,
   isTransient,
   isWrongExpectedVersion,
+  toStorageError,
   toWrongExpectedRevision,
 } from './client-error.mapping.js';
 
@@ -63,5 +64,27 @@ describe('client errors', () => {
     expect(describeClientError(grpcError(14, '14 UNAVAILABLE: No connection\nmore'))).toBe('grpc status 14: 14 UNAVAILABLE: No connection');
     expect(describeClientError(new Error('no answer within 5000 ms'))).toBe('no answer within 5000 ms');
     expect(describeClientError('text')).toBe('text');
+  });
+
+  it.each([
+    ['unavailable', new UnavailableError()],
+    ['deadline exceeded', new DeadlineExceededError()],
+    ['a leader change', Object.assign(new Error('not leader'), { type: ErrorType.NOT_LEADER })],
+    ['a raw gRPC UNAVAILABLE', grpcError(14, '14 UNAVAILABLE: No connection established')],
+    ['a refused socket', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
+  ])('answers %s as the storage being unavailable (503 STORAGE_UNAVAILABLE), telling the client to retry with its key', (_, error) => {
+    const mapped = toStorageError(error);
+    expect(mapped).toBeInstanceOf(StorageError);
+    expect(mapped).toMatchObject({ kind: 'unavailable', cause: error });
+    expect(mapped?.message).toMatch(/retry it with the same Idempotency-Key/);
+  });
+
+  it.each([
+    ['access denied', new AccessDeniedError()],
+    ['a wrong expected version', new WrongExpectedVersionError(undefined, { streamName: 's', expected: 1n, current: 2n })],
+    ['a missing stream', new StreamNotFoundError(undefined, 'neighbourhood-1')],
+    ['a programming error', new TypeError('x is not a function')],
+  ])('leaves %s as it is', (_, error) => {
+    expect(toStorageError(error)).toBeUndefined();
   });
 });

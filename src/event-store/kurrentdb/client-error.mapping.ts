@@ -1,5 +1,5 @@
 import { ErrorType, type WrongExpectedVersionError } from '@kurrent/kurrentdb-client';
-import { WrongExpectedRevision, type ExpectedRevision } from '../event-store.port.js';
+import { StorageError, WrongExpectedRevision, type ExpectedRevision } from '../event-store.port.js';
 import { fromCurrentStreamState } from './expected-revision.mapping.js';
 
 /*
@@ -49,6 +49,21 @@ export function isTransient(error: unknown): boolean {
   if (typeof code === 'string') return TRANSIENT_SOCKET_CODES.has(code);
   // The client's gossip discovery gives up with a plain Error; the cluster may be electing.
   return typeof message === 'string' && message.startsWith('Failed to discover');
+}
+
+/**
+ * A cluster that cannot be reached, has no leader for now or did not answer in time, as the
+ * port's StorageError (`unavailable`: 503 STORAGE_UNAVAILABLE with Retry-After); undefined for
+ * any other error. An append that timed out may still have been recorded, so the client is told
+ * to retry with the same Idempotency-Key, which records it once either way.
+ */
+export function toStorageError(error: unknown): StorageError | undefined {
+  if (!isTransient(error)) return undefined;
+  return new StorageError(
+    'unavailable',
+    `The event store cluster cannot be reached right now (${describeClientError(error)}); a command may or may not have been recorded: retry it with the same Idempotency-Key.`,
+    { cause: error },
+  );
 }
 
 /** The server's refusal as the port's typed error; `actual` is -1 when the stream does not exist. */

@@ -28,6 +28,7 @@ import {
   isStreamNotFound,
   isTransient,
   isWrongExpectedVersion,
+  toStorageError,
   toWrongExpectedRevision,
 } from './client-error.mapping.js';
 import { describeConnectionTarget, normalizeConnectionString } from './connection-string.js';
@@ -162,7 +163,7 @@ export class KurrentDbEventStore implements EventStore {
     try {
       written = await this.client.appendToStream(streamId, data, { streamState: toStreamState(expected) });
     } catch (error) {
-      if (!isWrongExpectedVersion(error)) throw error;
+      if (!isWrongExpectedVersion(error)) throw toStorageError(error) ?? error;
       // A retry expecting an older revision than its original is refused by the server (it
       // compares the ids at the wrong revisions); the search answers it with the original.
       const earlier = await this.findBatch(streamId, eventIds);
@@ -301,9 +302,13 @@ export class KurrentDbEventStore implements EventStore {
     this.assertOpen();
     // The server filters `$`-types; `$`-streams with other types are dropped here, so the head
     // agrees with what an unfiltered readAll or subscribe delivers.
-    for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END, filter: excludeSystemEvents() })) {
-      const event = resolved.event;
-      if (event !== undefined && !isSystemEvent(event)) return toPortPosition(event.position, 'the last event of $all');
+    try {
+      for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END, filter: excludeSystemEvents() })) {
+        const event = resolved.event;
+        if (event !== undefined && !isSystemEvent(event)) return toPortPosition(event.position, 'the last event of $all');
+      }
+    } catch (error) {
+      throw toStorageError(error) ?? error;
     }
     return 0;
   }
@@ -366,7 +371,7 @@ export class KurrentDbEventStore implements EventStore {
       }
     } catch (error) {
       if (isStreamNotFound(error)) return;
-      throw error;
+      throw toStorageError(error) ?? error;
     }
   }
 

@@ -316,6 +316,30 @@ describe('SqliteEventStore', () => {
       expect(tail.map((event) => event.position)).toEqual([151, 152, 153, 154, 155, 156, 157]);
     });
 
+    it('ends a page at about 4 MB of event text and loses or repeats nothing across such pages, in every read', async () => {
+      const store = openStore();
+      // 40 events of 600 KB: one page of 500 rows would hold 24 MB.
+      for (let index = 0; index < 40; index += 1) {
+        await store.append(`neighbourhood-${index % 2}`, [newEvent('AttackLaunched', { index, notes: 'n'.repeat(600_000) })], 'any');
+      }
+      const indexes = (events: RecordedEvent[]) => events.map((event) => (event.data as { index: number }).index);
+
+      const stream = await collect(store.readStream('neighbourhood-1'));
+      const all = await collect(store.readAll());
+      const filtered = await collect(store.readAll({ filter: { streamPrefixes: ['neighbourhood-0'] } }));
+      const controller = new AbortController();
+      const live: RecordedEvent[] = [];
+      for await (const event of store.subscribe({ signal: controller.signal })) {
+        live.push(event);
+        if (live.length === 40) controller.abort();
+      }
+
+      expect(indexes(stream)).toEqual(Array.from({ length: 20 }, (_, k) => 2 * k + 1));
+      expect(indexes(all)).toEqual(Array.from({ length: 40 }, (_, k) => k));
+      expect(indexes(filtered)).toEqual(Array.from({ length: 20 }, (_, k) => 2 * k));
+      expect(live.map((event) => event.position)).toEqual(all.map((event) => event.position));
+    });
+
     it('catches a sparse subscription up across scan windows, then follows live', async () => {
       const store = openStore({ pageSize: 2 });
       for (let index = 0; index < 150; index += 1) {

@@ -1,6 +1,8 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { open as openFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { classifyBatch, repeatedEventId } from '../batch-idempotency.js';
 import {
@@ -18,9 +20,12 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SqlReadableLog,
+  type StoreDurability,
   type StreamAppend,
   type SubscribeOptions,
 } from '../event-store.port.js';
+import { sqliteStorageFailure } from './sqlite-storage-failure.js';
+import { type StorageLogger, SqliteStorageWatch } from './sqlite-storage-watch.js';
 
 /** The database file that `openInDirectory` creates inside a data directory. */
 export const SQLITE_EVENT_STORE_FILE_NAME = 'events.sqlite';
@@ -64,7 +69,36 @@ export interface SqliteEventStoreOptions {
    * (16 MiB) when omitted. A connection that reads the log through once needs little of it.
    */
   readonly cacheSizeKiB?: number;
+  /** Where the storage's state changes are said (full, failing, damaged, available again); Nest's logger when omitted. */
+  readonly logger?: StorageLogger;
 }
+
+/**
+ * The embedded store's file cannot serve as the log: SQLite finds no database in it, a malformed
+ * page, or no events table. Its message names the file and what to do, in one line.
+ */
+export class EventStoreDamaged extends Error {
+  override readonly name = 'EventStoreDamaged';
+  constructor(
+    readonly file: string,
+    reason: string,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(
+      `the event store ${file} is damaged (${reason}); it is the source of truth, not a read model, and is never ` +
+        'rebuilt: keep the damaged file and restore the last backup (docs/operations.md, "Restoring")',
+      options,
+    );
+  }
+}
+
+/**
+ * What the storage probe writes: a file of this size beside the store (the file system must have
+ * room for it, whatever SQLite could reuse of its own files), then a row of this size inside a
+ * transaction (the store must be able to grow, and to commit).
+ */
+const PROBE_FILE_BYTES = 1024 * 1024;
+const PROBE_ROW_BYTES = 256 * 1024;
 
 /** Index i upgrades a schema from version i to i + 1. */
 const MIGRATIONS: readonly string[] = [
@@ -87,6 +121,12 @@ const MIGRATIONS: readonly string[] = [
 const DEFAULT_POLL_INTERVAL_MS = 250;
 const DEFAULT_MAX_APPENDS_PER_COMMIT = 512;
 const DEFAULT_PAGE_SIZE = 500;
+/**
+ * A page also ends once its rows hold this much text (at least one row always comes): events of
+ * up to a megabyte each would otherwise make a page of hundreds of megabytes, held by a reader
+ * that is slow to take it.
+ */
+const PAGE_BYTES = 4 * 1024 * 1024;
 /** A filtered read examines at most this many pages' worth of positions per query. */
 const SCAN_WINDOW_PAGES = 20;
 
@@ -164,6 +204,7 @@ function prepareStatements(db: Database.Database) {
       'INSERT INTO events (event_id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     headPosition: db.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck(),
+    lastEvent: db.prepare<[], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events ORDER BY position DESC LIMIT 1`),
     probe: db.prepare<[], number>('SELECT count(*) FROM (SELECT 1 FROM events LIMIT 1)').pluck(),
     readStreamPage: db.prepare<[string, number, number, number], EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM events
@@ -213,11 +254,13 @@ export class SqliteEventStore implements EventStore {
   private readonly commitWaiters = new Set<() => void>();
   private closing: Promise<void> | undefined;
   private closed = false;
+  private readonly storage: SqliteStorageWatch;
 
   private constructor(
     private readonly db: Database.Database,
     options: SqliteEventStoreOptions,
   ) {
+    this.storage = new SqliteStorageWatch(db.name, () => this.probeStorage(), options.logger ?? new Logger('EventStore'));
     this.pollIntervalMs = positiveInteger(options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, 'pollIntervalMs');
     this.maxAppendsPerCommit = positiveInteger(
       options.maxAppendsPerCommit ?? DEFAULT_MAX_APPENDS_PER_COMMIT,
@@ -239,10 +282,15 @@ export class SqliteEventStore implements EventStore {
       configure(db);
       if (options.cacheSizeKiB !== undefined) db.pragma(`cache_size = -${positiveInteger(options.cacheSizeKiB, 'cacheSizeKiB')}`);
       migrate(db);
-      return new SqliteEventStore(db, options);
+      const store = new SqliteEventStore(db, options);
+      // The newest events and the index pages above them: a cheap look that finds a file cut
+      // short. A page damaged further in is found when it is read (503 STORAGE_UNAVAILABLE);
+      // checking every page here would make a start take longer as the log grows.
+      store.statements.lastEvent.get();
+      return store;
     } catch (error) {
       db.close();
-      throw error;
+      throw asDamaged(filePath, error);
     }
   }
 
@@ -254,6 +302,7 @@ export class SqliteEventStore implements EventStore {
 
   async append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     this.assertAcceptingAppends();
+    this.storage.refuseIfDamaged();
     assertStreamId(streamId);
     assertExpectedRevision(expected);
     const batches = [{ streamId, events: events.map(serializeEvent), expected }];
@@ -262,6 +311,7 @@ export class SqliteEventStore implements EventStore {
 
   async appendAtomically(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     this.assertAcceptingAppends();
+    this.storage.refuseIfDamaged();
     const seen = new Set<string>();
     for (const { streamId, expected } of appends) {
       assertStreamId(streamId);
@@ -287,15 +337,12 @@ export class SqliteEventStore implements EventStore {
     let remaining = options.maxCount === undefined ? Infinity : nonNegativeInteger(options.maxCount, 'maxCount');
     this.assertOpen();
     // Bounded by the revision at the start, so that a stream being appended to still ends.
-    const lastRevision = this.statements.streamHead.get(streamId)?.revision ?? -1;
+    const lastRevision = this.read(() => this.statements.streamHead.get(streamId)?.revision ?? -1);
     let nextRevision = fromRevision;
     while (nextRevision <= lastRevision && remaining > 0) {
       this.assertOpen();
-      const rows = this.statements.readStreamPage.all(
-        streamId,
-        nextRevision,
-        lastRevision,
-        Math.min(this.pageSize, remaining),
+      const rows = this.read(() =>
+        boundedPage(this.statements.readStreamPage.iterate(streamId, nextRevision, lastRevision, Math.min(this.pageSize, remaining))),
       );
       if (rows.length === 0) return;
       nextRevision = rows[rows.length - 1]!.revision + 1;
@@ -327,7 +374,7 @@ export class SqliteEventStore implements EventStore {
    * head": the head is fixed when the first page is read, so that a busy log still ends.
    */
   private *pagesToHead(after: number, filter: CompiledFilter, maxCount: number): Generator<EventRow[]> {
-    const until = this.statements.headPosition.get()!;
+    const until = this.read(() => this.statements.headPosition.get()!);
     let cursor = after;
     let remaining = maxCount;
     while (cursor < until && remaining > 0) {
@@ -357,7 +404,7 @@ export class SqliteEventStore implements EventStore {
     // A function, not an expression: the answer changes while the generator is suspended.
     const stopped = (): boolean => this.closed || signal?.aborted === true;
     while (!stopped()) {
-      const head = this.statements.headPosition.get()!;
+      const head = this.read(() => this.statements.headPosition.get()!);
       if (cursor >= head) {
         await this.waitForCommit(signal);
         continue;
@@ -392,14 +439,14 @@ export class SqliteEventStore implements EventStore {
 
   async headPosition(): Promise<number> {
     this.assertOpen();
-    return this.statements.headPosition.get()!;
+    return this.read(() => this.statements.headPosition.get()!);
   }
 
   /** Woken at once by a commit through this instance; a commit through another connection is seen within the poll interval. */
   async waitForHeadPast(after: number, signal?: AbortSignal): Promise<boolean> {
     for (;;) {
       if (this.closed || signal?.aborted === true) return false;
-      if (this.statements.headPosition.get()! > after) return true;
+      if (this.read(() => this.statements.headPosition.get()!) > after) return true;
       await this.waitForCommit(signal);
     }
   }
@@ -407,12 +454,31 @@ export class SqliteEventStore implements EventStore {
   async streamRevision(streamId: string): Promise<number> {
     assertStreamId(streamId);
     this.assertOpen();
-    return this.statements.streamHead.get(streamId)?.revision ?? -1;
+    return this.read(() => this.statements.streamHead.get(streamId)?.revision ?? -1);
   }
 
+  /** Throws the StorageError of a storage that refuses writes (full, failing, damaged) until it takes them again. */
   async ping(): Promise<void> {
     this.assertOpen();
-    this.statements.probe.get();
+    this.storage.assertUsable();
+    try {
+      this.statements.probe.get();
+    } catch (error) {
+      // Recorded as any read's failure would be, then said as the recorded state says it.
+      const failure = this.storage.failed(error, 'read');
+      this.storage.assertUsable();
+      throw failure;
+    }
+  }
+
+  /** The settings of this very connection, as SQLite reports them. */
+  durability(): StoreDurability {
+    this.assertOpen();
+    const synchronous = Number(this.db.pragma('synchronous', { simple: true }));
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: SYNCHRONOUS_LEVELS[synchronous] ?? String(synchronous),
+    };
   }
 
   /** Commits every append already queued, ends live subscriptions, then closes the file. */
@@ -422,6 +488,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   private async closeNow(): Promise<void> {
+    this.storage.stop();
     if (this.flushHandle !== undefined) {
       clearImmediate(this.flushHandle);
       this.flushHandle = undefined;
@@ -484,18 +551,23 @@ export class SqliteEventStore implements EventStore {
           // The transaction is already gone; the group's error is what callers need.
         }
       }
+      // Nothing of the group was committed: a full disk or an I/O error fails every append of it.
+      const failure = this.storage.failed(groupError, 'write');
       group.forEach((pending, index) => {
         const own = outcomes[index];
-        pending.reject(own !== undefined && !own.ok ? own.error : groupError);
+        pending.reject(own !== undefined && !own.ok ? this.storage.failed(own.error, 'write') : failure);
       });
       return;
     }
     group.forEach((pending, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) pending.resolve(outcome.results);
-      else pending.reject(outcome.error);
+      else pending.reject(this.storage.failed(outcome.error, 'write'));
     });
-    if (wrote) this.wakeSubscribers();
+    if (wrote) {
+      this.storage.succeeded();
+      this.wakeSubscribers();
+    }
     try {
       this.onGroupCommitted?.(group.length);
     } catch {
@@ -563,11 +635,15 @@ export class SqliteEventStore implements EventStore {
     // A sparse filter would otherwise scan the whole log in one synchronous query; a window of
     // positions keeps each query short, and the callers yield to the event loop between windows.
     const windowEnd = Math.min(until, after + this.pageSize * SCAN_WINDOW_PAGES);
-    const rows =
-      filter.prefixes === null && filter.types === null
-        ? this.statements.readAllPageUnfiltered.all(after, windowEnd, limit)
-        : this.statements.readAllPage.all({ after, until: windowEnd, ...filter, limit });
-    const scannedTo = rows.length === limit ? rows[rows.length - 1]!.position : windowEnd;
+    const rows = this.read(() =>
+      boundedPage(
+        filter.prefixes === null && filter.types === null
+          ? this.statements.readAllPageUnfiltered.iterate(after, windowEnd, limit)
+          : this.statements.readAllPage.iterate({ after, until: windowEnd, ...filter, limit }),
+      ),
+    );
+    // A page cut short by its size has not scanned past its last row.
+    const scannedTo = rows.length === limit || rows.truncated ? rows[rows.length - 1]!.position : windowEnd;
     return { rows, scannedTo };
   }
 
@@ -589,6 +665,49 @@ export class SqliteEventStore implements EventStore {
 
   private wakeSubscribers(): void {
     for (const wake of [...this.commitWaiters]) wake();
+  }
+
+  /** Runs a query of the log; a storage failure comes out as a StorageError (and is recorded, see SqliteStorageWatch). */
+  private read<T>(query: () => T): T {
+    try {
+      return query();
+    } catch (error) {
+      throw this.storage.failed(error, 'read');
+    }
+  }
+
+  /**
+   * Throws unless the storage has room for a file beside the store and for new pages in it, and
+   * commits: what a write needs. Writes nothing that stays (the row is deleted in its own
+   * transaction; the table is not part of the log and older builds ignore it).
+   */
+  private async probeStorage(): Promise<void> {
+    const file = `${this.db.name}-probe`;
+    try {
+      const handle = await openFile(file, 'w', 0o600);
+      try {
+        await handle.write(Buffer.alloc(PROBE_FILE_BYTES));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } finally {
+      await rm(file, { force: true });
+    }
+    // Synchronous from here to COMMIT: no group commit can run in between.
+    if (this.closed) return;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.db.exec(
+        `CREATE TABLE IF NOT EXISTS storage_probe (filler BLOB NOT NULL);
+         INSERT INTO storage_probe (filler) VALUES (zeroblob(${PROBE_ROW_BYTES}));
+         DELETE FROM storage_probe;`,
+      );
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    }
   }
 
   private assertOpen(): void {
@@ -613,6 +732,21 @@ function compileFilter(filter: ReadAllFilter | undefined): CompiledFilter {
     prefixes: asJson(filter?.streamPrefixes, 'streamPrefixes'),
     types: asJson(filter?.eventTypes, 'eventTypes'),
   };
+}
+
+/** `PRAGMA synchronous` answers a number; SQLite's documentation names the levels. */
+const SYNCHRONOUS_LEVELS: Readonly<Record<number, string>> = { 0: 'off', 1: 'normal', 2: 'full', 3: 'extra' };
+
+/** An error of opening the file, as EventStoreDamaged when it says the file cannot be the log. */
+function asDamaged(file: string, error: unknown): unknown {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  const text = typeof message === 'string' ? message : String(error);
+  const reason = text.split('\n')[0] ?? text;
+  if (sqliteStorageFailure(error)?.damaged === true) return new EventStoreDamaged(file, reason, { cause: error });
+  if ((error as { code?: unknown }).code === 'SQLITE_ERROR' && /^no such table: (main\.)?events$/.test((error as Error).message)) {
+    return new EventStoreDamaged(file, 'its events table is missing', { cause: error });
+  }
+  return error;
 }
 
 function configure(db: Database.Database): void {
@@ -668,6 +802,25 @@ function serializeEvent(event: EventToAppend): SerializedEvent {
     data: JSON.stringify(event.data ?? null),
     metadata: JSON.stringify(event.metadata),
   };
+}
+
+/**
+ * The rows of a page, until they hold PAGE_BYTES of data and metadata text; `truncated` when the
+ * page ended there (rows may remain). Synchronous from the first row to the last: no other
+ * statement runs on the connection meanwhile, and leaving the loop early resets the statement.
+ */
+function boundedPage(rows: IterableIterator<EventRow>): EventRow[] & { truncated?: boolean } {
+  const page: EventRow[] & { truncated?: boolean } = [];
+  let bytes = 0;
+  for (const row of rows) {
+    page.push(row);
+    bytes += row.data.length + row.metadata.length;
+    if (bytes >= PAGE_BYTES) {
+      page.truncated = true;
+      break;
+    }
+  }
+  return page;
 }
 
 function toRecordedEvent(row: EventRow): RecordedEvent {

@@ -34,10 +34,9 @@ export class NeighbourhoodTimelineHandler implements IQueryHandler<Neighbourhood
     return this.projections.read(NEIGHBOURHOOD_TIMELINE, query.minPosition, ({ db, position }) => {
       const reader = new NeighbourhoodTimelineReader(db);
       if (neighbourhoodId !== undefined) requireNeighbourhood(reader, neighbourhoodId);
-      // One more than the page tells whether another page follows.
-      const entries = reader.entries(filter, limit + 1);
+      // One more than the page tells whether another page follows; read one at a time, cut by size as built.
       const page = pageOf(
-        entries,
+        reader.eachEntry(filter, limit + 1),
         limit,
         (entry) => timelineItem(entry, admin) as TimelineItemDto,
         (entry) => [entry.occurredAtMs, entry.logPosition],

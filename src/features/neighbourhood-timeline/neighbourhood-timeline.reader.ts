@@ -152,6 +152,14 @@ export class NeighbourhoodTimelineReader {
 
   /** At most `limit` reports after the cursor, in (occurredAt, log position) order. */
   entries(filter: TimelineFilter, limit: number): TimelineEntry[] {
+    return [...this.eachEntry(filter, limit)];
+  }
+
+  /**
+   * The same reports, read one at a time: a caller that stops early (a page cut by size) has read
+   * no report beyond it. It must be done with them before the read transaction ends.
+   */
+  *eachEntry(filter: TimelineFilter, limit: number): Generator<TimelineEntry> {
     const sql = statementSql(filter);
     let statement = this.statements.get(sql);
     if (statement === undefined) {
@@ -159,7 +167,7 @@ export class NeighbourhoodTimelineReader {
       this.statements.set(sql, statement);
     }
     const knownAtMs = filter.knownAtMs ?? Number.MAX_SAFE_INTEGER;
-    const rows = statement.all({
+    const rows = statement.iterate({
       knownAtMs,
       limit,
       ...(filter.neighbourhoodId !== undefined && { neighbourhoodId: filter.neighbourhoodId }),
@@ -175,7 +183,7 @@ export class NeighbourhoodTimelineReader {
       ...(filter.eventIds !== undefined && { eventIds: JSON.stringify(filter.eventIds) }),
       ...(filter.after !== undefined && { afterMs: filter.after.occurredAtMs, afterPosition: filter.after.logPosition }),
     });
-    return rows.map((row) => this.entry(row, knownAtMs));
+    for (const row of rows) yield this.entry(row, knownAtMs);
   }
 
   private entry(row: ReportRow, knownAtMs: number): TimelineEntry {

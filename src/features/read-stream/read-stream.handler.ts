@@ -4,6 +4,7 @@ import { ApplicationError } from '../../application/application-error.js';
 import { neighbourhoodStreamId, redactSources } from '../../domain/index.js';
 import { EVENT_STORE } from '../../event-store/index.js';
 import type { EventStore } from '../../event-store/index.js';
+import { PAGE_LIMITS } from '../paging.js';
 import type { StreamEventDto, StreamPageDto } from './read-stream.dto.js';
 
 export class ReadStreamQuery extends Query<StreamPageDto> {
@@ -34,22 +35,31 @@ export class ReadStreamHandler implements IQueryHandler<ReadStreamQuery> {
     const position = await this.store.headPosition();
     const items: StreamEventDto[] = [];
     let more = false;
+    let bytes = 0;
     // One extra event tells whether another page follows.
     for await (const event of this.store.readStream(streamId, { fromRevision: query.fromRevision, maxCount: query.limit + 1 })) {
       if (items.length === query.limit) {
         more = true;
         break;
       }
-      items.push({
+      const item: StreamEventDto = {
         eventId: event.eventId,
         type: event.type,
         streamRevision: event.revision,
         position: event.position,
         data: query.asAdmin ? event.data : redactSources(event.data),
         metadata: query.asAdmin ? event.metadata : withoutRequestMetadata(event.metadata),
-      });
+      };
+      // API.md: a page is also cut by size, so that an answer (and what a client that reads it
+      // slowly holds in the server's memory) stays near 8 MB. The first event always goes.
+      bytes += Buffer.byteLength(JSON.stringify(item));
+      if (items.length > 0 && bytes > PAGE_LIMITS.maxBytes) {
+        more = true;
+        break;
+      }
+      items.push(item);
     }
-    return more ? { items, nextFromRevision: query.fromRevision + query.limit, position } : { items, position };
+    return more ? { items, nextFromRevision: items.at(-1)!.streamRevision + 1, position } : { items, position };
   }
 }
 
