@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       rateLimitPerSecond: 2000,
       corsOrigins: [],
       logLevel: 'info',
+      liveFeed: expect.any(Object),
     });
     expect(config.apiKeyList).toBeUndefined();
   });
