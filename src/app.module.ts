@@ -5,6 +5,7 @@ import { ConfigModule } from './config/config.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { CommandsModule } from './features/commands.module.js';
 import { LiveStreamModule } from './features/live-stream/live-stream.module.js';
+import { WebhooksModule } from './features/webhooks/webhooks.module.js';
 import { READ_MODELS, READ_MODELS_MODULE } from './features/read-models.js';
 import { ReadModelsModule } from './features/read-models.module.js';
 import { HealthController } from './health/health.controller.js';
@@ -20,6 +21,7 @@ import { ProjectionsModule, WRITER_THREAD_ENTRY } from './projections/index.js';
     CommandsModule,
     ReadModelsModule,
     LiveStreamModule,
+    WebhooksModule,
   ],
   controllers: [HealthController],
 })

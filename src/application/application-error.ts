@@ -10,7 +10,8 @@ export type ApplicationErrorCode =
   | 'NEIGHBOURHOOD_NOT_FOUND'
   | 'EVENT_NOT_FOUND'
   | 'ACTOR_UNKNOWN'
-  | 'VALIDATION_FAILED';
+  | 'VALIDATION_FAILED'
+  | 'WEBHOOK_NOT_FOUND';
 
 export class ApplicationError extends Error {
   override readonly name = 'ApplicationError';

@@ -39,6 +39,7 @@ const APPLICATION_STATUS: Readonly<Record<ApplicationErrorCode, number>> = {
   EVENT_NOT_FOUND: 404,
   ACTOR_UNKNOWN: 422,
   VALIDATION_FAILED: 400,
+  WEBHOOK_NOT_FOUND: 404,
 };
 
 const AUTH_STATUS: Readonly<Record<AuthRefusalCode, number>> = {
