@@ -12,8 +12,12 @@ export interface LiveStreamLimits {
   readonly backlogBytes: number;
 }
 
-/** How long an ended stream may take to flush to its consumer before its connection is cut. */
-const FLUSH_GRACE_MS = 10_000;
+/**
+ * How long an ended stream may take to flush to its consumer before its connection is cut: a
+ * consumer cut off for falling behind has this long to read what it was sent; at shutdown, less.
+ */
+const FLUSH_GRACE_MS = 60_000;
+const SHUTDOWN_FLUSH_GRACE_MS = 5_000;
 
 const HEARTBEAT = ': heartbeat\n\n';
 
@@ -50,7 +54,7 @@ export class LiveStreams {
   /** Ends every stream after its last whole message, and refuses new ones; settles once they have ended. */
   async closeAll(): Promise<void> {
     this.closing = true;
-    await Promise.all([...this.open].map((session) => session.stop('the server is stopping')));
+    await Promise.all([...this.open].map((session) => session.stop('the server is stopping', SHUTDOWN_FLUSH_GRACE_MS)));
   }
 }
 
@@ -95,7 +99,7 @@ class StreamSession {
         items: this.limits.backlogMessages,
         bytes: this.limits.backlogBytes,
         sizeOf: (message) => message.frameBytes(audience),
-        onExceeded: () => void this.stop('the consumer fell too far behind'),
+        onExceeded: () => void this.stop('the consumer fell too far behind', FLUSH_GRACE_MS),
       },
     });
     try {
@@ -111,15 +115,15 @@ class StreamSession {
       }
     } finally {
       clearTimeout(this.heartbeat);
-      await this.end();
+      await this.end(FLUSH_GRACE_MS);
     }
   }
 
   /** Ends the stream after the last whole message written. */
-  stop(reason: string): Promise<void> {
+  stop(reason: string, graceMs: number): Promise<void> {
     this.stopReason ??= reason;
     this.abort.abort();
-    return this.end();
+    return this.end(graceMs);
   }
 
   private beat(): void {
@@ -142,7 +146,7 @@ class StreamSession {
     });
   }
 
-  private end(): Promise<void> {
+  private end(graceMs: number): Promise<void> {
     this.ended ??= new Promise<void>((resolve) => {
       const response = this.response;
       clearTimeout(this.heartbeat);
@@ -152,7 +156,7 @@ class StreamSession {
         return;
       }
       // A consumer that reads nothing more would hold the connection open forever.
-      const cut = setTimeout(() => response.destroy(), FLUSH_GRACE_MS);
+      const cut = setTimeout(() => response.destroy(), graceMs);
       response.once('close', () => {
         clearTimeout(cut);
         resolve();
