@@ -117,7 +117,7 @@ export class WebhookDispatcher {
           continue;
         }
         const now = Date.now();
-        const next = now + retryDelayMs(delivery.failures, this.settings.retryScale, this.random);
+        const next = now + Math.round(retryDelayMs(delivery.failures, this.settings.retryScale, this.random));
         const status = this.outbox.failed(delivery, attempt, now, next, FAILING_AFTER_MS * this.settings.retryScale);
         if (status === 'failing') {
           this.logger.warn(`webhook ${id} is failing (${answer.error}); its deliveries wait until POST /v1/webhooks/${id}/resume`);
