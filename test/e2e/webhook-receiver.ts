@@ -88,7 +88,7 @@ export async function startReceiver(secret = ''): Promise<Receiver> {
         response.statusCode = answered;
         response.end(answered < 300 ? 'ok' : 'not now');
       };
-      if (holdMs > 0) setTimeout(reply, holdMs);
+      if (holdMs > 0) setTimeout(reply, holdMs).unref();
       else reply();
     });
   };
