@@ -21,6 +21,12 @@ const SHUTDOWN_FLUSH_GRACE_MS = 5_000;
 
 const HEARTBEAT = ': heartbeat\n\n';
 
+/**
+ * A live stream writes at most once per this interval, all that came meanwhile: with many streams
+ * open, a write per message per stream would cost the server more than the commands themselves.
+ */
+export const STREAM_GATHER_MS = 50;
+
 /** Every open event stream of this process: opened per request, all ended at shutdown. */
 export class LiveStreams {
   private readonly logger = new Logger('LiveStreams');
@@ -95,6 +101,7 @@ class StreamSession {
     const messages = this.log.follow<LiveMessage>(after, {
       signal: this.abort.signal,
       select: (entry) => entry.messages.filter((message) => isAfter(cursor, message) && filter.matches(message)),
+      gatherMs: STREAM_GATHER_MS,
       backlog: {
         items: this.limits.backlogMessages,
         bytes: this.limits.backlogBytes,
@@ -104,8 +111,9 @@ class StreamSession {
     });
     try {
       for await (const batch of messages) {
-        let writable = true;
-        for (const message of batch) writable = response.write(message.frame(audience));
+        if (this.abort.signal.aborted) break;
+        // Whole messages only, and one write for the batch.
+        const writable = response.write(batch.length === 1 ? batch[0]!.frame(audience) : batch.map((message) => message.frame(audience)).join(''));
         this.heartbeat.refresh();
         if (!writable) await this.drained();
       }
