@@ -76,6 +76,7 @@ export class LiveLog {
       for (;;) {
         if (options.signal.aborted) return;
         if (follower.live) {
+          if (follower.failure !== undefined) throw follower.failure;
           if (follower.exceeded) throw new BacklogExceeded('the consumer fell too far behind the log');
           if (follower.pending) {
             // What comes close together is taken in one go: one write per consumer, not one per
@@ -277,6 +278,8 @@ interface Listener {
 class Follower<T> implements Listener {
   live = false;
   exceeded = false;
+  /** What the consumer's `select` threw, handed to it at its next pull. */
+  failure: unknown;
   /** When the consumer last took what was handed over (performance.now()). */
   lastTaken = Number.NEGATIVE_INFINITY;
   private buffer: T[] = [];
@@ -294,9 +297,17 @@ class Follower<T> implements Listener {
       if (loud) this.wake();
       return;
     }
-    if (this.exceeded || entry.position <= this.cursor) return;
+    if (this.exceeded || this.failure !== undefined || entry.position <= this.cursor) return;
     this.cursor = entry.position;
-    const items = this.options.select(entry);
+    let items: readonly T[];
+    try {
+      items = this.options.select(entry);
+    } catch (error) {
+      // One consumer's failure is its own: the hub and the others go on.
+      this.failure = error;
+      this.wake();
+      return;
+    }
     if (items.length === 0) return;
     const backlog = this.options.backlog;
     for (const item of items) {

@@ -54,7 +54,13 @@ export class LiveStreams {
     }
     const session = new StreamSession(response, this.log, this.limits, this.logger);
     this.open.add(session);
-    return session.run(headers, cursor, filter, audience).finally(() => this.open.delete(session));
+    return session
+      .run(headers, cursor, filter, audience)
+      .catch((error: unknown) => {
+        this.logger.error(`event stream failed: ${error instanceof Error ? error.message : String(error)}`);
+        response.destroy();
+      })
+      .finally(() => this.open.delete(session));
   }
 
   /** Ends every stream after its last whole message, and refuses new ones; settles once they have ended. */
