@@ -75,6 +75,11 @@ export class LiveLog {
       await hub.ready;
       for (;;) {
         if (options.signal.aborted) return;
+        // The subscription ended (the store closed or failed): what was handed over still goes, then nothing.
+        if (hub.ended && !(follower.live && follower.pending)) {
+          if (hub.failure !== undefined) throw hub.failure;
+          return;
+        }
         if (follower.live) {
           if (follower.failure !== undefined) throw follower.failure;
           if (follower.exceeded) throw new BacklogExceeded('the consumer fell too far behind the log');
@@ -107,10 +112,6 @@ export class LiveLog {
             follower.live = true;
             continue;
           }
-        }
-        if (hub.ended) {
-          if (hub.failure !== undefined) throw hub.failure;
-          return;
         }
         await follower.nextWake();
       }
