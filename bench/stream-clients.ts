@@ -21,18 +21,23 @@ function open(): Promise<void> {
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
         pending += chunk;
-        let end = pending.indexOf('\n\n');
+        // One pass over what came: message ids only, and one copy of the unfinished rest.
+        let start = 0;
+        let end = pending.indexOf('\n\n', start);
         while (end >= 0) {
-          const id = /^id: (\d+)\n/.exec(pending.slice(0, end));
-          pending = pending.slice(end + 2);
-          if (id !== null) {
-            const position = Number(id[1]);
-            const clients = (seen.get(position) ?? 0) + 1;
-            seen.set(position, clients);
-            if (clients === count) process.stdout.write(`${position} ${now()}\n`);
+          if (pending.startsWith('id: ', start)) {
+            const id = pending.slice(start + 4, pending.indexOf('\n', start));
+            if (/^\d+$/.test(id)) {
+              const position = Number(id);
+              const clients = (seen.get(position) ?? 0) + 1;
+              seen.set(position, clients);
+              if (clients === count) process.stdout.write(`${position} ${now()}\n`);
+            }
           }
-          end = pending.indexOf('\n\n');
+          start = end + 2;
+          end = pending.indexOf('\n\n', start);
         }
+        pending = pending.slice(start);
       });
       resolve();
     });

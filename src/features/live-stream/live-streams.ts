@@ -92,6 +92,9 @@ class StreamSession {
       this.closed = true;
       this.abort.abort();
     });
+    // The stream ends with its connection, so it needs no chunked framing: each write is then one
+    // plain write to the socket, which matters with many streams open.
+    response.removeHeader('Transfer-Encoding');
     response.writeHead(200, {
       ...headers,
       'Content-Type': 'text/event-stream; charset=utf-8',
