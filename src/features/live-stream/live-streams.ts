@@ -30,7 +30,7 @@ export const STREAM_GATHER_MS = 50;
 /** Every open event stream of this process: opened per request, all ended at shutdown. */
 export class LiveStreams {
   private readonly logger = new Logger('LiveStreams');
-  private readonly open = new Set<StreamSession>();
+  private readonly open = new Set<OpenStream>();
   private closing = false;
 
   constructor(
@@ -52,26 +52,26 @@ export class LiveStreams {
       response.end(JSON.stringify({ statusCode: 503, code: 'SHUTTING_DOWN', message: 'The server is stopping; retry in a moment or on another node' }));
       return Promise.resolve();
     }
-    const session = new StreamSession(response, this.log, this.limits, this.logger);
-    this.open.add(session);
-    return session
+    const stream = new OpenStream(response, this.log, this.limits, this.logger);
+    this.open.add(stream);
+    return stream
       .run(headers, cursor, filter, audience)
       .catch((error: unknown) => {
         this.logger.error(`event stream failed: ${error instanceof Error ? error.message : String(error)}`);
         response.destroy();
       })
-      .finally(() => this.open.delete(session));
+      .finally(() => this.open.delete(stream));
   }
 
   /** Ends every stream after its last whole message, and refuses new ones; settles once they have ended. */
   async closeAll(): Promise<void> {
     this.closing = true;
-    await Promise.all([...this.open].map((session) => session.stop('the server is stopping', SHUTDOWN_FLUSH_GRACE_MS)));
+    await Promise.all([...this.open].map((stream) => stream.stop('the server is stopping', SHUTDOWN_FLUSH_GRACE_MS)));
   }
 }
 
 /** One consumer's stream: whole messages only, a heartbeat in silences, cut off when it falls too far behind. */
-class StreamSession {
+class OpenStream {
   private readonly abort = new AbortController();
   private ended: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
