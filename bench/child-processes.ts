@@ -102,7 +102,7 @@ export interface StartedServer extends RunningChild {
  * stdout, its JSON request log, goes to /dev/null), polled every `pollMs` until healthy and
  * caught up. BENCH_SERVER_NODE_ARGS adds options to its node (e.g. `--cpu-prof`, to profile it).
  */
-export async function startServer(dataDir: string, pollMs = 10): Promise<StartedServer> {
+export async function startServer(dataDir: string, pollMs = 10, env: Readonly<Record<string, string>> = {}): Promise<StartedServer> {
   const port = await freePort();
   const started = performance.now();
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
@@ -115,6 +115,7 @@ export async function startServer(dataDir: string, pollMs = 10): Promise<Started
       HOST: '127.0.0.1',
       TIMELINE_API_KEYS: BENCH_API_KEYS_ENV,
       TIMELINE_RATE_LIMIT_PER_SECOND: '0',
+      ...env,
     },
   });
   let stderr = '';

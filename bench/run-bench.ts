@@ -18,6 +18,7 @@ import { type BatchThroughputResult, measureBatchThroughput } from './batch-thro
 import { type CommandThroughputResult, measureCommandThroughput } from './command-throughput.js';
 import { type HttpThroughputResult, measureHttpThroughput } from './http-throughput.js';
 import { type ImportRunResult, measureImport } from './import-run.js';
+import { type LiveFeedResult, measureLiveFeed } from './live-feed.js';
 import { type LongHistoryResult, measureLongHistory } from './long-history.js';
 import { progress, round } from './measure.js';
 import { NEIGHBOURHOODS, planNeighbourhoods } from './plan.js';
@@ -40,6 +41,7 @@ interface Settings {
   readonly batchRounds: number;
   readonly batchesPerLane: number;
   readonly startupRuns: number;
+  readonly liveFeedRounds: number;
 }
 
 const FULL: Settings = {
@@ -56,6 +58,7 @@ const FULL: Settings = {
   batchRounds: 5,
   batchesPerLane: 5,
   startupRuns: 5,
+  liveFeedRounds: 5,
 };
 
 const QUICK: Settings = {
@@ -72,6 +75,7 @@ const QUICK: Settings = {
   batchRounds: 3,
   batchesPerLane: 2,
   startupRuns: 3,
+  liveFeedRounds: 3,
 };
 
 const CONCURRENCY = 64;
@@ -79,6 +83,8 @@ const CONCURRENCY = 64;
 const BATCH_SIZE = 500;
 const BATCH_LANES = 4;
 const PERSPECTIVE_LABEL = 'status=confirmed&minReliability=C';
+/** The live feed's load: a burst of commands, 16 in flight, and the number of event streams open. */
+const LIVE_FEED = { commands: 2_000, clients: 100, concurrency: 16 } as const;
 
 interface RebuildFigures {
   readonly rebuildEvents: number;
@@ -179,6 +185,8 @@ async function main(): Promise<void> {
   });
 
   const imported: ImportRunResult = await measureImport();
+  progress(`live feed: ${LIVE_FEED.commands} commands alone and with ${LIVE_FEED.clients} event streams open, then webhook deliveries`);
+  const live: LiveFeedResult = await measureLiveFeed({ ...LIVE_FEED, rounds: settings.liveFeedRounds });
 
   const bigDir = mkdtempSync(join(tmpdir(), 'bench-log-'));
   let populated: PopulatedLog;
@@ -262,7 +270,13 @@ async function main(): Promise<void> {
     startupEmptyMs: startup.startupEmptyMs,
     startupBigMs: startup.startupBigMs,
     startupGrowth: startup.startupGrowth,
-    details: { commands: { serialRounds: commands.serialRounds, concurrentRounds: commands.concurrentRounds }, http: http.rounds, batches: batches.rounds, import: { seconds: imported.importSeconds, summary: imported.importSummary }, rebuild: { seconds: rebuild.rebuildSeconds, rawReadSeconds: rebuild.rawReadSeconds }, startup: startup.runs },
+    streamFanoutP99Ms: live.streamFanoutP99Ms,
+    streamFanoutP50Ms: live.streamFanoutP50Ms,
+    streamCommandsPerSecAlone: live.streamCommandsPerSecAlone,
+    streamCommandsPerSecWithClients: live.streamCommandsPerSecWithClients,
+    streamCommandsVsAlone: live.streamCommandsVsAlone,
+    webhookDeliveriesPerSec: live.webhookDeliveriesPerSec,
+    details: { commands: { serialRounds: commands.serialRounds, concurrentRounds: commands.concurrentRounds }, http: http.rounds, batches: batches.rounds, import: { seconds: imported.importSeconds, summary: imported.importSummary }, rebuild: { seconds: rebuild.rebuildSeconds, rawReadSeconds: rebuild.rawReadSeconds }, startup: startup.runs, liveFeed: live.rounds },
     machine: host,
     seconds: round((performance.now() - started) / 1000, 1),
   };
@@ -297,6 +311,11 @@ async function main(): Promise<void> {
     { figure: 'startup to healthy + caught up, empty (ms)', value: String(figures.startupEmptyMs), target: '', ok: undefined },
     { figure: `startup to healthy + caught up, ${figures.rebuildEvents} events (ms)`, value: String(figures.startupBigMs), target: '', ok: undefined },
     { figure: 'startupGrowth', value: String(figures.startupGrowth), target: '<= 2', ok: figures.startupGrowth <= 2 },
+    { figure: `commands/s, ${LIVE_FEED.concurrency} in flight (HTTP), no stream open`, value: String(figures.streamCommandsPerSecAlone), target: '', ok: undefined },
+    { figure: `  with ${LIVE_FEED.clients} event streams open`, value: String(figures.streamCommandsPerSecWithClients), target: '', ok: undefined },
+    { figure: 'streamCommandsVsAlone', value: String(figures.streamCommandsVsAlone), target: '>= 0.8', ok: figures.streamCommandsVsAlone >= 0.8 },
+    { figure: `streamFanoutP99Ms (${LIVE_FEED.clients} streams)`, value: String(figures.streamFanoutP99Ms), target: '<= 250', ok: figures.streamFanoutP99Ms <= 250 },
+    { figure: 'webhookDeliveriesPerSec (one webhook, local receiver)', value: String(figures.webhookDeliveriesPerSec), target: '', ok: undefined },
   ];
   process.stdout.write(`\nincident-timeline bench (${figures.mode}), ${host.nproc} cores, ${host.memGiB} GiB, node ${host.node}, ${figures.seconds} s\n\n`);
   process.stdout.write(`${table(rows)}\n`);

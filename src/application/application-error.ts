@@ -17,7 +17,8 @@ export type ApplicationErrorCode =
   | 'ACTOR_UNKNOWN'
   | 'ACTOR_NOT_FOUND'
   | 'SERVER_BUSY'
-  | 'VALIDATION_FAILED';
+  | 'VALIDATION_FAILED'
+  | 'WEBHOOK_NOT_FOUND';
 
 export class ApplicationError extends Error {
   override readonly name = 'ApplicationError';

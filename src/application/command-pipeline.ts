@@ -20,6 +20,13 @@ import {
   outcomeOf,
   referencedActors,
   type RecordedOutcome,
+  type WebhookCommand,
+  type WebhookEvent,
+  type WebhookState,
+  decideWebhook,
+  evolveWebhook,
+  initialWebhookState,
+  webhookStreamId,
 } from '../domain/index.js';
 import { EVENT_STORE } from '../event-store/index.js';
 import {
@@ -105,6 +112,18 @@ export class CommandPipeline {
         initial: initialActorState,
         evolve: evolveActor,
         decide: (state) => decideActor(command, state),
+      },
+      metadata,
+    );
+  }
+
+  handleWebhookCommand(command: WebhookCommand, metadata: CommandMetadata): Promise<CommandResult> {
+    return this.run<WebhookState, WebhookEvent>(
+      {
+        streamId: webhookStreamId(command.webhookId),
+        initial: initialWebhookState,
+        evolve: evolveWebhook,
+        decide: (state) => decideWebhook(command, state),
       },
       metadata,
     );

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, idleTimeoutMs: 72_000, shutdownDrainMs: 8_000 },
       maxHeavyQueries: 4,
+      liveFeed: expect.any(Object),
     });
     expect(config.apiKeyList).toBeUndefined();
   });

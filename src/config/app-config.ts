@@ -28,6 +28,8 @@ export interface AppConfig {
   readonly maxHeavyQueries: number;
   /** Timeouts of the HTTP connections and the drain of a graceful stop. */
   readonly http: HttpTimeouts;
+  /** The live feed: the event stream and webhooks. `loadConfig` always sets it; absent, the defaults apply. */
+  readonly liveFeed?: LiveFeedConfig;
 }
 
 /** All in milliseconds. docs/operations.md, "Timeouts", says what each one bounds. */
@@ -40,6 +42,36 @@ export interface HttpTimeouts {
   readonly idleTimeoutMs: number;
   /** TIMELINE_SHUTDOWN_DRAIN_MS: how long a stop waits for the answers in flight to be sent. */
   readonly shutdownDrainMs: number;
+}
+
+/** The live feed's section of the configuration (`TIMELINE_STREAM_*`, `TIMELINE_WEBHOOK_*`). */
+export interface LiveFeedConfig {
+  /** Silence on a stream, in ms, before a heartbeat comment (TIMELINE_STREAM_HEARTBEAT_MS). */
+  readonly heartbeatMs: number;
+  /** Messages a stream consumer may fall behind before its stream is ended (TIMELINE_STREAM_BACKLOG_MESSAGES). */
+  readonly backlogMessages: number;
+  /** Bytes a stream consumer may fall behind before its stream is ended (TIMELINE_STREAM_BACKLOG_BYTES). */
+  readonly backlogBytes: number;
+  /** This node delivers webhooks (TIMELINE_WEBHOOK_DELIVERY): by default with the embedded store, not with KurrentDB. */
+  readonly webhookDelivery: boolean;
+  /** Webhook URLs may reach loopback, private, link-local and metadata addresses (TIMELINE_WEBHOOK_ALLOW_PRIVATE). */
+  readonly webhookAllowPrivate: boolean;
+  /** Factor on every delay of the retry schedule and on the 24 h before a webhook is failing (TIMELINE_WEBHOOK_RETRY_SCALE). */
+  readonly webhookRetryScale: number;
+}
+
+export const LIVE_FEED_DEFAULTS: LiveFeedConfig = Object.freeze({
+  heartbeatMs: 15_000,
+  backlogMessages: 1_000,
+  backlogBytes: 8 * 1024 * 1024,
+  webhookDelivery: true,
+  webhookAllowPrivate: false,
+  webhookRetryScale: 1,
+});
+
+/** The live feed's configuration of `config`, its defaults when it has none. */
+export function liveFeedConfig(config: AppConfig): LiveFeedConfig {
+  return config.liveFeed ?? { ...LIVE_FEED_DEFAULTS, webhookDelivery: config.eventStore === 'sqlite' };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -107,6 +139,33 @@ export const HTTP_DEFAULTS: HttpTimeouts = Object.freeze({
 const MAX_TIMER_MS = 2_147_483_647;
 
 const KURRENTDB_SCHEMES = ['kurrentdb://', 'kurrentdb+discover://', 'esdb://', 'esdb+discover://'];
+
+function parseBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(name, `must be true or false, got ${quote(raw)}`);
+}
+
+/** The live feed's section: its own variables, parsed apart from the rest. */
+function parseLiveFeed(env: NodeJS.ProcessEnv, eventStore: EventStoreKind): LiveFeedConfig {
+  const scaleName = 'TIMELINE_WEBHOOK_RETRY_SCALE';
+  const scaleText = read(env, scaleName);
+  const scale = scaleText === undefined ? LIVE_FEED_DEFAULTS.webhookRetryScale : /^\d+(\.\d+)?(e-?\d+)?$/i.test(scaleText) ? Number(scaleText) : Number.NaN;
+  if (!(scale > 0 && scale <= 1)) {
+    throw new ConfigError(scaleName, `must be a number above 0 and at most 1 (1 is the real schedule), got ${quote(scaleText ?? '')}`);
+  }
+  return Object.freeze({
+    heartbeatMs: parseInteger(env, 'TIMELINE_STREAM_HEARTBEAT_MS', LIVE_FEED_DEFAULTS.heartbeatMs, 10, 3_600_000),
+    backlogMessages: parseInteger(env, 'TIMELINE_STREAM_BACKLOG_MESSAGES', LIVE_FEED_DEFAULTS.backlogMessages, 1, 1_000_000),
+    backlogBytes: parseInteger(env, 'TIMELINE_STREAM_BACKLOG_BYTES', LIVE_FEED_DEFAULTS.backlogBytes, 1024, 1024 ** 3),
+    // One delivering node is enough; with KurrentDB every node sees the same log, so delivery is opt-in there.
+    webhookDelivery: parseBoolean(env, 'TIMELINE_WEBHOOK_DELIVERY', eventStore === 'sqlite'),
+    webhookAllowPrivate: parseBoolean(env, 'TIMELINE_WEBHOOK_ALLOW_PRIVATE', LIVE_FEED_DEFAULTS.webhookAllowPrivate),
+    webhookRetryScale: scale,
+  });
+}
 
 /** Unset and empty (`VAR=` in a compose file) both mean "use the default" (TIMELINE_API_KEYS aside). */
 function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -230,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   const logLevel = parseLogLevel(env);
   const http = parseHttpTimeouts(env);
   const maxHeavyQueries = parseInteger(env, 'TIMELINE_MAX_HEAVY_QUERIES', DEFAULTS.TIMELINE_MAX_HEAVY_QUERIES, 0, 10_000);
+  const liveFeed = parseLiveFeed(env, eventStore);
   const config: AppConfig = {
     port,
     host,
@@ -240,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     logLevel,
     http,
     maxHeavyQueries,
+    liveFeed,
     ...(kurrentDbConnectionString !== undefined && { kurrentDbConnectionString }),
     ...(apiKeyList !== undefined && { apiKeyList }),
   };

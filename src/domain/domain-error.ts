@@ -16,6 +16,7 @@ export type DomainErrorCode =
   | 'REPORTED_BEFORE_OCCURRED'
   | 'REPORT_RETRACTED'
   | 'INVALID_COMMAND'
+  | 'WEBHOOK_NOT_FOUND'
   | 'VALIDATION_FAILED';
 
 export class DomainError extends Error {

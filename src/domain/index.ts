@@ -7,3 +7,4 @@ export * from './neighbourhood.state.js';
 export * from './sources.js';
 export * from './control-summary.js';
 export * from './control-fold.js';
+export * from './webhook.js';

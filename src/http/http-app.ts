@@ -191,6 +191,18 @@ function shareRequestId(request: FastifyRequest, reply: FastifyReply, done: Hook
 }
 
 const connectionsOf = new WeakMap<FastifyInstance, HttpConnections>();
+const drainHooksOf = new WeakMap<object, (() => Promise<void>)[]>();
+
+/**
+ * Runs `hook` when a drain of the app's HTTP server begins (`instance` is the Fastify instance):
+ * for answers that never finish by themselves, such as event streams, which must end so that the
+ * drain can see them sent whole.
+ */
+export function onHttpDrain(instance: object, hook: () => Promise<void>): void {
+  const hooks = drainHooksOf.get(instance) ?? [];
+  hooks.push(hook);
+  drainHooksOf.set(instance, hooks);
+}
 
 /**
  * Drains the app's HTTP server for a stop, at most `drainMs`: it stops accepting connections;
@@ -203,7 +215,8 @@ export function drainHttpServer(app: NestFastifyApplication, drainMs: number): P
   if (connections === undefined) {
     throw new Error('drainHttpServer: the app was not configured by configureHttpApp');
   }
-  return connections.drain(drainMs);
+  const hooks = drainHooksOf.get(app.getHttpAdapter().getInstance()) ?? [];
+  return connections.drain(drainMs, () => Promise.allSettled(hooks.map((hook) => hook())).then(() => undefined));
 }
 
 function refuseWhileStopping(connections: HttpConnections) {

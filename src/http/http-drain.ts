@@ -45,14 +45,16 @@ export class HttpConnections {
    * Stops accepting connections and waits, at most `drainMs`, for the answers in flight to be
    * sent. Connections kept alive stay open meanwhile, so that a request sent on one gets its 503
    * rather than a reset; they are closed once the answers are out. Whatever is still being sent
-   * when the time runs out is cut, and listed in the outcome.
+   * when the time runs out is cut, and listed in the outcome. `endEndless` is started with the
+   * drain, not awaited: it ends the answers that would never end by themselves.
    */
-  async drain(drainMs: number): Promise<DrainOutcome> {
+  async drain(drainMs: number, endEndless: () => Promise<void> = () => Promise.resolve()): Promise<DrainOutcome> {
     this.drainStarted = true;
     const deadline = performance.now() + drainMs;
     // Not `server.close()`: Node's own closes every connection it deems idle at once, and that
     // includes one whose answer has been written by the handler but not yet sent.
     NetServer.prototype.close.call(this.server);
+    void endEndless();
 
     let lastBusy = performance.now();
     for (;;) {

@@ -27,6 +27,7 @@ const DOMAIN_STATUS: Readonly<Record<DomainErrorCode, number>> = {
   REPORTED_BEFORE_OCCURRED: 422,
   REPORT_RETRACTED: 409,
   INVALID_COMMAND: 422,
+  WEBHOOK_NOT_FOUND: 404,
   VALIDATION_FAILED: 400,
 };
 
@@ -41,6 +42,7 @@ const APPLICATION_STATUS: Readonly<Record<ApplicationErrorCode, number>> = {
   ACTOR_NOT_FOUND: 404,
   SERVER_BUSY: 503,
   VALIDATION_FAILED: 400,
+  WEBHOOK_NOT_FOUND: 404,
   // Storage and read-model failures.
   STORAGE_FULL: 507,
   STORAGE_UNAVAILABLE: 503,

@@ -1,7 +1,7 @@
-import type { ActorEvent, NeighbourhoodEvent } from '../domain/index.js';
+import type { ActorEvent, NeighbourhoodEvent, WebhookEvent } from '../domain/index.js';
 
 /** Every event type the log holds; each read model says, for each one, what it files or that it ignores it. */
-export type LoggedEvent = NeighbourhoodEvent | ActorEvent;
+export type LoggedEvent = NeighbourhoodEvent | ActorEvent | WebhookEvent;
 export type LoggedEventType = LoggedEvent['type'];
 
 /**

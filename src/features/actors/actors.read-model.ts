@@ -22,6 +22,9 @@ export const actorsReadModel: ReadModelDeclaration = {
   tables: ['actors'],
   schema: SCHEMA,
   events: {
+    WebhookRegistered: 'ignored',
+    WebhookDeleted: 'ignored',
+    WebhookResumed: 'ignored',
     ActorRegistered: [
       {
         into: 'actors',

@@ -247,6 +247,9 @@ export const neighbourhoodControlReadModel: ReadModelDeclaration = {
   schema: SCHEMA,
   indexes: INDEXES,
   events: {
+    WebhookRegistered: 'ignored',
+    WebhookDeleted: 'ignored',
+    WebhookResumed: 'ignored',
     ActorRegistered: [
       {
         into: 'actors',

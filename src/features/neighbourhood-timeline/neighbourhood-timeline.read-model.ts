@@ -162,6 +162,9 @@ export const neighbourhoodTimelineReadModel: ReadModelDeclaration = {
   schema: SCHEMA,
   indexes: INDEXES,
   events: {
+    WebhookRegistered: 'ignored',
+    WebhookDeleted: 'ignored',
+    WebhookResumed: 'ignored',
     ActorRegistered: 'ignored',
     NeighbourhoodRegistered: [
       {

@@ -1,10 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ApplicationError } from '../../application/application-error.js';
-import { neighbourhoodStreamId, redactSources } from '../../domain/index.js';
+import { neighbourhoodStreamId } from '../../domain/index.js';
 import { EVENT_STORE } from '../../event-store/index.js';
 import type { EventStore } from '../../event-store/index.js';
 import { PAGE_LIMITS } from '../paging.js';
+import { rawEventItem } from './raw-event-item.js';
 import type { StreamEventDto, StreamPageDto } from './read-stream.dto.js';
 
 export class ReadStreamQuery extends Query<StreamPageDto> {
@@ -42,14 +43,7 @@ export class ReadStreamHandler implements IQueryHandler<ReadStreamQuery> {
         more = true;
         break;
       }
-      const item: StreamEventDto = {
-        eventId: event.eventId,
-        type: event.type,
-        streamRevision: event.revision,
-        position: event.position,
-        data: query.asAdmin ? event.data : redactSources(event.data),
-        metadata: query.asAdmin ? event.metadata : withoutRequestMetadata(event.metadata),
-      };
+      const item = rawEventItem(event, query.asAdmin);
       // API.md: a page is also cut by size, so that an answer (and what a client that reads it
       // slowly holds in the server's memory) stays near 8 MB. The first event always goes.
       bytes += Buffer.byteLength(JSON.stringify(item));
@@ -63,13 +57,3 @@ export class ReadStreamHandler implements IQueryHandler<ReadStreamQuery> {
   }
 }
 
-/**
- * What tells one request from another (the client's idempotency key, the request fingerprint,
- * the request id that joins the event to the logs) is for admins: other roles need what
- * happened and who recorded it, not how it was sent.
- */
-const ADMIN_ONLY_METADATA = new Set(['idempotencyKey', 'requestHash', 'requestId']);
-
-function withoutRequestMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(metadata).filter(([key]) => !ADMIN_ONLY_METADATA.has(key)));
-}
