@@ -1,5 +1,6 @@
 import { type PipeTransform, Injectable } from '@nestjs/common';
 import { ApplicationError } from '../application/application-error.js';
+import { ApiParam } from '@nestjs/swagger';
 import { SLUG_PATTERN, LIMITS } from './input-limits.js';
 
 /** A neighbourhood id in a path: one that is not a valid slug cannot name a neighbourhood. */
@@ -23,3 +24,12 @@ export class ActorIdPipe implements PipeTransform<string, string> {
     return value;
   }
 }
+
+const slugSchema = { type: 'string', pattern: SLUG_PATTERN.source, maxLength: LIMITS.idLength } as const;
+
+/** The OpenAPI description of a neighbourhood id in a path (`:id`). */
+export const NeighbourhoodIdParam = (): MethodDecorator =>
+  ApiParam({ name: 'id', description: 'A neighbourhood id: a lowercase slug', schema: slugSchema, example: 'damascus-tadamon' });
+
+/** The OpenAPI description of an actor id in a path (`:id`). */
+export const ActorIdParam = (): MethodDecorator => ApiParam({ name: 'id', description: 'An actor id: a lowercase slug', schema: slugSchema, example: 'isis' });

@@ -4,7 +4,7 @@ import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } fro
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../../auth/roles.decorator.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { GEOJSON_MEDIA_TYPE } from '../exports/streamed-export.js';
 import { AreaGeometryDto, ControlFeatureCollectionDto, ControlGeoJsonQueryDto, PointGeometryDto } from './control-geojson.dto.js';
 import { ControlGeoJsonQuery } from './control-geojson.handler.js';
@@ -25,7 +25,8 @@ export class ControlGeoJsonController {
       'Properties carry controller, controllerName, side, since, contested, evidence and uncertain, to style a map by.',
   })
   @ApiOkResponse({ type: ControlFeatureCollectionDto })
-  @ReadModelResponses({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
+  @NeighbourhoodIdParam()
+  @ReadModelResponses('NEIGHBOURHOOD_NOT_FOUND')
   async geojson(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Query() query: ControlGeoJsonQueryDto,
