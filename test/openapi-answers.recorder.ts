@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { appendFileSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from '../src/config/app-config.js';
-import { buildOpenApiDocument } from '../src/http/openapi.js';
+import { buildOpenApiDocument, DOCS_JSON_PATH, DOCS_PATH } from '../src/http/openapi.js';
 import { ANSWERS_DIR_VARIABLE, DOCUMENT_FILE, type RecordedAnswer, answersFile, openApiPath } from './openapi-answers.teardown.js';
 
 const codes = new WeakMap<FastifyRequest, string>();
@@ -20,6 +20,9 @@ function codeOf(payload: unknown): string | undefined {
     return undefined;
   }
 }
+
+/** The document and its UI: served beside the API, not part of it. */
+const isDocumentationRoute = (route: string): boolean => route === `/${DOCS_JSON_PATH}` || route === `/${DOCS_PATH}` || route.startsWith(`/${DOCS_PATH}/`);
 
 /**
  * Records every answer `app` gives on one of its routes (an unknown path has none) into the run
@@ -41,7 +44,7 @@ export function recordAnswers(app: NestFastifyApplication, config: AppConfig): v
   });
   fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const route = request.routeOptions.url;
-    if (route !== undefined && route !== '') {
+    if (route !== undefined && route !== '' && !isDocumentationRoute(route)) {
       // Fastify answers HEAD on every GET route; the document lists the GET.
       const method = request.method === 'HEAD' ? 'GET' : request.method;
       const answer: RecordedAnswer = { method, route: openApiPath(route), status: reply.statusCode, code: codes.get(request) ?? null };

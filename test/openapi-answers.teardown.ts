@@ -122,6 +122,22 @@ export function readRecording(dir: string): { document: Json; answers: RecordedA
   };
 }
 
+/** A few lines: what was seen, and per route the documented statuses that no test produced. */
+export function summary(answers: readonly RecordedAnswer[], undocumented: readonly string[], unobserved: readonly string[]): string {
+  if (answers.length === 0) return 'OpenAPI answers: no answer was recorded.';
+  const routes = new Set(answers.map((answer) => `${answer.method} ${answer.route}`));
+  const byRoute = new Map<string, string[]>();
+  for (const pair of unobserved) {
+    const cut = pair.lastIndexOf(' ');
+    byRoute.set(pair.slice(0, cut), [...(byRoute.get(pair.slice(0, cut)) ?? []), pair.slice(cut + 1)]);
+  }
+  return [
+    `OpenAPI answers: ${answers.length} distinct answers on ${routes.size} routes, ${undocumented.length} undocumented; ` +
+      `${unobserved.length} documented (route, status) pairs that these tests never produced:`,
+    ...[...byRoute].map(([route, statuses]) => `  ${route}: ${statuses.join(' ')}`),
+  ].join('\n');
+}
+
 export default function teardown(): void {
   const dir = process.env[ANSWERS_DIR_VARIABLE];
   if (dir === undefined || dir === '') return;
@@ -131,12 +147,7 @@ export default function teardown(): void {
   const { document, answers } = recording;
   const undocumented = undocumentedAnswers(document, answers);
   const unobserved = unobservedResponses(document, answers);
-  const routes = new Set(answers.map((answer) => `${answer.method} ${answer.route}`));
-  process.stdout.write(
-    `\nOpenAPI answers: ${answers.length} distinct answers on ${routes.size} routes, ${undocumented.length} undocumented; ` +
-      `${unobserved.length} documented (route, status) pairs never produced by these tests` +
-      (unobserved.length > 0 ? `:\n  ${unobserved.join('\n  ')}\n` : '\n'),
-  );
+  process.stdout.write(`\n${summary(answers, undocumented, unobserved)}\n`);
   if (undocumented.length > 0) {
     throw new Error(`The OpenAPI document does not document ${undocumented.length} answers the tests produced:\n  ${undocumented.join('\n  ')}`);
   }

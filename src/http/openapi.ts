@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { AppConfig } from '../config/app-config.js';
+import { GEOJSON_SCHEMAS } from './geojson.schema.js';
 import { BEARER_SCHEME, documentRefusals, routeFacts } from './openapi-refusals.js';
 
 export const DOCS_PATH = 'docs';
@@ -68,9 +69,26 @@ export function buildOpenApiDocument(app: NestFastifyApplication, config: AppCon
     })
     .addSecurityRequirements(BEARER_SCHEME)
     .build();
-  const document = SwaggerModule.createDocument(app, options);
+  const document = SwaggerModule.createDocument(app, options, { extraModels: [...GEOJSON_SCHEMAS] });
   documentRefusals(document, routeFacts(app));
+  typeNullableCompositions(document);
   return document;
+}
+
+/**
+ * OpenAPI 3.0 lets a value be null only where `nullable: true` stands beside a `type`; Nest drops
+ * the `type` of a property declared with `oneOf` (a geometry, an area), so those are typed
+ * `object` again here: every alternative of theirs is an object.
+ */
+function typeNullableCompositions(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(typeNullableCompositions);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const schema = node as Record<string, unknown>;
+  if (schema.nullable === true && schema.type === undefined && (schema.oneOf ?? schema.anyOf ?? schema.allOf) !== undefined) schema.type = 'object';
+  Object.values(schema).forEach(typeNullableCompositions);
 }
 
 /** swagger-ui-dist as @nestjs/swagger depends on it (it is not a dependency of ours). */

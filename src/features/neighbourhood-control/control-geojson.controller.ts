@@ -1,16 +1,15 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../../auth/roles.decorator.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
 import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { GEOJSON_MEDIA_TYPE } from '../exports/streamed-export.js';
-import { AreaGeometryDto, ControlFeatureCollectionDto, ControlGeoJsonQueryDto, PointGeometryDto } from './control-geojson.dto.js';
+import { ControlFeatureCollectionDto, ControlGeoJsonQueryDto } from './control-geojson.dto.js';
 import { ControlGeoJsonQuery } from './control-geojson.handler.js';
 
 @ApiTags('Control')
-@ApiExtraModels(AreaGeometryDto, PointGeometryDto)
 @Controller('neighbourhoods/:id/control.geojson')
 export class ControlGeoJsonController {
   constructor(private readonly bus: QueryBus) {}
