@@ -29,7 +29,7 @@ const slugSchema = { type: 'string', pattern: SLUG_PATTERN.source, maxLength: LI
 
 /** The OpenAPI description of a neighbourhood id in a path (`:id`). */
 export const NeighbourhoodIdParam = (): MethodDecorator =>
-  ApiParam({ name: 'id', description: 'A neighbourhood id: a lowercase slug', schema: slugSchema, example: 'damascus-tadamon' });
+  ApiParam({ name: 'id', description: 'A neighbourhood id: a lowercase slug', schema: { ...slugSchema, example: 'damascus-tadamon' } });
 
 /** The OpenAPI description of an actor id in a path (`:id`). */
-export const ActorIdParam = (): MethodDecorator => ApiParam({ name: 'id', description: 'An actor id: a lowercase slug', schema: slugSchema, example: 'isis' });
+export const ActorIdParam = (): MethodDecorator => ApiParam({ name: 'id', description: 'An actor id: a lowercase slug', schema: { ...slugSchema, example: 'isis' } });

@@ -70,7 +70,9 @@ export const API_ERRORS = {
   REPORT_RETRACTED: { status: 409, meaning: 'The report was retracted: it can no longer be assessed.' },
   WRONG_EXPECTED_REVISION: {
     status: 412,
-    meaning: 'If-Match named another revision than the stream has (or `*` and the stream does not exist); nothing was written.',
+    meaning:
+      'If-Match named another revision than the stream has (or `*` and the stream does not exist), or other writers kept ' +
+      'moving the stream while the command was decided again; nothing was written.',
     details: 'RevisionMismatch',
   },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The body is over 1 MiB; it is refused before it is read.' },
