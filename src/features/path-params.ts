@@ -1,6 +1,6 @@
 import { type PipeTransform, Injectable } from '@nestjs/common';
-import { ApplicationError } from '../application/application-error.js';
 import { ApiParam } from '@nestjs/swagger';
+import { ApplicationError } from '../application/application-error.js';
 import { SLUG_PATTERN, LIMITS } from './input-limits.js';
 
 /** A neighbourhood id in a path: one that is not a valid slug cannot name a neighbourhood. */

@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../../auth/roles.decorator.js';
 import { ApiRefusals } from '../../http/index.js';
 import { READ_MODELS } from '../read-models.js';
-import { Roles } from '../../auth/roles.decorator.js';
 import { ProjectionStatusDto, RebuildAcceptedDto } from './projections-admin.dto.js';
 import { ListProjectionsQuery, RebuildProjectionCommand } from './projections-admin.handler.js';
 
