@@ -6,4 +6,6 @@ export default {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.test.ts'],
   testTimeout: 30000,
+  globalSetup: '<rootDir>/test/openapi-answers.setup.ts',
+  globalTeardown: '<rootDir>/test/openapi-answers.teardown.ts',
 };

@@ -1,19 +1,12 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, type Type } from '@nestjs/common';
 import type { Command, CommandBus } from '@nestjs/cqrs';
-import {
-  ApiBearerAuth,
-  ApiCreatedResponse,
-  ApiHeader,
-  ApiOkResponse,
-  ApiProperty,
-  ApiPropertyOptional,
-  ApiResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApplicationError } from '../application/application-error.js';
 import { type CommandMetadata, type CommandResult, requestHashes } from '../application/command-metadata.js';
 import type { Principal } from '../auth/principal.js';
 import { STANDINGS, type Standing } from '../domain/index.js';
+import { ApiRefusals, type RouteErrorCode } from '../http/index.js';
 import { LIMITS } from './input-limits.js';
 
 export class AssessedDto {
@@ -159,29 +152,37 @@ function invalidHeader(name: string, problem: string): ApplicationError {
   return new ApplicationError('VALIDATION_FAILED', `Header ${name} ${problem}`, [{ field: name, problems: [problem] }]);
 }
 
-/** The responses every command endpoint documents. */
-export function CommandResponses(): MethodDecorator {
+/** The ETag of a command's answer: the stream revision after it. */
+const ETAG_HEADER = { ETag: { description: 'The stream revision after this event, as If-Match takes it ("3")', schema: { type: 'string' } } };
+
+/**
+ * The OpenAPI description of a command endpoint: its body with one example (the request an
+ * integration sends, from the Tadamon report), its headers, its answers, and the codes its
+ * rules can refuse it with beyond those of every command (`WRONG_EXPECTED_REVISION`,
+ * `IDEMPOTENCY_KEY_REUSED`) and of every route with a key and a body (`openapi-refusals.ts`).
+ */
+export function CommandResponses(body: { type: Type<object>; summary: string; example: object }, ...refusals: RouteErrorCode[]): MethodDecorator {
   return applyDecorators(
-    ApiBearerAuth(),
+    ApiBody({ type: body.type, examples: { tadamon: { summary: body.summary, value: body.example } } }),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
-      description: 'Makes retries safe: the same key and body replay the first answer. 1 to 200 visible ASCII characters',
+      description: 'Makes retries safe: the same key and body replay the first answer (200); the same key with another body is 422',
+      schema: { type: 'string', minLength: 1, maxLength: LIMITS.idempotencyKeyLength, pattern: IDEMPOTENCY_KEY.source },
     }),
     ApiHeader({
       name: 'If-Match',
       required: false,
       description: 'Append only at this stream revision, written as the ETag gives it ("3"), or * for "the stream exists"; else 412',
+      schema: { type: 'string', pattern: '^("(0|[1-9][0-9]{0,15})"|\\*)$', example: '"3"' },
     }),
-    ApiCreatedResponse({ type: CommandResponse, description: 'Recorded; ETag carries the stream revision' }),
-    ApiOkResponse({ type: CommandResponse, description: 'A retry with the same Idempotency-Key: nothing written' }),
-    ApiResponse({ status: 400, description: 'VALIDATION_FAILED' }),
-    ApiResponse({ status: 401, description: 'UNAUTHENTICATED' }),
-    ApiResponse({ status: 403, description: 'FORBIDDEN' }),
-    ApiResponse({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND, EVENT_NOT_FOUND' }),
-    ApiResponse({ status: 409, description: 'ALREADY_EXISTS, ALREADY_CONTROLLED, NOT_CONTROLLED, TIMELINE_CONFLICT' }),
-    ApiResponse({ status: 412, description: 'WRONG_EXPECTED_REVISION' }),
-    ApiResponse({ status: 422, description: 'ACTOR_UNKNOWN, POSITION_UNKNOWN, OCCURRED_IN_FUTURE, BEFORE_BASELINE, IDEMPOTENCY_KEY_REUSED' }),
+    ApiCreatedResponse({ type: CommandResponse, description: 'Recorded; ETag carries the stream revision', headers: ETAG_HEADER }),
+    ApiOkResponse({
+      type: CommandResponse,
+      description: 'A retry with the same Idempotency-Key and body: the first answer again, nothing written',
+      headers: { ...ETAG_HEADER, 'Idempotent-Replayed': { description: 'true', schema: { type: 'string', enum: ['true'] } } },
+    }),
+    ApiRefusals('WRONG_EXPECTED_REVISION', 'IDEMPOTENCY_KEY_REUSED', ...refusals),
   );
 }
 

@@ -1,4 +1,5 @@
 import { type PipeTransform, Injectable } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
 import { ApplicationError } from '../application/application-error.js';
 import { SLUG_PATTERN, LIMITS } from './input-limits.js';
 
@@ -23,3 +24,12 @@ export class ActorIdPipe implements PipeTransform<string, string> {
     return value;
   }
 }
+
+const slugSchema = { type: 'string', pattern: SLUG_PATTERN.source, maxLength: LIMITS.idLength } as const;
+
+/** The OpenAPI description of a neighbourhood id in a path (`:id`). */
+export const NeighbourhoodIdParam = (): MethodDecorator =>
+  ApiParam({ name: 'id', description: 'A neighbourhood id: a lowercase slug', schema: { ...slugSchema, example: 'damascus-tadamon' } });
+
+/** The OpenAPI description of an actor id in a path (`:id`). */
+export const ActorIdParam = (): MethodDecorator => ApiParam({ name: 'id', description: 'An actor id: a lowercase slug', schema: { ...slugSchema, example: 'isis' } });

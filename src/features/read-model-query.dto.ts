@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ApiReadModelQuery, ApiRefusals, type RouteErrorCode } from '../http/index.js';
 import { IsInstant } from './input-limits.js';
 
 /** What every query accepts: read your own writes. */
@@ -42,14 +43,10 @@ export class BitemporalQueryDto extends ReadModelQueryDto {
   knownAt?: string;
 }
 
-/** The error answers every read-model query can give. */
-export function ReadModelResponses(...extra: { status: number; description: string }[]): MethodDecorator {
-  return applyDecorators(
-    ApiBearerAuth(),
-    ApiResponse({ status: 400, description: 'VALIDATION_FAILED (a malformed instant, an unknown parameter, …)' }),
-    ApiResponse({ status: 401, description: 'UNAUTHENTICATED' }),
-    ApiResponse({ status: 403, description: 'FORBIDDEN' }),
-    ...extra.map((response) => ApiResponse(response)),
-    ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: minPosition not reached within 5 s (Retry-After)' }),
-  );
+/**
+ * A query answered from a read model, with the codes its own lookups add; the document adds the
+ * read-model codes (PROJECTION_LAGGING, PROJECTION_REBUILDING) and those of every route with a key.
+ */
+export function ReadModelResponses(...refusals: RouteErrorCode[]): MethodDecorator {
+  return applyDecorators(ApiReadModelQuery(), ApiRefusals(...refusals));
 }

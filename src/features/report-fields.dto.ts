@@ -21,9 +21,10 @@ import { POSITION_KINDS, RELIABILITY_GRADES, TIME_PRECISIONS } from '../domain/i
 import type { Area, Credibility, PositionKind, PositionSpecInput, Reliability, Source, TimePrecision } from '../domain/index.js';
 import { EachItem, EachItemAnObject } from '../http/item-rules.js';
 import { AREA_LIMITS, IsArea } from './geojson-area.js';
+import { geoJsonProperty } from '../http/geojson.schema.js';
 import { NestedType } from '../http/nested-type.decorator.js';
 import { present } from './command-endpoint.js';
-import { IsInstant, IsSafeText, IsSlug, IsText, LIMITS, slugProblem } from './input-limits.js';
+import { IsInstant, IsSafeText, IsSlug, IsText, LIMITS, SLUG_PATTERN, slugProblem } from './input-limits.js';
 
 export class SourceDto {
   @ApiProperty({ maxLength: LIMITS.nameLength, example: 'field sources' })
@@ -146,7 +147,7 @@ export class PositionSpecDto {
   @IsArea()
   area?: Area;
 
-  @ApiPropertyOptional({ nullable: true, description: 'Actor holding it at the baseline; null for nobody' })
+  @ApiPropertyOptional({ type: String, nullable: true, pattern: SLUG_PATTERN.source, maxLength: LIMITS.idLength, description: 'Actor holding it at the baseline; null for nobody' })
   @IsOptional()
   @IsString()
   @IsSlug()
@@ -199,19 +200,12 @@ export function IsIdList(maxSize: number, minSize = 0): PropertyDecorator {
 
 /** The OpenAPI description of an area field (`area` of a position, `outline` of a neighbourhood). */
 export function areaProperty(description: string): ApiPropertyOptions {
-  return {
-    type: 'object',
-    additionalProperties: false,
-    required: ['type', 'coordinates'],
-    properties: {
-      type: { type: 'string', enum: ['Polygon', 'MultiPolygon'] },
-      coordinates: { type: 'array', items: {}, description: 'As RFC 7946 §3.1.6 (Polygon) or §3.1.7 (MultiPolygon)' },
-    },
+  return geoJsonProperty({
     example: { type: 'Polygon', coordinates: [[[36.304, 33.486], [36.306, 33.486], [36.306, 33.487], [36.304, 33.486]]] },
     description:
       `${description}: a GeoJSON Polygon or MultiPolygon, WGS 84 [longitude, latitude] positions; every ring closed with at ` +
       `least ${AREA_LIMITS.minRingPositions} positions, at most ${AREA_LIMITS.maxVertices} positions in all; ring orientation and holes are kept as sent`,
-  };
+  });
 }
 
 function IsLonLat(): PropertyDecorator {

@@ -5,3 +5,6 @@ export { EachItem, EachItemAnObject, type ItemRule } from './item-rules.js';
 export { NestedType, type NestedTypeFunction } from './nested-type.decorator.js';
 export { createValidationPipe, flattenValidationErrors, MAX_VALIDATION_DETAILS, validationFailed, type FieldProblems } from './validation.js';
 export { buildOpenApiDocument, DOCS_JSON_PATH, DOCS_PATH, setupOpenApi } from './openapi.js';
+export { GeoJsonPointDto, geoJsonProperty } from './geojson.schema.js';
+export { API_ERRORS, type ApiErrorCode } from './api-errors.js';
+export { ApiHeavyQuery, ApiReadModelQuery, ApiRefusals, type RouteErrorCode } from './api-refusals.decorator.js';

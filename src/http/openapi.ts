@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { AppConfig } from '../config/app-config.js';
+import { GEOJSON_SCHEMAS } from './geojson.schema.js';
+import { BEARER_SCHEME, documentRefusals, routeFacts } from './openapi-refusals.js';
 
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';
@@ -37,23 +39,56 @@ const UI_HTML = `<!doctype html>
 
 const UI_INIT_JS = `window.ui = SwaggerUIBundle({ url: '/${DOCS_JSON_PATH}', dom_id: '#swagger-ui', deepLinking: true });\n`;
 
+/**
+ * The OpenAPI 3.0 document of the API: Nest's scan of the controllers, completed by
+ * `documentRefusals` with the error answers of every route, its key and its roles.
+ */
 export function buildOpenApiDocument(app: NestFastifyApplication, config: AppConfig): OpenAPIObject {
   const rateLimit =
     config.rateLimitPerSecond > 0
-      ? `Each API key may make ${config.rateLimitPerSecond} requests per second; beyond that, 429 RATE_LIMITED.`
+      ? `Each API key may make ${config.rateLimitPerSecond} requests per second (requests without a valid key: as many per client address); beyond that, 429 RATE_LIMITED with Retry-After.`
       : 'Requests are not rate-limited.';
   const options = new DocumentBuilder()
     .setTitle(OPENAPI_TITLE)
     .setDescription(
       'Who controls what, when: an immutable timeline of incidents per neighbourhood. ' +
-        'Send `Authorization: Bearer <key>`. Every error has the body `{statusCode, code, message, details?}`. ' +
+        'Send `Authorization: Bearer <key>` with an API key of this server. ' +
+        'Every answer of status 400 and above has the body `ApiError`: `{statusCode, code, message, details?}`; each response ' +
+        'lists the codes that route can give at that status. Refusals made before a request is routed (431 HEADERS_TOO_LARGE, ' +
+        '400 for a malformed HTTP request, 408 for one that does not arrive in time) have the same body. ' +
         rateLimit,
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key' }, 'bearer')
-    .addSecurityRequirements('bearer')
+    // An API key, not a JWT: Nest's addBearerAuth() would say `bearerFormat: JWT`.
+    .addSecurity(BEARER_SCHEME, {
+      type: 'http',
+      scheme: 'bearer',
+      description:
+        'An API key of this server (16 or more characters of A-Za-z0-9_-, not a JWT), sent as `Authorization: Bearer <key>`. ' +
+        'Each key has one role: writer, analyst, editor or admin.',
+    })
+    .addSecurityRequirements(BEARER_SCHEME)
     .build();
-  return SwaggerModule.createDocument(app, options);
+  const document = SwaggerModule.createDocument(app, options, { extraModels: [...GEOJSON_SCHEMAS] });
+  documentRefusals(document, routeFacts(app));
+  typeNullableCompositions(document);
+  return document;
+}
+
+/**
+ * OpenAPI 3.0 lets a value be null only where `nullable: true` stands beside a `type`; Nest drops
+ * the `type` of a property declared with `oneOf` (a geometry, an area), so those are typed
+ * `object` again here: every alternative of theirs is an object.
+ */
+function typeNullableCompositions(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(typeNullableCompositions);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const schema = node as Record<string, unknown>;
+  if (schema.nullable === true && schema.type === undefined && (schema.oneOf ?? schema.anyOf ?? schema.allOf) !== undefined) schema.type = 'object';
+  Object.values(schema).forEach(typeNullableCompositions);
 }
 
 /** swagger-ui-dist as @nestjs/swagger depends on it (it is not a dependency of ours). */

@@ -15,6 +15,7 @@ import { READ_MODELS } from '../../src/features/read-models.js';
 import { configureHttpApp, createHttpAdapter } from '../../src/http/http-app.js';
 import { PROJECTIONS_OPTIONS } from '../../src/projections/index.js';
 import { BUILT_WRITER_THREADS } from '../built-modules.js';
+import { recordAnswers } from '../openapi-answers.recorder.js';
 
 export const KEYS = {
   writer: 'writer-key-0123456789abcdef',
@@ -77,6 +78,7 @@ export async function startApp(
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { logger: options.logger ?? false });
   configureHttpApp(app, config, { shutdownHooks: false });
+  recordAnswers(app, config);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

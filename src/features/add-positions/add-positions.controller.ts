@@ -5,9 +5,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { AddPositionsDto, toAddPositionsCommand } from './add-positions.dto.js';
 import { AddPositionsCommand } from './add-positions.handler.js';
+
+/** The request an integration sends, from the Tadamon report (scripts/tadamon-scenario.ts). */
+const EXAMPLE = {
+  positions: [{ id: 'southern-blocks', name: 'Southern blocks', kind: 'block', weight: 12, coordinates: [36.3019, 33.4809], controller: 'syrian-regime' }],
+};
 
 @ApiTags('Reference data')
 @Controller('neighbourhoods/:id/positions')
@@ -17,7 +22,14 @@ export class AddPositionsController {
   @Post()
   @Roles('writer')
   @ApiOperation({ summary: 'Add positions to a neighbourhood' })
-  @CommandResponses()
+  @NeighbourhoodIdParam()
+  @CommandResponses(
+    { type: AddPositionsDto, summary: 'Add the southern blocks of Tadamon, held by the regime', example: EXAMPLE },
+    'NEIGHBOURHOOD_NOT_FOUND',
+    'ALREADY_EXISTS',
+    'ACTOR_UNKNOWN',
+    'INVALID_COMMAND',
+  )
   add(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Body() body: AddPositionsDto,

@@ -5,9 +5,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { AssessReportDto, toAssessReportCommand } from './assess-report.dto.js';
 import { AssessReportCommand } from './assess-report.handler.js';
+
+/** The request an integration sends, from the Tadamon report (scripts/tadamon-scenario.ts). */
+const EXAMPLE = {
+  eventId: '0196f0a2-9b47-7e05-a3d8-1c6e0f5b2a94',
+  status: 'confirmed',
+  reason: 'Field sources, Amaq and Damascus Now all report the positions lost, in different words.',
+};
 
 @ApiTags('Claims')
 @Controller('neighbourhoods/:id/assessments')
@@ -24,7 +31,15 @@ export class AssessReportController {
       'becomes accepted (or corroborating), else 409 TIMELINE_CONFLICT names what blocks it and nothing is written. The same ' +
       'status again is 409 ALREADY_EXISTS; a retracted report is 409 REPORT_RETRACTED.',
   })
-  @CommandResponses()
+  @NeighbourhoodIdParam()
+  @CommandResponses(
+    { type: AssessReportDto, summary: "Editor: the field sources, Amaq and Damascus Now agree that Wednesday's positions fell", example: EXAMPLE },
+    'NEIGHBOURHOOD_NOT_FOUND',
+    'EVENT_NOT_FOUND',
+    'ALREADY_EXISTS',
+    'REPORT_RETRACTED',
+    'TIMELINE_CONFLICT',
+  )
   assess(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Body() body: AssessReportDto,

@@ -6,14 +6,37 @@ import { ApplicationError } from '../../application/application-error.js';
 import { type CommandMetadata, requestHashes } from '../../application/command-metadata.js';
 import type { BatchCommand } from '../../application/command-pipeline.js';
 import { AuthRefusal, CurrentPrincipal, type Principal, Roles, isAllowed } from '../../auth/index.js';
-import { createValidationPipe, toErrorResponse } from '../../http/index.js';
-import { CommandResponses, checkedIdempotencyKey, commandResponse } from '../command-endpoint.js';
+import { ApiRefusals, createValidationPipe, toErrorResponse } from '../../http/index.js';
+import { checkedIdempotencyKey, commandResponse } from '../command-endpoint.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
 import { batchRoute } from './batch-routes.js';
 import { BatchDto, BatchResponseDto, type BatchResultDto } from './batch.dto.js';
 import { RunBatchCommand } from './batch.handler.js';
 
 const validation = createValidationPipe();
+
+/** The request an integration sends (an import of Tadamon's actors and casualty reports). */
+const EXAMPLE = {
+  commands: [
+    {
+      path: '/v1/actors',
+      idempotencyKey: 'actor:ndf',
+      body: { id: 'ndf', name: 'National Defence Forces', nameAr: 'قوات الدفاع الوطني', side: 'pro-government', kind: 'militia' },
+    },
+    {
+      path: '/v1/neighbourhoods/damascus-tadamon/casualties',
+      idempotencyKey: 'tadamon-2018-04-18-casualties',
+      body: {
+        killed: { low: 10, best: 20, high: 99 },
+        wounded: { low: 10, best: 20, high: 99 },
+        occurredAt: '2018-04-18T10:00:00Z',
+        timePrecision: 'day',
+        sources: [{ name: 'Arabic news report on the Tadamon attack', kind: 'news', reliability: 'B', credibility: 3 }],
+        notes: '"Tens killed and wounded": figures are the range the wording allows, not counts.',
+      },
+    },
+  ],
+};
 const neighbourhoodIds = new NeighbourhoodIdPipe();
 
 @ApiTags('Batches')
@@ -32,9 +55,9 @@ export class BatchController {
       'refuses nothing else. Roles are checked per command. What the accepted commands decide is written together, ' +
       'durably, before the answer; with the embedded store atomically (an I/O error writes nothing of the batch).',
   })
-  @ApiBody({ type: BatchDto })
-  @ApiOkResponse({ type: BatchResponseDto })
-  @CommandResponses()
+  @ApiBody({ type: BatchDto, examples: { tadamon: { summary: 'Register an actor and report casualties, each with its idempotency key', value: EXAMPLE } } })
+  @ApiOkResponse({ type: BatchResponseDto, description: 'One result per command, in order: what its own endpoint answers, with its status' })
+  @ApiRefusals('WRONG_EXPECTED_REVISION')
   async run(@Body() batch: BatchDto, @Req() request: FastifyRequest, @CurrentPrincipal() principal: Principal): Promise<BatchResponseDto> {
     const results: (BatchResultDto | undefined)[] = [];
     const accepted: { index: number; command: BatchCommand; subject: { neighbourhoodId: string } | { actorId: string } }[] = [];

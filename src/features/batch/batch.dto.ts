@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { EachItemAnObject, NestedType } from '../../http/index.js';
 import { CommandResponse } from '../command-endpoint.js';
@@ -35,17 +35,21 @@ export class BatchDto {
   commands!: BatchCommandDto[];
 }
 
-export class BatchResultDto extends CommandResponse {
+/**
+ * One command's result: a recorded (or replayed) one has the fields of a command's answer, a
+ * refused one `code`, `message` and `details`, as its own endpoint would answer them.
+ */
+export class BatchResultDto extends PartialType(CommandResponse) {
   @ApiProperty({ type: 'integer', description: 'The status the command answers on its own endpoint (201, 200 for a replay, or a 4xx)' })
   status!: number;
 
-  @ApiPropertyOptional({ description: 'A refused command: its error code' })
+  @ApiPropertyOptional({ description: 'A refused command: its error code, as its own endpoint answers it (ApiError)' })
   code?: string;
 
   @ApiPropertyOptional({ description: 'A refused command: what is wrong' })
   message?: string;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true } })
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object', additionalProperties: true }, description: "A refused command: the error's details" })
   details?: unknown[];
 }
 

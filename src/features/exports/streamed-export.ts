@@ -1,10 +1,11 @@
 import { Logger, applyDecorators } from '@nestjs/common';
-import { ApiProduces, ApiResponse } from '@nestjs/swagger';
+import { ApiProduces } from '@nestjs/swagger';
 import { stringify } from 'csv-stringify';
 import type { FastifyReply } from 'fastify';
 import { Readable, pipeline } from 'node:stream';
 import { Roles } from '../../auth/roles.decorator.js';
 import { LongLivedAnswer } from '../../http/answer-deadline.js';
+import { ApiHeavyQuery } from '../../http/index.js';
 
 export const CSV_MEDIA_TYPE = 'text/csv; charset=utf-8; header=present';
 export const GEOJSON_MEDIA_TYPE = 'application/geo+json';
@@ -21,14 +22,9 @@ export function StreamedExport(mediaType: string): MethodDecorator {
   return applyDecorators(Roles('analyst'), ApiProduces(mediaType.split(';')[0]!), LongLivedAnswer());
 }
 
-/** The 503 answers of a heavy query; place it above `ReadModelResponses`, whose 503 it replaces. */
+/** A heavy query (exports, perspective folds), under TIMELINE_MAX_HEAVY_QUERIES: the document adds 503 SERVER_BUSY. */
 export function HeavyQueryResponse(): MethodDecorator {
-  return ApiResponse({
-    status: 503,
-    description:
-      'SERVER_BUSY: as many heavy queries (exports, perspective folds) are under way as TIMELINE_MAX_HEAVY_QUERIES allows; or ' +
-      'PROJECTION_LAGGING: minPosition not reached within 5 s. Both with Retry-After',
-  });
+  return ApiHeavyQuery();
 }
 
 /** A CSV cell: text as it is, an absent value as an empty cell. */

@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../auth/roles.decorator.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
-import { ActorIdPipe } from '../path-params.js';
+import { ActorIdParam, ActorIdPipe } from '../path-params.js';
 import { ActorHoldingsDto, ActorHoldingsQueryDto } from './actor-holdings.dto.js';
 import { ActorHoldingsQuery } from './actor-holdings.handler.js';
 
@@ -19,7 +19,8 @@ export class ActorHoldingsController {
     description: '`limit` counts positions; `nextCursor` is present while more remain. Both instants default to now.',
   })
   @ApiOkResponse({ type: ActorHoldingsDto })
-  @ReadModelResponses({ status: 404, description: 'ACTOR_NOT_FOUND: no such actor (or none registered by knownAt)' })
+  @ActorIdParam()
+  @ReadModelResponses('ACTOR_NOT_FOUND')
   holdings(@Param('id', ActorIdPipe) actorId: string, @Query() query: ActorHoldingsQueryDto): Promise<ActorHoldingsDto> {
     return this.bus.execute(new ActorHoldingsQuery(actorId, query));
   }

@@ -1,15 +1,14 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { type ExportAnswer, GEOJSON_MEDIA_TYPE, HeavyQueryResponse, StreamedExport, sendExport } from '../exports/streamed-export.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
 import { CityControlGeoJsonQueryDto } from './city-control-geojson.dto.js';
 import { CityControlGeoJsonQuery } from './city-control-geojson.handler.js';
-import { AreaGeometryDto, ControlFeatureCollectionDto, PointGeometryDto } from './control-geojson.dto.js';
+import { ControlFeatureCollectionDto } from './control-geojson.dto.js';
 
 @ApiTags('Exports')
-@ApiExtraModels(AreaGeometryDto, PointGeometryDto)
 @Controller('control.geojson')
 export class CityControlGeoJsonController {
   constructor(private readonly bus: QueryBus) {}

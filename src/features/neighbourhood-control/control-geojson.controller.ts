@@ -1,16 +1,15 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../../auth/roles.decorator.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { GEOJSON_MEDIA_TYPE } from '../exports/streamed-export.js';
-import { AreaGeometryDto, ControlFeatureCollectionDto, ControlGeoJsonQueryDto, PointGeometryDto } from './control-geojson.dto.js';
+import { ControlFeatureCollectionDto, ControlGeoJsonQueryDto } from './control-geojson.dto.js';
 import { ControlGeoJsonQuery } from './control-geojson.handler.js';
 
 @ApiTags('Control')
-@ApiExtraModels(AreaGeometryDto, PointGeometryDto)
 @Controller('neighbourhoods/:id/control.geojson')
 export class ControlGeoJsonController {
   constructor(private readonly bus: QueryBus) {}
@@ -25,7 +24,8 @@ export class ControlGeoJsonController {
       'Properties carry controller, controllerName, side, since, contested, evidence and uncertain, to style a map by.',
   })
   @ApiOkResponse({ type: ControlFeatureCollectionDto })
-  @ReadModelResponses({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
+  @NeighbourhoodIdParam()
+  @ReadModelResponses('NEIGHBOURHOOD_NOT_FOUND')
   async geojson(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Query() query: ControlGeoJsonQueryDto,

@@ -1,5 +1,6 @@
-import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import type { Area } from '../../domain/index.js';
+import { type GeoJsonPointDto, geoJsonProperty } from '../../http/index.js';
 import { BitemporalQueryDto } from '../read-model-query.dto.js';
 import { EvidenceDto, UNCERTAIN_DESCRIPTION } from './neighbourhood-control.dto.js';
 
@@ -24,26 +25,17 @@ export class ControlFeaturePropertiesDto {
   @ApiProperty({ description: UNCERTAIN_DESCRIPTION }) uncertain!: boolean;
 }
 
-export class PointGeometryDto {
-  @ApiProperty({ enum: ['Point'] }) type!: 'Point';
-  @ApiProperty({ type: [Number], minItems: 2, maxItems: 2, example: [36.3, 33.47], description: '[longitude, latitude]' })
-  coordinates!: [number, number];
-}
-
-export class AreaGeometryDto {
-  @ApiProperty({ enum: ['Polygon', 'MultiPolygon'] }) type!: 'Polygon' | 'MultiPolygon';
-  @ApiProperty({ type: 'array', items: {}, description: 'As registered (RFC 7946 §3.1.6-7)' }) coordinates!: unknown[];
-}
-
 export class ControlFeatureDto {
   @ApiProperty({ enum: ['Feature'] }) type!: 'Feature';
   @ApiProperty({ description: 'The position id' }) id!: string;
-  @ApiProperty({
-    nullable: true,
-    oneOf: [{ $ref: getSchemaPath(AreaGeometryDto) }, { $ref: getSchemaPath(PointGeometryDto) }],
-    description: "The position's area, else a Point at its coordinates, else null (RFC 7946 §3.2: a feature without a location)",
-  })
-  geometry!: Area | PointGeometryDto | null;
+  @ApiProperty(
+    geoJsonProperty({
+      point: true,
+      nullable: true,
+      description: "The position's area, else a Point at its coordinates, else null (RFC 7946 §3.2: a feature without a location)",
+    }),
+  )
+  geometry!: Area | GeoJsonPointDto | null;
   @ApiProperty({ type: ControlFeaturePropertiesDto }) properties!: ControlFeaturePropertiesDto;
 }
 

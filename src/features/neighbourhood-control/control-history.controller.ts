@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CSV_MEDIA_TYPE, type ExportAnswer, HeavyQueryResponse, StreamedExport, sendExport } from '../exports/streamed-export.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
 import { CONTROL_HISTORY_COLUMNS, ControlHistoryQueryDto } from './control-history.dto.js';
 import { ControlHistoryQuery } from './control-history.handler.js';
@@ -25,7 +25,8 @@ export class ControlHistoryController {
   })
   @ApiOkResponse({ description: 'text/csv' })
   @HeavyQueryResponse()
-  @ReadModelResponses({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
+  @NeighbourhoodIdParam()
+  @ReadModelResponses('NEIGHBOURHOOD_NOT_FOUND')
   async export(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Query() query: ControlHistoryQueryDto,

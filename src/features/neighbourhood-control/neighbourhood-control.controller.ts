@@ -5,7 +5,7 @@ import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { HeavyQueryResponse } from '../exports/streamed-export.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { NeighbourhoodControlDto, NeighbourhoodControlQueryDto, perspectiveParameters } from './neighbourhood-control.dto.js';
 import { NeighbourhoodControlQuery } from './neighbourhood-control.handler.js';
 
@@ -28,7 +28,8 @@ export class NeighbourhoodControlController {
   })
   @ApiOkResponse({ type: NeighbourhoodControlDto })
   @HeavyQueryResponse()
-  @ReadModelResponses({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
+  @NeighbourhoodIdParam()
+  @ReadModelResponses('NEIGHBOURHOOD_NOT_FOUND')
   control(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Query() query: NeighbourhoodControlQueryDto,

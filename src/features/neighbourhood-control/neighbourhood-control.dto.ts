@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nest
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { type Area, POSITION_KINDS, type PositionKind, RELIABILITY_GRADES, type Reliability } from '../../domain/index.js';
+import { geoJsonProperty } from '../../http/index.js';
 import { IsInstant, LIMITS } from '../input-limits.js';
 import { BitemporalQueryDto } from '../read-model-query.dto.js';
 
@@ -95,12 +96,10 @@ export class EvidenceDto {
 }
 
 /** A GeoJSON Polygon or MultiPolygon, as registered. */
-export const AREA_SCHEMA: ApiPropertyOptions = {
-  type: 'object',
+export const AREA_SCHEMA: ApiPropertyOptions = geoJsonProperty({
   nullable: true,
-  properties: { type: { type: 'string', enum: ['Polygon', 'MultiPolygon'] }, coordinates: { type: 'array', items: {} } },
   description: 'Its extent on the map as registered: a GeoJSON Polygon or MultiPolygon; null when none was given',
-};
+});
 
 export class PositionControlDto {
   @ApiProperty({ example: 'bakery-block-1' }) id!: string;

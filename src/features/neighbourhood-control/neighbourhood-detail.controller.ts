@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
 import { NeighbourhoodDetailDto, NeighbourhoodDetailQueryDto } from './neighbourhood-detail.dto.js';
 import { NeighbourhoodDetailQuery } from './neighbourhood-detail.handler.js';
@@ -20,7 +20,8 @@ export class NeighbourhoodDetailController {
       'when its incidents began and ended, and the sources they cite',
   })
   @ApiOkResponse({ type: NeighbourhoodDetailDto })
-  @ReadModelResponses({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
+  @NeighbourhoodIdParam()
+  @ReadModelResponses('NEIGHBOURHOOD_NOT_FOUND')
   detail(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Query() query: NeighbourhoodDetailQueryDto,

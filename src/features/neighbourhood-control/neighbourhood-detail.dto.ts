@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { type Area, POSITION_KINDS, type PositionKind } from '../../domain/index.js';
+import { geoJsonProperty } from '../../http/index.js';
 import { ReadModelQueryDto } from '../read-model-query.dto.js';
 import { AREA_SCHEMA } from './neighbourhood-control.dto.js';
 
@@ -25,7 +26,7 @@ export class NeighbourhoodDetailDto {
   @ApiProperty({ example: 'Damascus' }) city!: string;
   @ApiProperty({ example: 'Syria' }) country!: string;
   @ApiProperty({ description: 'UTC: the baseline instant at which the positions were held by their baselineController' }) controlAsOf!: string;
-  @ApiProperty({ ...AREA_SCHEMA, description: "The neighbourhood's boundary as registered (GeoJSON Polygon or MultiPolygon); null when none was given" })
+  @ApiProperty(geoJsonProperty({ nullable: true, description: "The neighbourhood's boundary as registered (GeoJSON Polygon or MultiPolygon); null when none was given" }))
   outline!: Area | null;
   @ApiProperty({ type: [RegisteredPositionDto], description: 'In the order they were registered (as /control lists them)' })
   positions!: RegisteredPositionDto[];

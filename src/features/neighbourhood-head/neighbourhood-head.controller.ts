@@ -1,9 +1,10 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../../auth/roles.decorator.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { ApiRefusals } from '../../http/index.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { NeighbourhoodHeadDto } from './neighbourhood-head.dto.js';
 import { NeighbourhoodHeadQuery } from './neighbourhood-head.handler.js';
 
@@ -14,12 +15,14 @@ export class NeighbourhoodHeadController {
 
   @Get()
   @Roles('writer', 'analyst', 'editor')
-  @ApiBearerAuth()
   @ApiOperation({ summary: "The revision of a neighbourhood's stream, for a conditional append (If-Match)" })
-  @ApiOkResponse({ type: NeighbourhoodHeadDto, description: 'ETag carries the revision' })
-  @ApiResponse({ status: 401, description: 'UNAUTHENTICATED' })
-  @ApiResponse({ status: 403, description: 'FORBIDDEN' })
-  @ApiResponse({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
+  @ApiOkResponse({
+    type: NeighbourhoodHeadDto,
+    description: 'ETag carries the revision',
+    headers: { ETag: { description: 'The stream revision, as If-Match takes it ("3")', schema: { type: 'string' } } },
+  })
+  @NeighbourhoodIdParam()
+  @ApiRefusals('NEIGHBOURHOOD_NOT_FOUND')
   async head(@Param('id', NeighbourhoodIdPipe) neighbourhoodId: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<NeighbourhoodHeadDto> {
     const head = await this.bus.execute(new NeighbourhoodHeadQuery(neighbourhoodId));
     void reply.header('ETag', `"${head.streamRevision}"`);

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../auth/roles.decorator.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
 import { CasualtiesDto, CasualtiesQueryDto } from './casualties.dto.js';
 import { CasualtiesQuery } from './casualties.handler.js';
@@ -21,7 +21,8 @@ export class CasualtiesController {
       'retracted and refuted ones (as known at knownAt). A missing low or high counts as the best figure.',
   })
   @ApiOkResponse({ type: CasualtiesDto })
-  @ReadModelResponses({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
+  @NeighbourhoodIdParam()
+  @ReadModelResponses('NEIGHBOURHOOD_NOT_FOUND')
   casualties(@Param('id', NeighbourhoodIdPipe) neighbourhoodId: string, @Query() query: CasualtiesQueryDto): Promise<CasualtiesDto> {
     return this.bus.execute(new CasualtiesQuery(neighbourhoodId, query));
   }

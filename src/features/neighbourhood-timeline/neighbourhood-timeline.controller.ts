@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { NeighbourhoodTimelineDto, NeighbourhoodTimelineQueryDto } from './neighbourhood-timeline.dto.js';
 import { NeighbourhoodTimelineQuery } from './neighbourhood-timeline.handler.js';
 
@@ -23,7 +23,8 @@ export class NeighbourhoodTimelineController {
       '`nextCursor` is present while more items remain.',
   })
   @ApiOkResponse({ type: NeighbourhoodTimelineDto })
-  @ReadModelResponses({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
+  @NeighbourhoodIdParam()
+  @ReadModelResponses('NEIGHBOURHOOD_NOT_FOUND')
   timeline(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Query() query: NeighbourhoodTimelineQueryDto,

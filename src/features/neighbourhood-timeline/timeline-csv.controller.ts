@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { CSV_MEDIA_TYPE, type ExportAnswer, HeavyQueryResponse, StreamedExport, sendExport } from '../exports/streamed-export.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
 import { CityTimelineCsvQueryDto, TimelineCsvQueryDto } from './neighbourhood-timeline.dto.js';
 import { TIMELINE_CSV_COLUMNS, TimelineCsvQuery } from './timeline-csv.handler.js';
@@ -25,7 +25,8 @@ export class TimelineCsvController {
   @ApiOperation({ summary: "A neighbourhood's timeline as CSV, with every filter of the timeline", description: CSV_FORMAT })
   @ApiOkResponse({ description: 'text/csv' })
   @HeavyQueryResponse()
-  @ReadModelResponses({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
+  @NeighbourhoodIdParam()
+  @ReadModelResponses('NEIGHBOURHOOD_NOT_FOUND')
   async neighbourhood(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Query() query: TimelineCsvQueryDto,

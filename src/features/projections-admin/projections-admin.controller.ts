@@ -1,14 +1,13 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../auth/roles.decorator.js';
+import { ApiRefusals } from '../../http/index.js';
+import { READ_MODELS } from '../read-models.js';
 import { ProjectionStatusDto, RebuildAcceptedDto } from './projections-admin.dto.js';
 import { ListProjectionsQuery, RebuildProjectionCommand } from './projections-admin.handler.js';
 
 @ApiTags('Operations')
-@ApiBearerAuth()
-@ApiResponse({ status: 401, description: 'UNAUTHENTICATED' })
-@ApiResponse({ status: 403, description: 'FORBIDDEN: admin only' })
 @Controller('projections')
 export class ProjectionsAdminController {
   constructor(
@@ -34,7 +33,8 @@ export class ProjectionsAdminController {
       'with the head, and the old file is deleted. Asking again while a rebuild runs starts nothing new.',
   })
   @ApiAcceptedResponse({ type: RebuildAcceptedDto })
-  @ApiResponse({ status: 404, description: 'PROJECTION_NOT_FOUND' })
+  @ApiParam({ name: 'name', description: 'A read model', enum: READ_MODELS.map((model) => model.name) })
+  @ApiRefusals('PROJECTION_NOT_FOUND')
   rebuild(@Param('name') name: string): Promise<RebuildAcceptedDto> {
     return this.commands.execute(new RebuildProjectionCommand(name));
   }

@@ -1,14 +1,14 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiRefusals } from '../../http/index.js';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { ReadStreamQueryDto, StreamPageDto } from './read-stream.dto.js';
 import { ReadStreamQuery } from './read-stream.handler.js';
 
 @ApiTags('Audit')
-@ApiBearerAuth()
 @Controller('neighbourhoods/:id/events')
 export class ReadStreamController {
   constructor(private readonly bus: QueryBus) {}
@@ -20,8 +20,8 @@ export class ReadStreamController {
     description: 'Admins also see protected sources and each event\'s request metadata (idempotencyKey, requestHash, requestId).',
   })
   @ApiOkResponse({ type: StreamPageDto })
-  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: fromRevision or limit not a decimal integer in range, an unknown parameter' })
-  @ApiResponse({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
+  @NeighbourhoodIdParam()
+  @ApiRefusals('NEIGHBOURHOOD_NOT_FOUND')
   read(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Query() query: ReadStreamQueryDto,

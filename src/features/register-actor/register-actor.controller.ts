@@ -8,6 +8,9 @@ import { CommandResponses, type CommandResponse, commandMetadata, executeCommand
 import { RegisterActorDto, toRegisterActorCommand } from './register-actor.dto.js';
 import { RegisterActorCommand } from './register-actor.handler.js';
 
+/** The request an integration sends, from the Tadamon report (scripts/tadamon-scenario.ts). */
+const EXAMPLE = { id: 'isis', name: 'Islamic State (ISIS / Daesh)', nameAr: 'تنظيم داعش', side: 'isis', kind: 'rebel-group' };
+
 @ApiTags('Reference data')
 @Controller('actors')
 export class RegisterActorController {
@@ -16,7 +19,10 @@ export class RegisterActorController {
   @Post()
   @Roles('writer')
   @ApiOperation({ summary: 'Register an actor (armed group, state force, militia)' })
-  @CommandResponses()
+  @CommandResponses(
+    { type: RegisterActorDto, summary: 'Register ISIS as an actor', example: EXAMPLE },
+    'ALREADY_EXISTS',
+  )
   register(
     @Body() body: RegisterActorDto,
     @Req() request: FastifyRequest,

@@ -5,9 +5,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { ReportCasualtiesDto, toReportCasualtiesCommand } from './report-casualties.dto.js';
 import { ReportCasualtiesCommand } from './report-casualties.handler.js';
+
+/** The request an integration sends, from the Tadamon report (scripts/tadamon-scenario.ts). */
+const EXAMPLE = {
+  actor: 'syrian-regime',
+  killed: { low: 12, best: 12 },
+  occurredAt: '2018-04-19T04:00:00Z',
+  timePrecision: 'hour',
+  sources: [{ name: 'Arabic news report on the Tadamon attack', kind: 'news', reliability: 'B', credibility: 3 }],
+  notes: '"More than 11 bodies".',
+};
 
 @ApiTags('Incidents')
 @Controller('neighbourhoods/:id/casualties')
@@ -17,7 +27,16 @@ export class ReportCasualtiesController {
   @Post()
   @Roles('writer')
   @ApiOperation({ summary: 'Record killed and wounded, as low / best / high' })
-  @CommandResponses()
+  @NeighbourhoodIdParam()
+  @CommandResponses(
+    { type: ReportCasualtiesDto, summary: 'Thursday: more than 11 bodies of regime fighters left behind', example: EXAMPLE },
+    'NEIGHBOURHOOD_NOT_FOUND',
+    'ACTOR_UNKNOWN',
+    'OCCURRED_IN_FUTURE',
+    'BEFORE_BASELINE',
+    'REPORTED_BEFORE_OCCURRED',
+    'INVALID_COMMAND',
+  )
   report(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Body() body: ReportCasualtiesDto,

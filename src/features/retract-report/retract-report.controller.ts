@@ -5,9 +5,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { RetractReportDto, toRetractReportCommand } from './retract-report.dto.js';
 import { RetractReportCommand } from './retract-report.handler.js';
+
+/** The request an integration sends, from the Tadamon report (scripts/tadamon-scenario.ts). */
+const EXAMPLE = {
+  eventId: '0196f0a3-1e7b-7d20-8c5f-6a9b2e4d1c37',
+  reason: 'The same article was recorded twice; this copy counts the same bodies again.',
+};
 
 @ApiTags('Incidents')
 @Controller('neighbourhoods/:id/retractions')
@@ -17,7 +23,14 @@ export class RetractReportController {
   @Post()
   @Roles('admin')
   @ApiOperation({ summary: 'Withdraw a false report: it then counts nowhere' })
-  @CommandResponses()
+  @NeighbourhoodIdParam()
+  @CommandResponses(
+    { type: RetractReportDto, summary: 'Withdraw a casualty report recorded twice from the same article', example: EXAMPLE },
+    'NEIGHBOURHOOD_NOT_FOUND',
+    'EVENT_NOT_FOUND',
+    'ALREADY_EXISTS',
+    'TIMELINE_CONFLICT',
+  )
   retract(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Body() body: RetractReportDto,

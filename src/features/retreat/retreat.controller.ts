@@ -5,9 +5,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
 import { CommandResponses, type CommandResponse, commandMetadata, executeCommand } from '../command-endpoint.js';
-import { NeighbourhoodIdPipe } from '../path-params.js';
+import { NeighbourhoodIdParam, NeighbourhoodIdPipe } from '../path-params.js';
 import { RetreatDto, toRetreatCommand } from './retreat.dto.js';
 import { RetreatCommand } from './retreat.handler.js';
+
+/** The request an integration sends, from the Tadamon report (scripts/tadamon-scenario.ts). */
+const EXAMPLE = {
+  by: 'syrian-regime',
+  positions: ['abu-turabi-bakery-1', 'abu-turabi-bakery-2'],
+  yieldedTo: 'isis',
+  occurredAt: '2018-04-19T04:00:00Z',
+  timePrecision: 'hour',
+  sources: [{ name: 'Arabic news report on the Tadamon attack', kind: 'news', reliability: 'B', credibility: 3 }],
+};
 
 @ApiTags('Incidents')
 @Controller('neighbourhoods/:id/retreats')
@@ -17,7 +27,19 @@ export class RetreatController {
   @Post()
   @Roles('writer')
   @ApiOperation({ summary: 'Record that an actor withdrew from positions it held' })
-  @CommandResponses()
+  @NeighbourhoodIdParam()
+  @CommandResponses(
+    { type: RetreatDto, summary: 'Thursday: the regime withdraws from the bakery blocks, which ISIS takes back', example: EXAMPLE },
+    'NEIGHBOURHOOD_NOT_FOUND',
+    'NOT_CONTROLLED',
+    'TIMELINE_CONFLICT',
+    'ACTOR_UNKNOWN',
+    'POSITION_UNKNOWN',
+    'OCCURRED_IN_FUTURE',
+    'BEFORE_BASELINE',
+    'REPORTED_BEFORE_OCCURRED',
+    'INVALID_COMMAND',
+  )
   retreat(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
     @Body() body: RetreatDto,
