@@ -1,5 +1,5 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags, type SchemaObject } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/roles.decorator.js';
 import { EVENT_STORE, StorageError } from '../event-store/index.js';
@@ -44,6 +44,18 @@ export interface HealthReport {
  * own `status`; a new component (or a new way to fail) is one more entry of the report, and the
  * overall status follows from all of them.
  */
+/** The health report, as the document shows it: its components are described in docs/operations.md. */
+const HEALTH_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['status', 'eventStore', 'readModels', 'storage'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'unavailable'] },
+    eventStore: { type: 'object', additionalProperties: true },
+    readModels: { type: 'object', additionalProperties: true },
+    storage: { type: 'object', additionalProperties: true },
+  },
+};
+
 @ApiTags('Operations')
 @Controller('health')
 export class HealthController {
@@ -55,6 +67,8 @@ export class HealthController {
   @Get()
   @Public()
   @ApiOperation({ summary: '200 when the event store, its storage and the read models are usable, 503 otherwise (each component says why)' })
+  @ApiOkResponse({ description: 'Every component is usable', schema: HEALTH_SCHEMA })
+  @ApiServiceUnavailableResponse({ description: 'A component is not usable: the same report, `status` "unavailable"', schema: HEALTH_SCHEMA })
   async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
     const { health: eventStore, storageFailure } = await this.eventStoreHealth();
     const readModels = this.projections.readModelsHealth();

@@ -20,6 +20,7 @@ const DOMAIN: Record<DomainErrorCode, true> = {
   REPORT_RETRACTED: true,
   INVALID_COMMAND: true,
   VALIDATION_FAILED: true,
+  WEBHOOK_NOT_FOUND: true,
 };
 const APPLICATION: Record<ApplicationErrorCode, true> = {
   WRONG_EXPECTED_REVISION: true,
@@ -32,6 +33,10 @@ const APPLICATION: Record<ApplicationErrorCode, true> = {
   ACTOR_NOT_FOUND: true,
   SERVER_BUSY: true,
   VALIDATION_FAILED: true,
+  WEBHOOK_NOT_FOUND: true,
+  STORAGE_FULL: true,
+  STORAGE_UNAVAILABLE: true,
+  PROJECTION_REBUILDING: true,
 };
 const AUTH: Record<AuthRefusalCode, true> = { UNAUTHENTICATED: true, FORBIDDEN: true, RATE_LIMITED: true };
 

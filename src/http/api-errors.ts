@@ -45,6 +45,7 @@ export const API_ERRORS = {
   },
   ACTOR_NOT_FOUND: { status: 404, meaning: 'No actor has this id (or none had been registered by `knownAt`).', details: 'ActorReference' },
   PROJECTION_NOT_FOUND: { status: 404, meaning: 'No read model has this name.', details: 'ProjectionReference' },
+  WEBHOOK_NOT_FOUND: { status: 404, meaning: 'No webhook has this id, or it was deleted.' },
   REQUEST_TIMEOUT: { status: 408, meaning: 'The request did not arrive, or was not answered, within the request timeout; the connection is closed.' },
   ALREADY_EXISTS: {
     status: 409,

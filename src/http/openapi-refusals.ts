@@ -1,5 +1,4 @@
 import type { INestApplicationContext, Type } from '@nestjs/common';
-import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import type { HeadersObject, OpenAPIObject, OperationObject, ReferenceObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
 import { ROLES, isAllowed, type Role } from '../auth/index.js';
@@ -8,6 +7,9 @@ import { API_ERRORS, ERROR_SCHEMAS, type ApiErrorCode, type ApiErrorEntry } from
 import { type RouteRefusals, refusalsOf } from './api-refusals.decorator.js';
 
 export const BEARER_SCHEME = 'bearer';
+
+/** The metadata key under which `@Get()`, `@Post()`… mark a route handler (`METHOD_METADATA` of @nestjs/common, not exported at its entry point). */
+const METHOD_METADATA = 'method';
 
 /** What the document needs to know of a route that Nest's own scan does not put in it. */
 export interface RouteFacts extends RouteRefusals {

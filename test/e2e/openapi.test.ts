@@ -6,6 +6,7 @@ import { BatchDto } from '../../src/features/batch/batch.dto.js';
 import { READ_MODELS } from '../../src/features/read-models.js';
 import { API_ERRORS, type ApiErrorCode, createValidationPipe } from '../../src/http/index.js';
 import { type RunningApp, startApp, temporaryDataDir } from './app-harness.js';
+import { RegisterWebhookDto } from '../../src/features/webhooks/webhooks.dto.js';
 
 /*
  * The OpenAPI document at /docs-json, as a client generator reads it: valid OpenAPI 3.0, every
@@ -233,6 +234,9 @@ describe('the OpenAPI document', () => {
         const route = `${method} ${path} {${parameter.name}}`;
         if (path.startsWith('/v1/projections/')) {
           expect({ route, values: parameter.schema.enum }).toEqual({ route, values: READ_MODELS.map((model) => model.name) });
+        } else if (path.startsWith('/v1/webhooks/')) {
+          expect({ route, schema: parameter.schema }).toEqual({ route, schema: { type: 'string', format: 'uuid', pattern: expect.any(String), example: expect.any(String) } });
+          expect(new RegExp(parameter.schema.pattern as string).test(parameter.schema.example as string)).toBe(true);
         } else {
           ids += 1;
           expect({ route, schema: parameter.schema }).toEqual({ route, schema: { type: 'string', pattern: SLUG, maxLength: 64, example: expect.any(String) } });
@@ -246,8 +250,9 @@ describe('the OpenAPI document', () => {
   it('has one request example per command, which the command validates as it validates a request', async () => {
     const pipe = createValidationPipe();
     const validate = (metatype: Type<object>, value: unknown): Promise<unknown> => pipe.transform(value, { type: 'body', metatype, data: undefined });
-    const commands = operations().filter(({ method, path }) => method === 'post' && !path.startsWith('/v1/projections/'));
-    expect(commands.length).toBe(11);
+    // Every POST with a body; a rebuild and a webhook's resume take none.
+    const commands = operations().filter(({ method, path }) => method === 'post' && !path.startsWith('/v1/projections/') && !path.endsWith('/resume'));
+    expect(commands.length).toBe(12);
     for (const { path, operation: op } of commands) {
       const examples = Object.values(op.requestBody.content['application/json'].examples as Json) as Json[];
       expect({ path, examples: examples.length }).toEqual({ path, examples: 1 });
@@ -259,6 +264,11 @@ describe('the OpenAPI document', () => {
           expect(route).toBeDefined();
           await expect(validate(route!.route.dto, command.body)).resolves.toBeInstanceOf(route!.route.dto);
         }
+        continue;
+      }
+      if (path === '/v1/webhooks') {
+        await expect(validate(RegisterWebhookDto, example)).resolves.toBeInstanceOf(RegisterWebhookDto);
+        await expect(validate(RegisterWebhookDto, { ...example, filter: { neighbourhood: ['x'] } })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
         continue;
       }
       const route = batchRoute(path.replace('{id}', 'damascus-tadamon'));

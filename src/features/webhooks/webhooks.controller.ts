@@ -2,18 +2,20 @@ import { Body, Controller, Delete, Get, HttpCode, Injectable, Param, Post, Query
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
   ApiBearerAuth,
+  ApiBody,
   ApiCreatedResponse,
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiResponse,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CommandResult } from '../../application/command-metadata.js';
 import { CurrentPrincipal, type Principal } from '../../auth/principal.js';
 import { Roles } from '../../auth/roles.decorator.js';
+import { ApiReadModelQuery, ApiRefusals } from '../../http/index.js';
 import { commandMetadata } from '../command-endpoint.js';
 import { DeleteWebhookCommand, RegisterWebhookCommand, ResumeWebhookCommand } from './webhook-commands.handler.js';
 import { ListDeliveriesQuery, ListWebhooksQuery, notFound } from './webhook-queries.handler.js';
@@ -37,6 +39,20 @@ export class WebhookIdPipe implements PipeTransform<string, string> {
     return value;
   }
 }
+
+/** The OpenAPI description of a webhook id in a path (`:id`). */
+const WebhookIdParam = (): MethodDecorator =>
+  ApiParam({
+    name: 'id',
+    description: 'A webhook id, as its registration answered it',
+    schema: { type: 'string', format: 'uuid', pattern: WEBHOOK_ID.source, example: '0193a4f2-6c1e-7d3a-9b2f-5e8c1d2a4b60' },
+  });
+
+const REGISTRATION_EXAMPLE: RegisterWebhookDto = {
+  url: 'https://hooks.example.org/timeline',
+  filter: { neighbourhoods: ['damascus-tadamon'], types: ['PositionCaptured', 'control'] },
+  description: 'Newsroom alerts: Tadamon changes hands',
+};
 
 const IDEMPOTENCY_HEADER = ApiHeader({
   name: 'Idempotency-Key',
@@ -63,12 +79,10 @@ export class WebhooksController {
       'A non-2xx answer or no answer within 10 s is retried (1 s doubling to 1 h, ±20 %) for up to 24 h, then the webhook is failing and paused.',
   })
   @IDEMPOTENCY_HEADER
+  @ApiBody({ type: RegisterWebhookDto, examples: { tadamon: { summary: 'Captures and control changes in Tadamon', value: REGISTRATION_EXAMPLE } } })
   @ApiCreatedResponse({ type: RegisteredWebhookDto, description: 'Registered; the secret is shown here only' })
   @ApiOkResponse({ type: RegisteredWebhookDto, description: 'A retry with the same Idempotency-Key: the same id and secret, nothing written' })
-  @ApiResponse({ status: 400, description: 'VALIDATION_FAILED: not http(s), credentials in the URL, a host that does not resolve or leads to a forbidden address, a bad filter' })
-  @ApiResponse({ status: 401, description: 'UNAUTHENTICATED' })
-  @ApiResponse({ status: 403, description: 'FORBIDDEN: admins only' })
-  @ApiResponse({ status: 422, description: 'IDEMPOTENCY_KEY_REUSED' })
+  @ApiRefusals('IDEMPOTENCY_KEY_REUSED')
   async register(
     @Body() body: RegisterWebhookDto,
     @Req() request: FastifyRequest,
@@ -98,17 +112,18 @@ export class WebhooksController {
   @Get()
   @ApiOperation({ summary: 'The registered webhooks and how their deliveries go (never their secrets)' })
   @ApiOkResponse({ type: WebhookListDto })
-  @ApiResponse({ status: 503, description: 'PROJECTION_LAGGING: minPosition not reached within 5 s' })
+  @ApiReadModelQuery()
   list(@Query() query: WebhookQueryDto): Promise<WebhookListDto> {
     return this.queries.execute(new ListWebhooksQuery(query.minPosition));
   }
 
   @Delete(':id')
+  @WebhookIdParam()
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a webhook: nothing more is sent to it, what it was still owed included' })
   @IDEMPOTENCY_HEADER
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiResponse({ status: 404, description: 'WEBHOOK_NOT_FOUND' })
+  @ApiRefusals('WEBHOOK_NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED')
   async remove(
     @Param('id', WebhookIdPipe) id: string,
     @Req() request: FastifyRequest,
@@ -118,18 +133,21 @@ export class WebhooksController {
   }
 
   @Get(':id/deliveries')
+  @WebhookIdParam()
   @ApiOperation({ summary: 'The newest 100 delivery attempts, newest first: status, latency, error' })
   @ApiOkResponse({ type: DeliveryListDto })
-  @ApiResponse({ status: 404, description: 'WEBHOOK_NOT_FOUND' })
+  @ApiRefusals('WEBHOOK_NOT_FOUND')
+  @ApiReadModelQuery()
   deliveries(@Param('id', WebhookIdPipe) id: string, @Query() query: WebhookQueryDto): Promise<DeliveryListDto> {
     return this.queries.execute(new ListDeliveriesQuery(id, query.minPosition));
   }
 
   @Post(':id/resume')
+  @WebhookIdParam()
   @ApiOperation({ summary: 'Resume a failing webhook: its deliveries are tried again at once, on a fresh schedule' })
   @IDEMPOTENCY_HEADER
   @ApiCreatedResponse({ type: WebhookCommandResponse })
-  @ApiResponse({ status: 404, description: 'WEBHOOK_NOT_FOUND' })
+  @ApiRefusals('WEBHOOK_NOT_FOUND', 'IDEMPOTENCY_KEY_REUSED')
   async resume(
     @Param('id', WebhookIdPipe) id: string,
     @Req() request: FastifyRequest,
