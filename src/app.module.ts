@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { CommandsModule } from './features/commands.module.js';
 import { ControlHistoryModule } from './features/control-history/control-history.module.js';
@@ -22,6 +23,7 @@ import { ProjectionsModule, WRITER_THREAD_ENTRY } from './projections/index.js';
     ReadModelsModule,
     ControlHistoryModule,
     MeModule,
+    ConsoleModule,
   ],
   controllers: [HealthController],
 })
