@@ -47,7 +47,8 @@ export class ControlMap {
       this.markers.set(position.id, layer);
       bounds.extend(layer.getBounds ? layer.getBounds() : layer.getLatLng());
     }
-    if (bounds.isValid()) this.map.fitBounds(bounds, { padding: [28, 28], maxZoom: 18 });
+    // Labels sit to the right of their markers: room for them there.
+    if (bounds.isValid()) this.map.fitBounds(bounds, { paddingTopLeft: [30, 30], paddingBottomRight: [labelled ? 190 : 30, 30], maxZoom: 18 });
     else this.map.setView([0, 0], 2);
   }
 
@@ -59,7 +60,7 @@ export class ControlMap {
       const [lon, lat] = position.coordinates;
       layer = L.circleMarker([lat, lon], { radius: 6 + 2.5 * Math.sqrt(position.weight ?? 1), weight: 2 });
     } else return undefined;
-    layer.bindTooltip('', { permanent: labelled, direction: 'right', offset: [8, 0], className: 'position-label' });
+    layer.bindTooltip('', { permanent: labelled, direction: 'auto', offset: [8, 0], className: 'position-label' });
     layer.on('click', () => this.onSelect?.(position.id));
     return layer;
   }

@@ -312,8 +312,10 @@ export class NeighbourhoodView {
     this.map.show(positions, this.colours, this.actors);
     const ms = this.asOfMs();
     const shares = Object.entries(control.shares).sort(([, a], [, b]) => b - a);
-    const summary = clear(byId('summary-text'));
-    summary.append(
+    clear(byId('summary-text')).append(
+      h(
+        'span',
+        {},
       h('strong', {}, formatUtc(ms)),
       this.zone ? ` (${formatLocal(ms, this.zone)})` : '',
       ': majority controller ',
@@ -322,6 +324,7 @@ export class NeighbourhoodView {
       shares.length === 0 ? 'Nobody holds anything. ' : [shares.map(([id, f], i) => [i > 0 ? ', ' : '', actorName(this.actors, id), ` ${percent(f)}`]), '. '],
       `${control.contestedPositions} contested position${control.contestedPositions === 1 ? '' : 's'}.`,
       control.perspective ? h('span', { class: 'perspective-note' }, ` In this perspective (${describePerspective(control.perspective)}).`) : '',
+      ),
     );
     const bar = clear(byId('share-bar'));
     for (const [id, fraction] of shares) {

@@ -50,11 +50,10 @@ export class SharesChart {
       height: HEIGHT,
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false }, points: { show: false } },
+      // Ticks in UTC, like every time the console shows.
+      tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
       scales: { x: { time: true }, y: { range: [0, 1] } },
-      axes: [
-        { values: (_u, ticks) => ticks.map((t) => formatUtc(t * 1000, { withZone: false }).replace(' ', '\n')), size: 44 },
-        { values: (_u, ticks) => ticks.map((t) => `${Math.round(t * 100)}%`), size: 48 },
-      ],
+      axes: [{ space: 70, size: 44, values: utcTicks }, { values: (_u, ticks) => ticks.map((t) => `${Math.round(t * 100)}%`), size: 48 }],
       series: [
         { label: 'UTC', value: (_u, t) => (t === null ? '' : formatUtc(t * 1000)) },
         ...ids.map((id) => ({
@@ -99,4 +98,16 @@ export class SharesChart {
     ctx.stroke();
     ctx.restore();
   }
+}
+
+/** Tick labels in UTC, 24-hour: the date alone for steps of a day or more, else the time and, where the day changes, the date. */
+function utcTicks(_u, ticks, _space, _count, increment) {
+  let day;
+  return ticks.map((t) => {
+    const [date, time] = formatUtc(t * 1000, { withZone: false }).split(' ');
+    if (increment >= 86_400) return date;
+    const label = date === day ? time : `${time}\n${date}`;
+    day = date;
+    return label;
+  });
 }

@@ -80,6 +80,11 @@ export class TimelineView {
       if (!after) latest = element;
     }
     latest?.classList.add('latest');
+    // Keeps the latest report in view inside the timeline's own scrolling panel.
+    const panel = this.list.closest('.timeline');
+    if (latest !== undefined && panel !== null && (latest.offsetTop < panel.scrollTop || latest.offsetTop > panel.scrollTop + panel.clientHeight - 60)) {
+      panel.scrollTop = Math.max(0, latest.offsetTop - 80);
+    }
   }
 
   render(item) {
