@@ -11,7 +11,7 @@ const COLUMNS = [
   { key: 'name', label: 'Neighbourhood', value: (n) => n.name.toLocaleLowerCase() },
   { key: 'city', label: 'City', value: (n) => n.city.toLocaleLowerCase() },
   { key: 'majority', label: 'Majority controller', value: (n, actors) => (n.majorityController === null ? '\uffff' : actorText(actors, n.majorityController).toLocaleLowerCase()) },
-  { key: 'shares', label: 'Largest share', value: (n) => -Math.max(0, ...Object.values(n.shares)) },
+  { key: 'shares', label: 'Shares', value: (n) => -Math.max(0, ...Object.values(n.shares)) },
   { key: 'contested', label: 'Contested positions', value: (n) => -n.contestedPositions },
   { key: 'last', label: 'Last event (UTC)', value: (n) => -(n.lastEventAt === null ? -Infinity : Date.parse(n.lastEventAt)) },
 ];

@@ -51,6 +51,7 @@ export class NeighbourhoodView {
   /** Shows the view (from the address). Only what changed is fetched again. */
   async show(view) {
     this.view = view;
+    byId('neighbourhood-view').setAttribute('aria-busy', 'true');
     const generation = ++this.generation;
     this.controller?.abort();
     this.controller = new AbortController();
@@ -133,6 +134,7 @@ export class NeighbourhoodView {
 
   /** Moves the instant; `replace` keeps one history entry while dragging or playing. */
   moveTo(ms, { replace }) {
+    byId('neighbourhood-view').setAttribute('aria-busy', 'true');
     const clamped = Math.min(this.span.endMs, Math.max(this.span.startMs, ms));
     const view = { ...this.view, asOf: isoUtc(clamped) };
     showView(view, { replace });
