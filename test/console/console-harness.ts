@@ -145,7 +145,10 @@ export async function signIn(page: Page, role: ConsoleRole): Promise<void> {
 
 /** Waits until the view the address names is drawn. */
 export async function ready(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.querySelector('main')?.dataset.ready === 'yes' && document.querySelector('#neighbourhood-view')?.getAttribute('aria-busy') !== 'true');
+  // Evaluated in the page (a string: the tests' TypeScript knows no DOM).
+  await page.waitForFunction(
+    "document.querySelector('main').dataset.ready === 'yes' && document.querySelector('#neighbourhood-view').getAttribute('aria-busy') !== 'true'",
+  );
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
