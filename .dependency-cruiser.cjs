@@ -1,6 +1,7 @@
 /**
- * The boundaries of src/, checked by `npm test` (the `lint:boundaries` script). docs/architecture.md
- * explains the parts and why each arrow is forbidden.
+ * The boundaries of src/, checked in `npm test` by test/boundaries.test.ts (and by hand with
+ * `npm run lint:boundaries`). docs/architecture.md explains the parts and why each arrow is
+ * forbidden.
  */
 const DOMAIN = '^src/domain/';
 const APPLICATION = '^src/application/';

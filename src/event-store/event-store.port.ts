@@ -77,7 +77,10 @@ export interface AppendResult {
   readonly nextRevision: number;
   /** Global position of the last event of the batch. */
   readonly position: number;
-  /** Global position of each event written, in order, when the store gives them (the embedded store does). */
+  /**
+   * Global position of each event this append wrote, in order, when the store gives them (the
+   * embedded store does); never on a replay or an empty append, which write nothing.
+   */
   readonly positions?: readonly number[];
   /**
    * True when every event of the batch was already in the stream and nothing was written: a

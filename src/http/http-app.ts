@@ -26,8 +26,7 @@ export const API_PREFIX = 'v1';
  * when the page was opened over plain http (by IP, on a private network), and so shows a blank
  * page. Everything else of the policy stays: the UI loads its scripts from this origin only. The
  * middleware is built once: @fastify/helmet builds it again for every request (for per-route
- * options and CSP nonces, which this API does not use), which was a tenth of what a query
- * allocated.
+ * options and CSP nonces, which this API does not use).
  */
 const securityHeaders = helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
 

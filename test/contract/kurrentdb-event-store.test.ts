@@ -114,7 +114,7 @@ describe('starting on a KurrentDB that cannot be used', () => {
 
   it('rejects a malformed connection string without quoting it, since it may hold a password', async () => {
     const { error } = await failureWithin(
-      1_000,
+      STARTUP_LIMIT_MS,
       openEventStore(kurrentDbConfig('kurrentdb://admin:s3cret@127.0.0.1:notaport?tls=false')),
     );
 

@@ -1162,17 +1162,6 @@ export function labelOf(hostile: HostileCase): string {
   return hostile.mutations.map((m) => m.op).join('+');
 }
 
-/** The field of `endpoint` at `path`, if it is one. */
-export function fieldAt(endpoint: EndpointSpec, path: Path): FieldSpec | undefined {
-  return endpoint.fields.find((field) => field.path.length === path.length && field.path.every((step, i) => step === path[i]));
-}
-
-/** The verdict of a case without some of its mutations. */
-export function verdictWithout(hostile: HostileCase, drop: (m: Mutation) => boolean): Verdict {
-  if (hostile.kind === 'body') return hostile.body.verdict;
-  return verdictOf({ kind: 'fields', mutations: hostile.mutations.filter((m) => !drop(m)) });
-}
-
 /** `text` with control and bidi characters written as \uXXXX, so that a report reads as it is. */
 export function printable(text: string): string {
   return text.replace(new RegExp(UNSAFE.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

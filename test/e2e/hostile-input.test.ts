@@ -19,11 +19,8 @@
  * Other knobs: HOSTILE_RUNS=<cases per endpoint>; HOSTILE_COLLECT=1 records every failing case
  * (the smallest per problem) instead of stopping at the first; HOSTILE_NO_SHRINK=1.
  *
- * KNOWN BUGS (see KNOWN_BUGS below): defects in src/ this test found. A case that fails ONLY
- * because of one of them is counted and reported at the end instead of failing the property,
- * so that the property keeps guarding against everything else; each bug also has a regression
- * test at the bottom of this file that FAILS until the bug is fixed. Remove a bug's entry once
- * its regression test passes.
+ * The defects these properties have found each have a plain regression test at the bottom of
+ * this file.
  */
 import fc from 'fast-check';
 import { tadamonScenario, TADAMON_POSITIONS as P } from '../../scripts/tadamon-scenario.js';
@@ -33,20 +30,16 @@ import {
   caseArb,
   ENDPOINTS,
   type EndpointSpec,
-  fieldAt,
   FRONT_ID,
   FRONT_PATH,
   type HostileCase,
-  type Json,
   labelOf,
   materialise,
-  type Mutation,
   printable,
   type Request,
   TADAMON_PATH,
   type Verdict,
   verdictOf,
-  verdictWithout,
 } from './hostile-input.arbitraries.js';
 
 /** Cases per endpoint and run (9 endpoints). */
@@ -71,47 +64,6 @@ interface Health {
   readonly healthy: boolean;
   readonly text: string;
 }
-
-/** One case that broke a property, as the known-bug matchers see it. */
-interface Failure {
-  readonly endpoint: EndpointSpec;
-  readonly hostile: HostileCase;
-  readonly answer: Answer;
-  readonly problem: string;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Known bugs: each matcher recognises the failures that bug explains, and nothing else.
-// ---------------------------------------------------------------------------------------------
-
-const mutationsOf = (hostile: HostileCase): readonly Mutation[] => (hostile.kind === 'fields' ? hostile.mutations : []);
-
-/** Keys that vanish before validation: members of Object.prototype, `prototype`, and the DTOs' own methods. */
-const DROPPED_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype', 'toCommand']);
-const isDroppedKey = (m: Mutation): boolean => m.op === 'add-key' && m.hugeKey === undefined && DROPPED_KEYS.has(m.key);
-const isUrlWithControlChar = (m: Mutation): boolean => m.op === 'set' && m.why === 'control/bidi char in a URL';
-
-/** An array where a nested object (a source, a position, a casualty figure) belongs. */
-function isArrayForObject(endpoint: EndpointSpec, m: Mutation): boolean {
-  if (m.op !== 'set' || !Array.isArray(m.value)) return false;
-  const kind = fieldAt(endpoint, m.path)?.kind;
-  if (kind === 'source' || kind === 'position-spec' || kind === 'figure') return true;
-  return (kind === 'sources' || kind === 'position-specs') && (m.value as Json[]).some((item) => Array.isArray(item));
-}
-
-const isValidationMiss = (f: Failure): boolean => f.problem.startsWith('expected 400 VALIDATION_FAILED') || f.problem.startsWith('read models');
-
-interface KnownBug {
-  readonly id: string;
-  readonly summary: string;
-  matches(failure: Failure): boolean;
-}
-
-// Every bug this test found has been fixed; its regression test stays below. List a new one
-// here only while it is being fixed.
-const KNOWN_BUGS: readonly KnownBug[] = [];
-
-// ---------------------------------------------------------------------------------------------
 
 interface Tally {
   runs: number;
@@ -269,7 +221,6 @@ function kindsOf(hostile: HostileCase): string[] {
 describe('hostile input on every command endpoint (property-based)', () => {
   const dataDirs: { remove(): void }[] = [];
   let app: RunningApp;
-  let restarts = 0;
   let attackId: string;
   let frontAttackId: string;
   let retractableId: string;
@@ -287,7 +238,6 @@ describe('hostile input on every command endpoint (property-based)', () => {
   );
   /** Cases by kind of hostility, over all endpoints: [cases, accepted]. */
   const kinds = new Map<string, [number, number]>();
-  const knownHits = new Map<string, { count: number; smallest?: { bytes: number; endpoint: string; example: string; answer: string } }>();
   const collected = new Map<string, { bytes: number; example: string; answer: string }>();
 
   const context = (): BaseContext => ({
@@ -367,24 +317,8 @@ describe('hostile input on every command endpoint (property-based)', () => {
           check(verdictOf(hostile), request, answer, before, after);
         } catch (error) {
           const problem = (error as Error).message;
-          const failure: Failure = { endpoint, hostile, answer, problem };
           const example = printable(JSON.stringify(hostile).slice(0, 500));
           const seen = printable(`${answer.status} ${answer.text.slice(0, 200)}`);
-          const bug = KNOWN_BUGS.find((b) => b.matches(failure));
-          if (bug) {
-            const hit = knownHits.get(bug.id) ?? { count: 0 };
-            hit.count += 1;
-            if (!hit.smallest || hit.smallest.bytes > request.bytes) hit.smallest = { bytes: request.bytes, endpoint: endpoint.name, example, answer: seen };
-            knownHits.set(bug.id, hit);
-            // A known bug that took the read models down would blind the health property for
-            // every later case: go on with a fresh app.
-            if (!after.healthy) {
-              await app.stop();
-              await boot();
-              restarts += 1;
-            }
-            return;
-          }
           if (COLLECT) {
             const key = `${endpoint.name}: ${problem.split('\n')[0]!.replace(/\d+/g, 'N')}`;
             const prior = collected.get(key);
@@ -416,22 +350,15 @@ describe('hostile input on every command endpoint (property-based)', () => {
         `statuses ${show(new Map([...t.statuses].sort(([a], [b]) => a - b)))}; codes ${show(new Map([...t.codes].sort(([, a], [, b]) => b - a)))}; ` +
         `largest body ${t.largestBody} B, largest refusal ${t.largestRefusal} B, ${t.millis} ms in requests`,
     );
-    const bugs = KNOWN_BUGS.map((bug) => {
-      const hit = knownHits.get(bug.id);
-      const where = hit?.smallest ? `\n      smallest (${hit.smallest.endpoint}, ${hit.smallest.bytes} B): ${hit.smallest.example}\n      -> ${hit.smallest.answer}` : '';
-      return `  KNOWN BUG ${bug.id}: ${hit?.count ?? 0} case(s). ${bug.summary}${where}`;
-    });
     const unknown = [...collected].map(([problem, c]) => `  UNEXPLAINED ${problem}\n      smallest (${c.bytes} B): ${c.example}\n      -> ${c.answer}`);
     console.log(
       [
         `hostile input: ${total} generated cases (${RUNS_PER_ENDPOINT} per endpoint × ${ENDPOINTS.length}), ${accepted} of them valid after all and accepted, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
         ...lines,
         `  by kind (cases/accepted): ${[...kinds].sort(([a], [b]) => a.localeCompare(b)).map(([k, [n, ok]]) => `${k} ${n}/${ok}`).join(', ')}`,
-        ...bugs,
         ...unknown,
       ].join('\n'),
     );
-    if (restarts > 0) console.log(`hostile input: restarted the app ${restarts} time(s) after a known bug took its read models down`);
     expect((await healthOf(app)).healthy).toBe(true);
     expect(collected.size).toBe(0);
     for (const [name, t] of tallies) expect({ name, cases: t.runs }).toEqual({ name, cases: RUNS_PER_ENDPOINT });
@@ -440,11 +367,10 @@ describe('hostile input on every command endpoint (property-based)', () => {
 });
 
 /**
- * REGRESSION TESTS FOR KNOWN BUGS. Each of these FAILS until its bug is fixed in src/; then
- * remove the bug's entry from KNOWN_BUGS above. They run on an app of their own: one of the
- * bugs breaks the read models of the app it hits.
+ * Regressions: each defect the properties above once found, as a plain test. They run on an app
+ * of their own: one of those defects broke the read models of the app it hit.
  */
-describe('known bugs found by the hostile-input properties (each test fails until fixed)', () => {
+describe('defects the hostile-input properties found, kept fixed', () => {
   const data = temporaryDataDir();
   let app: RunningApp;
   const source = { name: 'field sources', kind: 'field', reliability: 'C', credibility: 3 };
@@ -474,7 +400,7 @@ describe('known bugs found by the hostile-input properties (each test fails unti
     return answer;
   }
 
-  // KNOWN BUG deep-nesting-500: POST …/retreats {…valid, "extra": [[[…1…]]] (3,000 deep)} answers 500.
+  // Found: POST …/retreats {…valid, "extra": [[[…1…]]] (3,000 deep)} answers 500.
   it.each([
     ['an unknown field', (deep: string) => JSON.stringify({ ...retreat, extra: 0 }).replace('"extra":0', `"extra":${deep}`)],
     ['notes', (deep: string) => JSON.stringify({ ...retreat, notes: 0 }).replace('"notes":0', `"notes":${deep}`)],
@@ -485,7 +411,7 @@ describe('known bugs found by the hostile-input properties (each test fails unti
     }
   });
 
-  // KNOWN BUG unknown-keys-silently-dropped: {"valueOf": 1} and the like answer 201.
+  // Found: {"valueOf": 1} and the like answer 201.
   it.each(['valueOf', 'toString', 'constructor', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__', 'prototype', 'toCommand'])(
     'refuses an unknown field named %s, at the top and nested',
     async (key) => {
@@ -495,18 +421,18 @@ describe('known bugs found by the hostile-input properties (each test fails unti
     },
   );
 
-  // KNOWN BUG unknown-key-echoed: a 100 kB unknown key comes back three times (~300 kB).
+  // Found: a 100 kB unknown key comes back three times (~300 kB).
   it('does not echo a huge unknown key name back', async () => {
     const answer = await expectValidationFailed('/v1/actors', JSON.stringify({ id: 'huge-key', name: 'x', side: 'x', ['k'.repeat(100_000)]: 1 }));
     expect(Buffer.byteLength(answer.text)).toBeLessThan(MAX_REFUSAL_BYTES);
   });
 
-  // KNOWN BUG casualties-without-killed-500: {occurredAt, sources} without killed answers 500.
+  // Found: {occurredAt, sources} without killed answers 500.
   it('refuses casualties without "killed" with 400, not 500', async () => {
     await expectValidationFailed(`${TADAMON_PATH}/casualties`, JSON.stringify({ occurredAt: '2018-04-19T18:00:00Z', sources: [source] }));
   });
 
-  // KNOWN BUG url-control-chars-accepted: a url with NUL or a bidi override is stored.
+  // Found: a url with NUL or a bidi override is stored.
   it.each([
     ['NUL', 'https://example.org/a\u0000b'],
     ['ESC', 'https://example.org/\u001b[31m'],
@@ -517,7 +443,7 @@ describe('known bugs found by the hostile-input properties (each test fails unti
     await expectValidationFailed(`${TADAMON_PATH}/retreats`, JSON.stringify({ ...retreat, sources: [{ ...source, url }] }));
   });
 
-  // KNOWN BUG unknown-ids-echoed: 1,000 unknown position ids come back in full (148 kB).
+  // Found: 1,000 unknown position ids come back in full (148 kB).
   it('keeps a POSITION_UNKNOWN refusal small however many ids are unknown', async () => {
     const positions = Array.from({ length: 1000 }, (_, i) => `zz-unknown-${String(i).padStart(6, '0')}-`.padEnd(64, 'x'));
     const answer = await app.post(`${TADAMON_PATH}/retreats`, { ...retreat, positions });
@@ -525,7 +451,7 @@ describe('known bugs found by the hostile-input properties (each test fails unti
     expect(Buffer.byteLength(answer.text)).toBeLessThan(MAX_REFUSAL_BYTES);
   });
 
-  // KNOWN BUG capped-validation-details-over-10kB: 300 empty sources get a refusal of 19 kB.
+  // Found: 300 empty sources get a refusal of 19 kB.
   it.each([
     ['300 empty sources', `${TADAMON_PATH}/retreats`, { ...retreat, sources: Array.from({ length: 300 }, () => ({})) }],
     [
@@ -543,14 +469,14 @@ describe('known bugs found by the hostile-input properties (each test fails unti
     expect(Buffer.byteLength(answer.text)).toBeLessThan(MAX_REFUSAL_BYTES);
   });
 
-  // KNOWN BUG duplicate-actor-ids-accepted: attackers ["isis", "isis"] answers 201.
+  // Found: attackers ["isis", "isis"] answers 201.
   it('refuses the same actor twice among the attackers', async () => {
     const before = await healthOf(app);
     const answer = await app.post(`${TADAMON_PATH}/attacks`, { attackers: ['isis', 'isis'], defenders: ['ndf'], occurredAt: '2018-04-19T18:00:00Z', sources: [source] });
     expect({ refused: answer.status >= 400 && answer.status < 500, written: (await healthOf(app)).head - before.head }).toEqual({ refused: true, written: 0 });
   });
 
-  // KNOWN BUG array-for-nested-object-accepted: {"positions": [[]]} is stored as a position {} and
+  // Found: {"positions": [[]]} is stored as a position {} and
   // takes the neighbourhood-control projection down (GET /health 503 from then on). Last in this
   // block, since it breaks the read models of the app it hits.
   it.each([
