@@ -143,12 +143,10 @@ export async function signIn(page: Page, role: ConsoleRole): Promise<void> {
   await ready(page);
 }
 
-/** Waits until the view the address names is drawn. */
+/** Waits until the view the address names is drawn (locators: the page's policy refuses eval). */
 export async function ready(page: Page): Promise<void> {
-  // Evaluated in the page (a string: the tests' TypeScript knows no DOM).
-  await page.waitForFunction(
-    "document.querySelector('main').dataset.ready === 'yes' && document.querySelector('#neighbourhood-view').getAttribute('aria-busy') !== 'true'",
-  );
+  await page.locator('main[data-ready="yes"]').waitFor({ state: 'attached' });
+  await page.locator('#neighbourhood-view[aria-busy="true"]').waitFor({ state: 'detached' });
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
