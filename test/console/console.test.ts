@@ -121,6 +121,15 @@ describe('the analyst console in a browser', () => {
     await ready(page);
     expect(await controllerOf(page, P.bakery1)).toBe('syrian-regime');
     await screenshot(page, 'tadamon-wednesday-night');
+    // Play steps through the events until paused, from the keyboard too.
+    await page.locator('#play').focus();
+    await page.keyboard.press('Enter');
+    expect(await page.locator('#play').getAttribute('aria-pressed')).toBe('true');
+    await page.waitForURL((url) => url.searchParams.get('asOf') === new Date(T.withdrawal).toISOString());
+    await page.keyboard.press('Enter');
+    expect(await page.locator('#play').getAttribute('aria-pressed')).toBe('false');
+    await expect(page.locator('#play').innerText()).resolves.toBe('Play');
+    await ready(page);
   }, STEP_MS);
 
   it("switches to Amaq's account and sees the difference", async () => {

@@ -72,22 +72,30 @@ interface PositionRow {
   readonly baselineController: string | null;
 }
 
-interface IncidentRow {
-  readonly eventId: string;
-  readonly type: string;
-  readonly actor: string | null;
-  readonly controller: string | null;
-  readonly positions: string | null;
-  readonly attackers: string | null;
-  readonly occurredAtMs: number;
-  readonly logPosition: number;
-  readonly recordedAtMs: number;
+/**
+ * An incident as the scan reads it: a plain array (better-sqlite3's raw rows), since making an
+ * object of each of thousands of rows costs more than reading them.
+ */
+type IncidentRow = readonly [
+  eventId: string,
+  type: string,
+  actor: string | null,
+  controller: string | null,
+  /** JSON: the positions it claims, or targets. */
+  positions: string | null,
+  occurredAtMs: number,
+  logPosition: number,
+  recordedAtMs: number,
   /** JSON, read only when a perspective needs it. */
-  readonly sources: string | null;
-  readonly recordedStanding: Standing;
-  readonly retracted: number;
-  /** `<status> <standing>` of the latest assessment known at knownAt. */
-  readonly assessed: string | null;
+  sources: string | null,
+  recordedStanding: Standing,
+];
+
+/** What retractions and assessments known at knownAt make of the neighbourhood's reports. */
+interface ReportStates {
+  readonly retracted: ReadonlySet<string>;
+  /** The latest assessment of each assessed report: its status and the standing it left. */
+  readonly assessed: ReadonlyMap<string, { readonly status: ReportStatus; readonly standing: Standing }>;
 }
 
 /** What a view folds of one incident. */
@@ -96,23 +104,22 @@ type ViewReport =
   | { readonly kind: 'contest'; readonly positionIds: readonly string[] };
 
 const incidentsSql = (withSources: boolean): string => `
-  SELECT i.event_id AS eventId, i.type, i.actor, i.controller, i.positions, i.attackers, i.occurred_at_ms AS occurredAtMs,
-         i.log_position AS logPosition, i.recorded_at_ms AS recordedAtMs, ${withSources ? 'i.sources' : 'NULL'} AS sources,
-         i.standing AS recordedStanding,
-         EXISTS (SELECT 1 FROM retractions AS r WHERE r.event_id = i.event_id AND r.recorded_at_ms <= @knownAtMs) AS retracted,
-         (SELECT a.status || ' ' || a.standing FROM assessments AS a
-          WHERE a.event_id = i.event_id AND a.recorded_at_ms <= @knownAtMs ORDER BY a.log_position DESC LIMIT 1) AS assessed
+  SELECT i.event_id, i.type, i.actor, i.controller, i.positions, i.occurred_at_ms, i.log_position, i.recorded_at_ms,
+         ${withSources ? 'i.sources' : 'NULL'}, i.standing
   FROM incidents AS i
   WHERE i.neighbourhood_id = @neighbourhoodId AND i.occurred_at_ms <= @toMs AND i.recorded_at_ms <= @knownAtMs
     AND i.type <> 'CasualtiesReported'
-    AND (@assessedOnly = 0 OR EXISTS (SELECT 1 FROM assessments AS a WHERE a.event_id = i.event_id AND a.recorded_at_ms <= @knownAtMs))
   ORDER BY i.occurred_at_ms, i.log_position`;
 
 interface IncidentParams {
   readonly neighbourhoodId: string;
   readonly toMs: number;
   readonly knownAtMs: number;
-  readonly assessedOnly: 0 | 1;
+}
+
+interface KnownParams {
+  readonly neighbourhoodId: string;
+  readonly knownAtMs: number;
 }
 
 function prepare(db: Database.Database) {
@@ -126,8 +133,16 @@ function prepare(db: Database.Database) {
        WHERE neighbourhood_id = @neighbourhoodId AND recorded_at_ms <= @knownAtMs ORDER BY log_position, ordinal`,
     ),
     sides: db.prepare<[], { id: string; side: string }>('SELECT id, side FROM actors'),
-    incidents: db.prepare<[IncidentParams], IncidentRow>(incidentsSql(false)),
-    incidentsWithSources: db.prepare<[IncidentParams], IncidentRow>(incidentsSql(true)),
+    incidents: db.prepare<[IncidentParams], IncidentRow>(incidentsSql(false)).raw(),
+    incidentsWithSources: db.prepare<[IncidentParams], IncidentRow>(incidentsSql(true)).raw(),
+    // The states of the whole neighbourhood in two reads, instead of two lookups per report.
+    retracted: db
+      .prepare<[KnownParams], string>('SELECT event_id FROM retractions WHERE neighbourhood_id = @neighbourhoodId AND recorded_at_ms <= @knownAtMs')
+      .pluck(),
+    assessments: db.prepare<[KnownParams], { eventId: string; status: ReportStatus; standing: Standing }>(
+      `SELECT event_id AS eventId, status, standing FROM assessments
+       WHERE neighbourhood_id = @neighbourhoodId AND recorded_at_ms <= @knownAtMs ORDER BY log_position`,
+    ),
   };
 }
 
@@ -166,19 +181,26 @@ export class ControlHistoryReader {
     const first = question.after === undefined;
     const points: HistoryPoint[] = [];
     const skipped: (SkippedReport & { key: FoldKey })[] = [];
-    let state: { eventId: string | null; summary: ControlSummary } = { eventId: null, summary: fold.summary() };
-    let started = false;
+    // Up to where the page starts, the fold only notes what each step changed (a summary per
+    // report would cost more than the scan); the state there, and the report that made it, are
+    // worked out once, from the end of that journal.
+    const journal: JournalStep[] = [];
+    let state: { eventId: string | null; summary: ControlSummary } | undefined;
     let more = false;
     for (const step of this.steps(neighbourhood, question, fold, skipped)) {
-      if (!started && compareKeys(step.key, start) > 0) {
-        started = true;
+      if (state === undefined && compareKeys(step.key, start) > 0) {
+        state = fold.settle(journal);
         if (first) points.push({ atMs: question.fromMs, ...state, key: start });
+      }
+      if (state === undefined) {
+        const changes = fold.journaled(step.apply);
+        if (changes.length > 0) journal.push({ eventId: step.eventId, changes });
+        continue;
       }
       if (!step.apply()) continue;
       const summary = fold.summary();
       if (sameSummary(summary, state.summary)) continue;
       state = { eventId: step.eventId, summary };
-      if (!started) continue;
       if (points.length >= question.limit) {
         more = true;
         break;
@@ -186,7 +208,7 @@ export class ControlHistoryReader {
       points.push({ atMs: step.key.occurredAtMs, ...state, key: step.key });
     }
     // Every step came at or before `from`: the page is the state there alone.
-    if (!started && first) points.push({ atMs: question.fromMs, ...state, key: start });
+    if (state === undefined && first) points.push({ atMs: question.fromMs, ...fold.settle(journal), key: start });
     return { points, more, skipped: first ? skipped : skipped.filter((report) => compareKeys(report.key, start) > 0) };
   }
 
@@ -211,24 +233,25 @@ export class ControlHistoryReader {
         perspective.minCredibility !== undefined ||
         perspective.reportedByMs !== undefined);
     const statement = sourceCriteria ? this.statements.incidentsWithSources : this.statements.incidents;
-    const params: IncidentParams = {
-      neighbourhoodId: neighbourhood.id,
-      toMs: question.toMs,
-      knownAtMs: question.knownAtMs,
-      assessedOnly: perspective?.status === 'confirmed' ? 1 : 0,
+    const known: KnownParams = { neighbourhoodId: neighbourhood.id, knownAtMs: question.knownAtMs };
+    const states: ReportStates = {
+      retracted: new Set(this.statements.retracted.all(known)),
+      // In log order: the last assessment of a report is the one that stands.
+      assessed: new Map(this.statements.assessments.all(known).map((a) => [a.eventId, { status: a.status, standing: a.standing }])),
     };
-    for (const row of statement.iterate(params)) {
-      const report = viewReport(row, perspective);
+    for (const row of statement.iterate({ ...known, toMs: question.toMs })) {
+      const report = viewReport(row, states, perspective);
       if (report === undefined) continue;
-      const key: FoldKey = { occurredAtMs: row.occurredAtMs, logPosition: row.logPosition };
+      const [eventId, , , , , occurredAtMs, logPosition] = row;
+      const key: FoldKey = { occurredAtMs, logPosition };
       yield {
         key,
-        eventId: row.eventId,
+        eventId,
         apply: () => {
           if (report.kind === 'contest') return fold.contest(report.positionIds);
           const { applied, changed } = fold.claim(report);
           if (!applied && perspective !== undefined) {
-            skipped.push({ eventId: row.eventId, code: report.type === 'PositionCaptured' ? 'ALREADY_CONTROLLED' : 'NOT_CONTROLLED', key });
+            skipped.push({ eventId, code: report.type === 'PositionCaptured' ? 'ALREADY_CONTROLLED' : 'NOT_CONTROLLED', key });
           }
           return changed;
         },
@@ -237,10 +260,19 @@ export class ControlHistoryReader {
   }
 }
 
+/** What a step changed of one position: its index and what it held before. */
+type Change = readonly [index: number, controller: string | null, contested: boolean];
+
+interface JournalStep {
+  readonly eventId: string | null;
+  readonly changes: readonly Change[];
+}
+
 /** The positions' controllers and contests as the fold goes, and their summary. */
 class SummaryFold {
   private readonly index = new Map<string, number>();
   private readonly positions: { weight: number; controller: string | null; contested: boolean }[];
+  private journal: Change[] | undefined;
 
   constructor(
     private readonly rows: readonly PositionRow[],
@@ -254,7 +286,7 @@ class SummaryFold {
   }
 
   baseline(): boolean {
-    this.rows.forEach((row, i) => (this.positions[i]!.controller = row.baselineController));
+    this.rows.forEach((row, i) => this.set(i, row.baselineController, false));
     return true;
   }
 
@@ -269,8 +301,7 @@ class SummaryFold {
       if (!applies(position.controller, report)) continue;
       applied = true;
       if (position.controller !== report.controller || position.contested) changed = true;
-      position.controller = report.controller;
-      position.contested = false;
+      this.set(i, report.controller, false);
     }
     return { applied, changed };
   }
@@ -278,9 +309,9 @@ class SummaryFold {
   contest(positionIds: readonly string[]): boolean {
     let changed = false;
     for (const id of positionIds) {
-      const position = this.positions[this.index.get(id) ?? -1];
-      if (position === undefined || position.contested) continue;
-      position.contested = true;
+      const i = this.index.get(id);
+      if (i === undefined || this.positions[i]!.contested) continue;
+      this.set(i, this.positions[i]!.controller, true);
       changed = true;
     }
     return changed;
@@ -288,6 +319,47 @@ class SummaryFold {
 
   summary(): ControlSummary {
     return summarizeControl(this.positions, (actorId) => this.sides.get(actorId));
+  }
+
+  /** Runs a step, returning what it changed. */
+  journaled(apply: () => boolean): Change[] {
+    const changes: Change[] = [];
+    this.journal = changes;
+    try {
+      apply();
+    } finally {
+      this.journal = undefined;
+    }
+    return changes;
+  }
+
+  /**
+   * The summary now, and the latest journalled step that changed it (null: the baseline, or
+   * nothing yet): undoing the steps from the last, on a copy, until the summary differs.
+   */
+  settle(journal: readonly JournalStep[]): { eventId: string | null; summary: ControlSummary } {
+    const summary = this.summary();
+    const copy = this.positions.map((p) => ({ ...p }));
+    let after = summary;
+    for (let k = journal.length - 1; k >= 0; k -= 1) {
+      const step = journal[k]!;
+      for (let c = step.changes.length - 1; c >= 0; c -= 1) {
+        const [i, controller, contested] = step.changes[c]!;
+        copy[i] = { weight: copy[i]!.weight, controller, contested };
+      }
+      const before = summarizeControl(copy, (actorId) => this.sides.get(actorId));
+      if (!sameSummary(before, after)) return { eventId: step.eventId, summary };
+      after = before;
+    }
+    return { eventId: null, summary };
+  }
+
+  private set(i: number, controller: string | null, contested: boolean): void {
+    const position = this.positions[i]!;
+    if (position.controller === controller && position.contested === contested) return;
+    this.journal?.push([i, position.controller, position.contested]);
+    position.controller = controller;
+    position.contested = contested;
   }
 }
 
@@ -298,29 +370,28 @@ class SummaryFold {
  * one source meeting all its source criteria (and confirmed, with status=confirmed), claims of
  * any standing with claims=all.
  */
-function viewReport(row: IncidentRow, perspective: Perspective | undefined): ViewReport | undefined {
-  const state = stateOf(row);
-  if (state.retracted || state.status === 'refuted') return undefined;
-  const positionIds = JSON.parse(row.positions ?? '[]') as string[];
-  const claim = row.type === 'PositionCaptured' || row.type === 'ForcesRetreated';
+function viewReport(row: IncidentRow, states: ReportStates, perspective: Perspective | undefined): ViewReport | undefined {
+  const [eventId, type, actor, controller, positions, , , recordedAtMs, sources, recordedStanding] = row;
+  const assessed = states.assessed.get(eventId);
+  const status = assessed?.status ?? 'unverified';
+  const standing = assessed?.standing ?? recordedStanding;
+  if (states.retracted.has(eventId) || status === 'refuted') return undefined;
+  const positionIds = JSON.parse(positions ?? '[]') as string[];
+  const claim = type === 'PositionCaptured' || type === 'ForcesRetreated';
   if (perspective === undefined) {
     if (!claim) return { kind: 'contest', positionIds };
-    return foldsInAcceptedTimeline(state) ? { kind: 'claim', type: row.type as 'PositionCaptured' | 'ForcesRetreated', actor: row.actor!, controller: row.controller, positionIds } : undefined;
+    return foldsInAcceptedTimeline({ standing, status, retracted: false })
+      ? { kind: 'claim', type: type as 'PositionCaptured' | 'ForcesRetreated', actor: actor!, controller, positionIds }
+      : undefined;
   }
-  if (perspective.status === 'confirmed' && state.status !== 'confirmed') return undefined;
-  if (row.sources !== null) {
-    const cited = JSON.parse(row.sources) as Source[];
-    if (!cited.some((source) => sourcePasses(source, row.recordedAtMs, perspective))) return undefined;
+  if (perspective.status === 'confirmed' && status !== 'confirmed') return undefined;
+  if (sources !== null) {
+    const cited = JSON.parse(sources) as Source[];
+    if (!cited.some((source) => sourcePasses(source, recordedAtMs, perspective))) return undefined;
   }
   if (!claim) return { kind: 'contest', positionIds };
-  if (state.standing !== 'accepted' && perspective.claims !== 'all') return undefined;
-  return { kind: 'claim', type: row.type as 'PositionCaptured' | 'ForcesRetreated', actor: row.actor!, controller: row.controller, positionIds };
-}
-
-function stateOf(row: IncidentRow): { readonly status: ReportStatus; readonly standing: Standing; readonly retracted: boolean } {
-  if (row.assessed === null) return { status: 'unverified', standing: row.recordedStanding, retracted: row.retracted === 1 };
-  const [status, standing] = row.assessed.split(' ') as [ReportStatus, Standing];
-  return { status, standing, retracted: row.retracted === 1 };
+  if (standing !== 'accepted' && perspective.claims !== 'all') return undefined;
+  return { kind: 'claim', type: type as 'PositionCaptured' | 'ForcesRetreated', actor: actor!, controller, positionIds };
 }
 
 /** One source meets every source-level criterion of the perspective (rule 8: one and the same source). */
