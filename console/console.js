@@ -11,6 +11,7 @@ import { readView, showView } from './state.js';
  * a perspective.
  */
 const tileUrl = document.querySelector('meta[name="tile-url"]')?.content || undefined;
+/** The key's role: a promise, answered by GET /v1/me. */
 let role;
 let list;
 let neighbourhood;
@@ -104,21 +105,27 @@ function signOut(message = '') {
   byId('api-key').focus();
 }
 
-/** Checks the stored key (GET /v1/me) and shows the view. */
+/**
+ * Shows the view with the stored key, and asks GET /v1/me for the key's role meanwhile (the
+ * timeline waits for it to offer assessments); a refused key brings the sign-in back.
+ */
 async function start() {
   if (session.key() === null) {
     signOut();
     return;
   }
-  try {
-    ({ role } = await api('/me'));
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) signOut('This key is not known to the server.');
-    else showError(error);
-    return;
-  }
-  byId('who').textContent = `Signed in as ${role}`;
-  byId('session').hidden = false;
+  role = api('/me').then(
+    (me) => {
+      byId('who').textContent = `Signed in as ${me.role}`;
+      byId('session').hidden = false;
+      return me.role;
+    },
+    (error) => {
+      if (error instanceof ApiError && error.status === 401) signOut('This key is not known to the server.');
+      else showError(error);
+      return undefined;
+    },
+  );
   await route();
 }
 

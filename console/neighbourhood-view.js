@@ -44,11 +44,16 @@ export class NeighbourhoodView {
     this.bindControls();
   }
 
+  /** The key's role, or a promise of it (GET /v1/me may still be answering). */
   setRole(role) {
     this.role = role;
   }
 
-  /** Shows the view (from the address). Only what changed is fetched again. */
+  /**
+   * Shows the view (from the address). Only what changed is fetched again, all of it at once:
+   * the map is drawn as soon as the registration and control at the instant are in; the history
+   * (chart, steps) and the timeline come in beside it.
+   */
   async show(view) {
     this.view = view;
     byId('neighbourhood-view').setAttribute('aria-busy', 'true');
@@ -56,31 +61,58 @@ export class NeighbourhoodView {
     this.controller?.abort();
     this.controller = new AbortController();
     const { signal } = this.controller;
+    const current = () => generation === this.generation;
     const knowledge = JSON.stringify({ id: view.neighbourhood, knownAt: view.knownAt, ...perspectiveOf(view) });
-    if (this.loaded.neighbourhood !== view.neighbourhood) {
-      this.stop();
-      const [detail, actors] = await Promise.all([api(`/neighbourhoods/${encodeURIComponent(view.neighbourhood)}`, { signal }), loadActors({ signal })]);
-      if (generation !== this.generation) return;
-      this.detail = detail;
-      this.actors = actors;
-      this.zone = zoneOf(detail);
-      this.positions = new Map(detail.positions.map((p) => [p.id, p]));
-      this.colours = coloursFor(detail.positions.map((p) => p.baselineController).filter((id) => id !== null));
-      this.renderHeader();
-      this.map.setNeighbourhood(detail);
-      this.loaded = { neighbourhood: view.neighbourhood, knowledge: undefined };
+    const changed = this.loaded.neighbourhood !== view.neighbourhood;
+    if (changed) this.stop();
+    const registration = changed
+      ? Promise.all([api(`/neighbourhoods/${encodeURIComponent(view.neighbourhood)}`, { signal }), loadActors({ signal })]).then(([detail, actors]) => {
+          if (!current()) return;
+          this.detail = detail;
+          this.actors = actors;
+          this.zone = zoneOf(detail);
+          this.positions = new Map(detail.positions.map((p) => [p.id, p]));
+          this.colours = coloursFor(detail.positions.map((p) => p.baselineController).filter((id) => id !== null));
+          this.renderHeader();
+          this.setSpan([]);
+          this.map.setNeighbourhood(detail);
+          this.loaded = { neighbourhood: view.neighbourhood, knowledge: undefined };
+        })
+      : Promise.resolve();
+    const control = this.fetchControl(signal);
+    const others = [];
+    if (this.loaded.knowledge !== knowledge || changed) {
+      const history = this.fetchHistory(signal);
+      others.push(
+        Promise.all([history, registration]).then(([items]) => {
+          if (current()) this.applyHistory(items);
+        }),
+        this.timeline.show(
+          { neighbourhoodId: view.neighbourhood, filters: this.timelineFilters() },
+          Promise.all([registration, this.role]).then(() => this.timelineContext()),
+          signal,
+        ),
+      );
     }
-    this.renderControls();
-    if (this.loaded.knowledge !== knowledge) {
-      await this.loadHistory(signal);
-      if (generation !== this.generation) return;
+    try {
+      await registration;
+      if (!current()) return;
       this.loaded.knowledge = knowledge;
-      await this.timeline.show(this.timelineContext(), signal);
-      if (generation !== this.generation) return;
+      this.renderControls();
+      this.renderTime();
+      const answer = await control;
+      if (!current()) return;
+      this.showControl(answer);
+      await Promise.all(others);
+    } catch (error) {
+      // Shown again in full the next time (unless a newer view took over).
+      if (current()) this.loaded.knowledge = undefined;
+      throw error;
     }
+    if (!current()) return;
     this.renderTime();
     this.timeline.highlight(this.asOfMs());
-    await this.loadControl(signal, generation);
+    byId('neighbourhood-view').setAttribute('aria-busy', 'false');
   }
 
   /** After an assessment: everything again, once the read models have it. */
@@ -94,42 +126,55 @@ export class NeighbourhoodView {
     return this.view.asOf === undefined ? this.span.endMs : Date.parse(this.view.asOf);
   }
 
-  /** The whole history in this view (every page), its instants, the span of the slider and the chart. */
-  async loadHistory(signal) {
+  /** The whole history in this view, every page. */
+  async fetchHistory(signal) {
     const view = this.view;
     const { items } = await allPages(
       `/neighbourhoods/${encodeURIComponent(view.neighbourhood)}/control-history`,
       { knownAt: view.knownAt, ...perspectiveOf(view), limit: 1000, minPosition: this.minPosition },
       { signal },
     );
+    return items;
+  }
+
+  /** The history's instants (the steps), the span of the slider, and the chart. */
+  applyHistory(items) {
     this.history = items;
     for (const item of items) for (const id of Object.keys(item.shares)) if (!this.colours.has(id)) this.colours = coloursFor([...this.colours.keys(), id]);
     this.instants = [...new Set(items.filter((item) => item.eventId !== null).map((item) => Date.parse(item.at)))];
+    this.setSpan(this.instants);
+    this.chart.setHistory(items, { actors: this.actors, colours: this.colours, endMs: this.span.endMs });
+    this.renderTime();
+  }
+
+  /**
+   * The slider's span: from the baseline (or the first incident, if earlier) to the last
+   * incident, and to any instant of the history shown (one retracted since may lie beyond).
+   */
+  setSpan(instants) {
     const detail = this.detail;
     const startMs = Math.min(Date.parse(detail.controlAsOf), ...(detail.firstIncidentAt ? [Date.parse(detail.firstIncidentAt)] : []));
-    const lastMs = Math.max(startMs, ...(detail.lastIncidentAt ? [Date.parse(detail.lastIncidentAt)] : []), ...this.instants);
+    const lastMs = Math.max(startMs, ...(detail.lastIncidentAt ? [Date.parse(detail.lastIncidentAt)] : []), ...instants);
     this.span = { startMs, endMs: lastMs > startMs ? lastMs : startMs + 3_600_000 };
     const slider = byId('as-of-slider');
     slider.min = String(this.span.startMs);
     slider.max = String(this.span.endMs);
     // About 500 steps across the span, in whole minutes.
     slider.step = String(Math.max(60_000, Math.round((this.span.endMs - this.span.startMs) / 500 / 60_000) * 60_000));
-    this.chart.setHistory(items, { actors: this.actors, colours: this.colours, endMs: this.span.endMs });
-    this.renderTime();
   }
 
-  async loadControl(signal, generation) {
+  fetchControl(signal) {
     const view = this.view;
-    byId('neighbourhood-view').setAttribute('aria-busy', 'true');
-    const control = await api(`/neighbourhoods/${encodeURIComponent(view.neighbourhood)}/control`, {
+    return api(`/neighbourhoods/${encodeURIComponent(view.neighbourhood)}/control`, {
       parameters: { asOf: view.asOf, knownAt: view.knownAt, ...perspectiveOf(view), minPosition: this.minPosition },
       signal,
     });
-    if (generation !== this.generation) return;
+  }
+
+  showControl(control) {
     this.control = control;
     for (const p of control.positions) if (p.controller !== null && !this.colours.has(p.controller)) this.colours = coloursFor([...this.colours.keys(), p.controller]);
     this.renderControl();
-    byId('neighbourhood-view').setAttribute('aria-busy', 'false');
   }
 
   /** Moves the instant; `replace` keeps one history entry while dragging or playing. */
@@ -150,7 +195,13 @@ export class NeighbourhoodView {
       this.controller?.abort();
       this.controller = new AbortController();
       const generation = ++this.generation;
-      this.loadControl(this.controller.signal, generation).catch((error) => this.onError(error));
+      this.fetchControl(this.controller.signal)
+        .then((control) => {
+          if (generation !== this.generation) return;
+          this.showControl(control);
+          byId('neighbourhood-view').setAttribute('aria-busy', 'false');
+        })
+        .catch((error) => this.onError(error));
     }, wait);
   }
 
@@ -256,16 +307,23 @@ export class NeighbourhoodView {
     row?.focus();
   }
 
-  timelineContext() {
+  /** What the timeline asks the server for in this view. */
+  timelineFilters() {
     const view = this.view;
+    return { knownAt: view.knownAt, reportedBy: view.reportedBy, source: view.source, status: view.status, minPosition: this.minPosition };
+  }
+
+  /** What the timeline needs to draw its reports (the key's role is known by then). */
+  async timelineContext() {
+    const role = await this.role;
     return {
-      neighbourhoodId: view.neighbourhood,
+      neighbourhoodId: this.view.neighbourhood,
       actors: this.actors,
       positions: this.positions,
       zone: this.zone,
-      canAssess: this.role === 'editor' || this.role === 'admin',
-      perspective: perspectiveOf(view),
-      filters: { knownAt: view.knownAt, reportedBy: view.reportedBy, source: view.source, status: view.status, minPosition: this.minPosition },
+      canAssess: role === 'editor' || role === 'admin',
+      perspective: perspectiveOf(this.view),
+      filters: this.timelineFilters(),
       asOfMs: () => this.asOfMs(),
     };
   }

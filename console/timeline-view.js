@@ -40,25 +40,36 @@ export class TimelineView {
   }
 
   /**
-   * Shows the first page for a neighbourhood in a view. `context`: neighbourhood id, position
-   * names, actors, zone, role, the timeline filters of the view, and what the view counts.
+   * Shows the first page for a neighbourhood in a view. The page is asked for at once;
+   * `context` (a promise: neighbourhood id, position names, actors, zone, whether the user may
+   * assess, the view's timeline filters and what it counts) is awaited only to draw it.
    */
-  async show(context, signal) {
-    this.context = context;
+  async show(request, context, signal) {
+    const token = {};
+    this.token = token;
+    const page = this.fetchPage(request, undefined, signal);
+    const [ready, answer] = await Promise.all([context, page]);
+    if (this.token !== token) return;
+    this.context = ready;
     this.items.clear();
-    this.cursor = undefined;
     clear(this.list);
-    byId('timeline-hint').textContent = describeFilters(context);
-    await this.loadMore(signal);
+    byId('timeline-hint').textContent = describeFilters(ready);
+    await this.append(answer, signal);
   }
 
   async loadMore(signal) {
     const context = this.context;
-    const answer = await api(`/neighbourhoods/${encodeURIComponent(context.neighbourhoodId)}/timeline`, {
-      parameters: { ...context.filters, limit: PAGE, cursor: this.cursor },
-      signal,
-    });
+    const answer = await this.fetchPage(context, this.cursor, signal);
     if (context !== this.context) return;
+    await this.append(answer, signal);
+  }
+
+  fetchPage({ neighbourhoodId, filters }, cursor, signal) {
+    return api(`/neighbourhoods/${encodeURIComponent(neighbourhoodId)}/timeline`, { parameters: { ...filters, limit: PAGE, cursor }, signal });
+  }
+
+  async append(answer, signal) {
+    const context = this.context;
     for (const item of answer.items) {
       this.items.set(item.eventId, item);
       this.list.append(this.render(item));
