@@ -10,6 +10,8 @@ export type ApplicationErrorCode =
   | 'NEIGHBOURHOOD_NOT_FOUND'
   | 'EVENT_NOT_FOUND'
   | 'ACTOR_UNKNOWN'
+  | 'ACTOR_NOT_FOUND'
+  | 'SERVER_BUSY'
   | 'VALIDATION_FAILED';
 
 export class ApplicationError extends Error {

@@ -26,8 +26,16 @@ describe('loadConfig', () => {
       corsOrigins: [],
       logLevel: 'info',
       http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, idleTimeoutMs: 72_000, shutdownDrainMs: 8_000 },
+      maxHeavyQueries: 4,
     });
     expect(config.apiKeyList).toBeUndefined();
+  });
+
+  it('takes the cap on heavy queries, 0 for none, and refuses anything but a whole number', () => {
+    expect(loadConfig({ TIMELINE_MAX_HEAVY_QUERIES: '0' }).maxHeavyQueries).toBe(0);
+    expect(loadConfig({ TIMELINE_MAX_HEAVY_QUERIES: '16' }).maxHeavyQueries).toBe(16);
+    expect(() => loadConfig({ TIMELINE_MAX_HEAVY_QUERIES: '-1' })).toThrow(/TIMELINE_MAX_HEAVY_QUERIES/);
+    expect(() => loadConfig({ TIMELINE_MAX_HEAVY_QUERIES: 'four' })).toThrow(/TIMELINE_MAX_HEAVY_QUERIES/);
   });
 
   it('takes CORS origins and refuses anything that is not an origin', () => {

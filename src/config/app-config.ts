@@ -24,6 +24,8 @@ export interface AppConfig {
   readonly corsOrigins: readonly string[];
   /** pino level (TIMELINE_LOG_LEVEL): fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: LogLevel;
+  /** Heavy queries (exports, perspective folds) answered at once (TIMELINE_MAX_HEAVY_QUERIES); 0: no cap. */
+  readonly maxHeavyQueries: number;
   /** Timeouts of the HTTP connections and the drain of a graceful stop. */
   readonly http: HttpTimeouts;
   /**
@@ -117,6 +119,7 @@ const DEFAULTS = {
   TIMELINE_DATA_DIR: './data',
   EVENT_STORE: 'sqlite',
   TIMELINE_RATE_LIMIT_PER_SECOND: 2000,
+  TIMELINE_MAX_HEAVY_QUERIES: 4,
 } as const;
 
 /**
@@ -258,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   const logLevel = parseLogLevel(env);
   const tileUrl = parseTileUrl(env);
   const http = parseHttpTimeouts(env);
+  const maxHeavyQueries = parseInteger(env, 'TIMELINE_MAX_HEAVY_QUERIES', DEFAULTS.TIMELINE_MAX_HEAVY_QUERIES, 0, 10_000);
   const config: AppConfig = {
     port,
     host,
@@ -267,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     corsOrigins,
     logLevel,
     http,
+    maxHeavyQueries,
     ...(kurrentDbConnectionString !== undefined && { kurrentDbConnectionString }),
     ...(apiKeyList !== undefined && { apiKeyList }),
     ...(tileUrl !== undefined && { tileUrl }),

@@ -1,4 +1,4 @@
-import type { CasualtyFigure, PositionSpec } from './neighbourhood.events.js';
+import type { Area, CasualtyFigure, PositionSpec } from './neighbourhood.events.js';
 import type { AssessmentStatus, Source, TimePrecision } from './sources.js';
 
 export interface IncidentCommandFields {
@@ -17,6 +17,7 @@ export interface RegisterNeighbourhood {
   readonly city: string;
   readonly country: string;
   readonly controlAsOf: string;
+  readonly outline?: Area;
   readonly positions: readonly PositionSpecInput[];
 }
 

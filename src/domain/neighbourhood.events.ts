@@ -5,6 +5,14 @@ export type PositionKind = (typeof POSITION_KINDS)[number];
 
 export const neighbourhoodStreamId = (neighbourhoodId: string): string => `neighbourhood-${neighbourhoodId}`;
 
+/**
+ * An area on the map: a GeoJSON Polygon or MultiPolygon (RFC 7946 §3.1.6-7), in WGS 84
+ * [longitude, latitude] positions, kept exactly as sent (ring orientation and holes included).
+ */
+export type Area =
+  | { readonly type: 'Polygon'; readonly coordinates: readonly (readonly (readonly number[])[])[] }
+  | { readonly type: 'MultiPolygon'; readonly coordinates: readonly (readonly (readonly (readonly number[])[])[])[] };
+
 export interface PositionSpec {
   readonly id: string;
   readonly name: string;
@@ -14,6 +22,8 @@ export interface PositionSpec {
   readonly weight: number;
   /** [longitude, latitude], WGS 84, as in GeoJSON. */
   readonly coordinates?: readonly [number, number];
+  /** Its extent on the map, beside or instead of `coordinates`. */
+  readonly area?: Area;
   /** Who held it at the neighbourhood's `controlAsOf`; null when nobody did. */
   readonly controller: string | null;
 }
@@ -58,6 +68,8 @@ export interface NeighbourhoodRegistered {
     readonly city: string;
     readonly country: string;
     readonly controlAsOf: string;
+    /** The neighbourhood's boundary on the map. */
+    readonly outline?: Area;
     readonly positions: readonly PositionSpec[];
   };
 }

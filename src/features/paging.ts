@@ -1,28 +1,60 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { ApplicationError } from '../application/application-error.js';
-import { ReadModelQueryDto } from './read-model-query.dto.js';
+import { BitemporalQueryDto, ReadModelQueryDto } from './read-model-query.dto.js';
 
 /** API.md "Paging and bounds": at most this many items a page, and about this many bytes. */
 export const PAGE_LIMITS = { defaultItems: 100, maxItems: 1_000, maxBytes: 8 * 1024 * 1024 } as const;
 
+/** `limit` of a paged list: 1..1000, default 100. */
+export function PageLimit(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: PAGE_LIMITS.maxItems, default: PAGE_LIMITS.defaultItems }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(1),
+    Max(PAGE_LIMITS.maxItems),
+  );
+}
+
+/** `cursor` of a paged list: the `nextCursor` of the previous page. */
+export function PageCursor(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ description: 'The nextCursor of the previous page (opaque)' }),
+    IsOptional(),
+    IsString(),
+    MaxLength(200),
+    Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be the nextCursor of a previous page' }),
+  );
+}
+
 /** `limit` and `cursor` of every paged list. */
 export class PageQueryDto extends ReadModelQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: PAGE_LIMITS.maxItems, default: PAGE_LIMITS.defaultItems })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(PAGE_LIMITS.maxItems)
-  limit?: number;
+  @PageLimit() limit?: number;
+  @PageCursor() cursor?: string;
+}
 
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page (opaque)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be the nextCursor of a previous page' })
-  cursor?: string;
+/** A paged list answered as of T, as known at R. */
+export class BitemporalPageQueryDto extends BitemporalQueryDto {
+  @PageLimit() limit?: number;
+  @PageCursor() cursor?: string;
+}
+
+/** A parameter of the paged lists that an export, which streams every item, refuses (400) when given at all. */
+export function NotForExports(): PropertyDecorator {
+  return applyDecorators(
+    IsOptional(),
+    ValidateBy({
+      name: 'notForExports',
+      validator: {
+        validate: () => false,
+        defaultMessage: (args) => `${args?.property} does not apply to an export: it streams every item in one answer`,
+      },
+    }),
+  );
 }
 
 /** A keyset position, as an opaque cursor. */
@@ -61,4 +93,24 @@ export function itemsWithinBytes(items: readonly unknown[], maxBytes: number = P
     if (bytes > maxBytes && index > 0) return index;
   }
   return items.length;
+}
+
+/**
+ * A page of a keyset list from up to `limit + 1` rows read after the cursor: the first `limit`
+ * (fewer when they pass the size cut) as items, and `nextCursor` (the key of the last item kept)
+ * while a row remains.
+ */
+export function pageOf<Row, Item>(
+  rows: readonly Row[],
+  limit: number,
+  item: (row: Row) => Item,
+  keyOf: (row: Row) => readonly (string | number)[],
+): { items: Item[]; nextCursor?: string } {
+  const items = rows.slice(0, limit).map(item);
+  const kept = itemsWithinBytes(items);
+  const last = rows[kept - 1];
+  return {
+    items: items.slice(0, kept),
+    ...(rows.length > kept && last !== undefined && { nextCursor: encodeCursor(keyOf(last)) }),
+  };
 }

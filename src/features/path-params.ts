@@ -13,12 +13,12 @@ export class NeighbourhoodIdPipe implements PipeTransform<string, string> {
   }
 }
 
-/** An actor id in a path. */
+/** An actor id in a path: one that is not a valid slug names no actor. */
 @Injectable()
 export class ActorIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
     if (value.length > LIMITS.idLength || !SLUG_PATTERN.test(value)) {
-      throw new ApplicationError('ACTOR_UNKNOWN', `no actor ${JSON.stringify(value.slice(0, LIMITS.idLength))}`);
+      throw new ApplicationError('ACTOR_NOT_FOUND', `no actor ${JSON.stringify(value.slice(0, LIMITS.idLength))}`);
     }
     return value;
   }

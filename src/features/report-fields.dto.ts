@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -18,8 +18,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { POSITION_KINDS, RELIABILITY_GRADES, TIME_PRECISIONS } from '../domain/index.js';
-import type { Credibility, PositionKind, PositionSpecInput, Reliability, Source, TimePrecision } from '../domain/index.js';
+import type { Area, Credibility, PositionKind, PositionSpecInput, Reliability, Source, TimePrecision } from '../domain/index.js';
 import { EachItem, EachItemAnObject } from '../http/item-rules.js';
+import { AREA_LIMITS, IsArea } from './geojson-area.js';
 import { NestedType } from '../http/nested-type.decorator.js';
 import { present } from './command-endpoint.js';
 import { IsInstant, IsSafeText, IsSlug, IsText, LIMITS, slugProblem } from './input-limits.js';
@@ -140,6 +141,11 @@ export class PositionSpecDto {
   @IsLonLat()
   coordinates?: [number, number];
 
+  @ApiPropertyOptional(areaProperty('Its extent on the map, beside or instead of coordinates'))
+  @IsOptional()
+  @IsArea()
+  area?: Area;
+
   @ApiPropertyOptional({ nullable: true, description: 'Actor holding it at the baseline; null for nobody' })
   @IsOptional()
   @IsString()
@@ -188,6 +194,23 @@ export function IsIdList(maxSize: number, minSize = 0): PropertyDecorator {
     ArrayMaxSize(maxSize)(target, key);
     ArrayUnique(undefined, { message: `${String(key)} must not list an id twice` })(target, key);
     EachItem('eachItemASlug', slugProblem)(target, key);
+  };
+}
+
+/** The OpenAPI description of an area field (`area` of a position, `outline` of a neighbourhood). */
+export function areaProperty(description: string): ApiPropertyOptions {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'coordinates'],
+    properties: {
+      type: { type: 'string', enum: ['Polygon', 'MultiPolygon'] },
+      coordinates: { type: 'array', items: {}, description: 'As RFC 7946 §3.1.6 (Polygon) or §3.1.7 (MultiPolygon)' },
+    },
+    example: { type: 'Polygon', coordinates: [[[36.304, 33.486], [36.306, 33.486], [36.306, 33.487], [36.304, 33.486]]] },
+    description:
+      `${description}: a GeoJSON Polygon or MultiPolygon, WGS 84 [longitude, latitude] positions; every ring closed with at ` +
+      `least ${AREA_LIMITS.minRingPositions} positions, at most ${AREA_LIMITS.maxVertices} positions in all; ring orientation and holes are kept as sent`,
   };
 }
 

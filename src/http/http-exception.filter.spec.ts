@@ -34,6 +34,8 @@ describe('toErrorResponse', () => {
     ['NEIGHBOURHOOD_NOT_FOUND', 404],
     ['EVENT_NOT_FOUND', 404],
     ['ACTOR_UNKNOWN', 422],
+    ['ACTOR_NOT_FOUND', 404],
+    ['SERVER_BUSY', 503],
     ['VALIDATION_FAILED', 400],
     ['PROJECTION_LAGGING', 503],
   ])('maps ApplicationError %s to %i', (code, status) => {
@@ -64,6 +66,11 @@ describe('toErrorResponse', () => {
   it('sends Retry-After with PROJECTION_LAGGING, a whole number of seconds, at least 1', () => {
     expect(toErrorResponse(new ApplicationError('PROJECTION_LAGGING', 'lag', undefined, 2.2)).headers).toEqual({ 'Retry-After': '3' });
     expect(toErrorResponse(new ApplicationError('PROJECTION_LAGGING', 'lag')).headers).toEqual({ 'Retry-After': '1' });
+  });
+
+  it('sends Retry-After with any ApplicationError that says when to retry, such as SERVER_BUSY', () => {
+    expect(toErrorResponse(new ApplicationError('SERVER_BUSY', 'busy', undefined, 5)).headers).toEqual({ 'Retry-After': '5' });
+    expect(toErrorResponse(new ApplicationError('ACTOR_NOT_FOUND', 'no actor')).headers).toEqual({});
   });
 
   it('keeps the code, details and headers of an ApiHttpException', () => {

@@ -37,6 +37,8 @@ const APPLICATION_STATUS: Readonly<Record<ApplicationErrorCode, number>> = {
   NEIGHBOURHOOD_NOT_FOUND: 404,
   EVENT_NOT_FOUND: 404,
   ACTOR_UNKNOWN: 422,
+  ACTOR_NOT_FOUND: 404,
+  SERVER_BUSY: 503,
   VALIDATION_FAILED: 400,
 };
 
@@ -204,7 +206,7 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
   if (exception instanceof ApplicationError) {
     const status = APPLICATION_STATUS[exception.code] ?? 422;
     const headers: Record<string, string> =
-      exception.code === 'PROJECTION_LAGGING'
+      exception.code === 'PROJECTION_LAGGING' || exception.retryAfterSeconds !== undefined
         ? { 'Retry-After': String(Math.max(1, Math.ceil(exception.retryAfterSeconds ?? 1))) }
         : {};
     return respond(status, exception.code, exception.message, exception.details, headers);

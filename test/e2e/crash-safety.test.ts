@@ -222,8 +222,8 @@ async function readModels(server: ServerProcess, head: number, pinned: string, a
     snapshot[`${n.id}/control.geojson`] = (await query(server, `/v1/neighbourhoods/${n.id}/control.geojson?${at}`)).body;
     snapshot[`${n.id}/timeline`] = (await query(server, `/v1/neighbourhoods/${n.id}/timeline?limit=1000&minPosition=${head}`)).body;
   }
-  snapshot['neighbourhoods'] = (await query(server, `/v1/neighbourhoods?minPosition=${head}`)).body;
-  snapshot['actors'] = (await query(server, `/v1/actors?minPosition=${head}`)).body;
+  snapshot['neighbourhoods'] = (await query(server, `/v1/neighbourhoods?limit=1000&${at}`)).body;
+  snapshot['actors'] = (await query(server, `/v1/actors?limit=1000&minPosition=${head}`)).body;
   for (const actorId of actorIds) {
     snapshot[`actors/${actorId}/holdings`] = (await query(server, `/v1/actors/${actorId}/holdings?${at}`)).body;
   }

@@ -236,7 +236,8 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     role: 'writer',
     fields: [
       f('attackers', 'actor-list', true, { min: 1, max: LIMITS.actorsPerList }),
-      f('defenders', 'actor-list', true, { min: 1, max: LIMITS.actorsPerList }),
+      // Real data names no second party as often as not: defenders may be omitted, null or [].
+      f('defenders', 'actor-list', false, { min: 0, max: LIMITS.actorsPerList }),
       f('targets', 'position-list', false, { min: 0, max: LIMITS.positionsPerCommand }),
       f('origin', 'text', false, { max: LIMITS.originLength }),
       ...reportFields,
@@ -261,7 +262,7 @@ export const ENDPOINTS: readonly EndpointSpec[] = [
     role: 'writer',
     fields: [
       f('by', 'actor-ref', true),
-      f('against', 'actor-ref', true),
+      f('against', 'actor-ref', false),
       f('targets', 'position-list', false, { min: 0, max: LIMITS.positionsPerCommand }),
       f('inResponseTo', 'uuid-ref', false),
       ...reportFields,

@@ -3,6 +3,8 @@ import { type RunningApp, playScenario, startApp, temporaryDataDir } from './app
 
 const TADAMON = '/v1/neighbourhoods/damascus-tadamon';
 const field = { name: 'field sources', kind: 'field', reliability: 'C', credibility: 3 };
+/** Answers write instants in UTC with milliseconds. */
+const utc = (instant: string): string => new Date(instant).toISOString();
 
 describe('analysts over HTTP: the Tadamon report, now and in the past', () => {
   const data = temporaryDataDir();
@@ -41,13 +43,13 @@ describe('analysts over HTTP: the Tadamon report, now and in the past', () => {
 
   it('gives the regime the bakery blocks during the counterattack window', async () => {
     const body = await control('2018-04-18T23:30:00Z');
-    expect(controllerOf(body, P.bakery1)).toMatchObject({ controller: 'syrian-regime', since: T.counterattackRetakes, eventId: ids['counterattack-retakes'], contested: false });
+    expect(controllerOf(body, P.bakery1)).toMatchObject({ controller: 'syrian-regime', since: utc(T.counterattackRetakes), eventId: ids['counterattack-retakes'], contested: false });
     expect(controllerOf(body, P.bakery2).controller).toBe('syrian-regime');
   });
 
   it('gives the bakery blocks back to ISIS after the withdrawal', async () => {
     const body = await control('2018-04-19T05:00:00Z');
-    expect(controllerOf(body, P.bakery1)).toMatchObject({ controller: 'isis', since: T.withdrawal, eventId: ids['withdrawal'] });
+    expect(controllerOf(body, P.bakery1)).toMatchObject({ controller: 'isis', since: utc(T.withdrawal), eventId: ids['withdrawal'] });
     expect(controllerOf(body, P.bakery2).controller).toBe('isis');
   });
 
@@ -112,7 +114,7 @@ describe('analysts over HTTP: the Tadamon report, now and in the past', () => {
     const now = await control('2018-04-18T00:00:00Z');
     expect(controllerOf(now, P.regimePart)).toMatchObject({ controller: 'ndf', eventId: late.body.eventId });
     const believed = await control('2018-04-18T00:00:00Z', beforeLateReport);
-    expect(controllerOf(believed, P.regimePart)).toMatchObject({ controller: 'syrian-regime', eventId: null, since: T.baseline });
+    expect(controllerOf(believed, P.regimePart)).toMatchObject({ controller: 'syrian-regime', eventId: null, since: utc(T.baseline) });
 
     const beforeRetraction = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 5));

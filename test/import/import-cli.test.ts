@@ -124,7 +124,7 @@ describe('import CLI, UCDP', () => {
     const names = new Map<string, number>();
     for (const e of server.timeline.events.filter((e) => e.kind === 'neighbourhood')) names.set(String(e.body.name), (names.get(String(e.body.name)) ?? 0) + 1);
     expect([...names.values()].filter((n) => n > 1)).toHaveLength(33);
-  });
+  }, 300_000);
 
   it('finishes an import killed half-way with exactly one set of commands per row', async () => {
     const file = ucdpFullFile();
@@ -150,7 +150,7 @@ describe('import CLI, UCDP', () => {
     expect([...server.timeline.standingByKey().values()].filter((events) => events.length !== 1)).toEqual([]);
     // Everything the killed run wrote, including the batch it never saw answered, replays.
     expect(summaryCount(finished.stdout, 'replayed')).toBe(partial);
-  });
+  }, 300_000);
 });
 
 describe('import CLI, ACLED', () => {

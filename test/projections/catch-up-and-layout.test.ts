@@ -117,7 +117,7 @@ describe('projection engine: reading the log once, live batches, physical layout
     const head = await caughtUp(engine, temp.store);
     expect(await engine.read(NEIGHBOURHOOD_CONTROL, head, ({ db }) => indexNames({ db }))).toEqual(built);
     const [timeline] = await engine.read('neighbourhood-timeline', head, ({ db }) => [indexNames({ db })]);
-    expect(timeline).toEqual(['assessments_of_report', 'report_actors_by_actor', 'reports_by_event', 'reports_everywhere_in_time', 'reports_in_time', 'reports_of_type_in_time']);
+    expect(timeline).toEqual(['assessments_of_report', 'casualties_in_time', 'report_actors_by_actor', 'reports_by_event', 'reports_everywhere_in_time', 'reports_in_time', 'reports_of_type_in_time']);
     const reopened = ReadModelFile.open(join(temp.dir, 'read-models', `${NEIGHBOURHOOD_CONTROL}.1.sqlite`), neighbourhoodControlReadModel);
     expect(reopened.indexesPending).toBe(false);
     reopened.close();

@@ -9,9 +9,12 @@ import {
   type Positioned,
   type Reliability,
   type Source,
+  type TimePrecision,
   decideNeighbourhood,
   evolveNeighbourhood,
   initialNeighbourhoodState,
+  precisionWindowEnd,
+  precisionWindowStart,
 } from '../../src/domain/index.js';
 import type { RecordedEvent } from '../../src/event-store/index.js';
 import { neighbourhoodControlReadModel } from '../../src/features/neighbourhood-control/neighbourhood-control.read-model.js';
@@ -41,8 +44,18 @@ const SOURCES: readonly Source[] = [
 ];
 
 type Step =
-  | { kind: 'capture' | 'retreat'; by: string; positions: string[]; yieldedTo: string | null; hour: number; record: boolean; cite: Cite; delay: number }
-  | { kind: 'attack'; by: string; targets: string[]; hour: number; cite: Cite; delay: number }
+  | {
+      kind: 'capture' | 'retreat';
+      by: string;
+      positions: string[];
+      yieldedTo: string | null;
+      hour: number;
+      precision: TimePrecision;
+      record: boolean;
+      cite: Cite;
+      delay: number;
+    }
+  | { kind: 'attack'; by: string; targets: string[]; hour: number; precision: TimePrecision; cite: Cite; delay: number }
   | { kind: 'retract'; pick: number; delay: number }
   | { kind: 'assess'; pick: number; status: 'confirmed' | 'disputed' | 'refuted'; delay: number };
 
@@ -57,6 +70,8 @@ const positionsArb = fc.subarray(POSITIONS, { minLength: 1, maxLength: 3 });
 // Hours on a 4-day grid, so that reports often share an instant and the log position decides.
 const hourArb = fc.integer({ min: 0, max: 96 });
 const delayArb = fc.integer({ min: 0, max: 5 });
+// Mostly hours, so that windows often hold an asOf of the grid, at their edges included.
+const precisionArb = fc.constantFrom<TimePrecision>('exact', 'hour', 'hour', 'day', 'week', 'month');
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 5,
@@ -66,12 +81,24 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       positions: positionsArb,
       yieldedTo: fc.option(fc.constantFrom(...ACTORS), { nil: null }),
       hour: hourArb,
+      precision: precisionArb,
       record: fc.boolean(),
       cite: citeArb,
       delay: delayArb,
     }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('attack' as const), by: fc.constantFrom(...ACTORS), targets: positionsArb, hour: hourArb, cite: citeArb, delay: delayArb }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('attack' as const),
+      by: fc.constantFrom(...ACTORS),
+      targets: positionsArb,
+      hour: hourArb,
+      precision: precisionArb,
+      cite: citeArb,
+      delay: delayArb,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retract' as const), pick: fc.nat(), delay: delayArb }) },
   {
     weight: 2,
@@ -129,7 +156,7 @@ function toLog(steps: readonly Step[]): Positioned<NeighbourhoodEvent>[] {
     const fields = {
       neighbourhoodId: N,
       occurredAt: iso(occurredMs),
-      timePrecision: 'hour' as const,
+      timePrecision: step.precision,
       sources: step.cite.map(({ source, publishedAfterHours }) => ({
         ...SOURCES[source]!,
         ...(publishedAfterHours !== null && { reportedAt: iso(occurredMs + publishedAfterHours * HOUR) }),
@@ -185,36 +212,50 @@ function oracle(log: readonly Positioned<NeighbourhoodEvent>[], asOfMs: number, 
   );
   const sourcesOf = new Map<string, readonly Source[]>();
   const skipped: { eventId: string; code: string }[] = [];
-  const reports = known
-    .filter((event) => 'occurredAt' in event.data && Date.parse(event.data.occurredAt) <= asOfMs)
+  const incidents = known
+    .filter((event) => 'occurredAt' in event.data)
     .sort((x, y) => Date.parse((x.data as { occurredAt: string }).occurredAt) - Date.parse((y.data as { occurredAt: string }).occurredAt) || x.position - y.position);
+  const reports = incidents.filter((event) => Date.parse((event.data as { occurredAt: string }).occurredAt) <= asOfMs);
+  /** What the view makes of a report: undefined when it does not pass, else whether it folds and counts as evidence. */
+  const passing = (report: Positioned<NeighbourhoodEvent>): { folds: boolean; evidence: boolean } | undefined => {
+    if (report.type === 'CasualtiesReported' || report.type === 'NeighbourhoodRegistered' || report.type === 'PositionsAdded') return undefined;
+    if (report.type === 'ReportRetracted' || report.type === 'ReportAssessed') return undefined;
+    const status = latest.get(report.eventId)?.status ?? 'unverified';
+    const standing =
+      latest.get(report.eventId)?.standing ?? (report.type === 'PositionCaptured' || report.type === 'ForcesRetreated' ? (report.data.standing ?? 'accepted') : 'accepted');
+    // Refuted and retracted reports never fold, even with claims=all; the status filter and
+    // the source-level criteria, all for one source, apply to every incident.
+    if (retracted.has(report.eventId) || status === 'refuted') return undefined;
+    if (view.status === 'confirmed' && status !== 'confirmed') return undefined;
+    const passes = report.data.sources.some(
+      (source) =>
+        (view.source === undefined || (source.name === view.source && (source.protected !== true || view.admin))) &&
+        (view.minReliability === undefined || source.reliability <= view.minReliability) &&
+        (view.minCredibility === undefined || source.credibility <= view.minCredibility) &&
+        (view.reportedByMs === undefined || Date.parse(source.reportedAt ?? report.recordedAt) <= view.reportedByMs),
+    );
+    if (!passes) return undefined;
+    return { folds: standing === 'accepted' || view.claims === 'all', evidence: standing !== 'conflicting' || view.claims === 'all' };
+  };
+  /** asOf lies in [occurredAt truncated to the report's precision, + one unit). */
+  const windowHolds = (report: Positioned<NeighbourhoodEvent>): boolean => {
+    const { occurredAt, timePrecision } = report.data as { occurredAt: string; timePrecision: TimePrecision };
+    const at = Date.parse(occurredAt);
+    return precisionWindowStart(at, timePrecision) <= asOfMs && asOfMs < precisionWindowEnd(at, timePrecision);
+  };
+  const byId = new Map(known.map((event) => [event.eventId, event]));
   if (asOfMs >= BASELINE_MS) {
     for (const report of reports) {
-      if (report.type === 'CasualtiesReported' || report.type === 'NeighbourhoodRegistered' || report.type === 'PositionsAdded') continue;
-      if (report.type === 'ReportRetracted' || report.type === 'ReportAssessed') continue;
-      const status = latest.get(report.eventId)?.status ?? 'unverified';
-      const standing =
-        latest.get(report.eventId)?.standing ?? (report.type === 'PositionCaptured' || report.type === 'ForcesRetreated' ? (report.data.standing ?? 'accepted') : 'accepted');
-      // Refuted and retracted reports never fold, even with claims=all; the status filter and
-      // the source-level criteria, all for one source, apply to every incident.
-      if (retracted.has(report.eventId) || status === 'refuted') continue;
-      if (view.status === 'confirmed' && status !== 'confirmed') continue;
-      const passes = report.data.sources.some(
-        (source) =>
-          (view.source === undefined || (source.name === view.source && (source.protected !== true || view.admin))) &&
-          (view.minReliability === undefined || source.reliability <= view.minReliability) &&
-          (view.minCredibility === undefined || source.credibility <= view.minCredibility) &&
-          (view.reportedByMs === undefined || Date.parse(source.reportedAt ?? report.recordedAt) <= view.reportedByMs),
-      );
-      if (!passes) continue;
+      const passed = passing(report);
+      if (passed === undefined) continue;
       if (report.type === 'AttackLaunched' || report.type === 'CounterattackLaunched') {
         const attackers = report.type === 'AttackLaunched' ? [...report.data.attackers] : [report.data.by];
         for (const target of report.data.targets) positions.get(target)?.contests.push(attackers);
         continue;
       }
+      if (report.type !== 'PositionCaptured' && report.type !== 'ForcesRetreated') continue;
       sourcesOf.set(report.eventId, report.data.sources);
-      const folds = standing === 'accepted' || view.claims === 'all';
-      const evidence = standing !== 'conflicting' || view.claims === 'all';
+      const { folds, evidence } = passed;
       const says = report.type === 'PositionCaptured' ? report.data.by : (report.data.yieldedTo ?? null);
       let applied = false;
       for (const id of report.data.positions) {
@@ -229,6 +270,28 @@ function oracle(log: readonly Positioned<NeighbourhoodEvent>[], asOfMs: number, 
       }
       if (folds && !applied) skipped.push({ eventId: report.eventId, code: report.type === 'PositionCaptured' ? 'ALREADY_CONTROLLED' : 'NOT_CONTROLLED' });
     }
+  }
+  /** Uncertain: asOf in the window of the report that set the controller, or of the next one of the view (over the whole history after asOf) that changes it. */
+  const uncertain = new Map<string, boolean>();
+  for (const [id, position] of positions) {
+    if (asOfMs < BASELINE_MS) {
+      uncertain.set(id, false);
+      continue;
+    }
+    const setter = position.eventId === null ? undefined : byId.get(position.eventId);
+    let doubtful = setter !== undefined && windowHolds(setter);
+    if (!doubtful) {
+      for (const report of incidents) {
+        if (Date.parse((report.data as { occurredAt: string }).occurredAt) <= asOfMs) continue;
+        if (report.type !== 'PositionCaptured' && report.type !== 'ForcesRetreated') continue;
+        if (!report.data.positions.includes(id) || passing(report)?.folds !== true) continue;
+        const takes = report.type === 'PositionCaptured' ? position.controller !== report.data.by : position.controller === report.data.by;
+        if (!takes) continue;
+        doubtful = windowHolds(report);
+        break;
+      }
+    }
+    uncertain.set(id, doubtful);
   }
   return {
     positions: [...positions].map(([id, p]) => {
@@ -246,6 +309,7 @@ function oracle(log: readonly Positioned<NeighbourhoodEvent>[], asOfMs: number, 
           bestReliability: cited.length === 0 ? null : cited.map((source) => source.reliability).sort()[0],
           bestCredibility: cited.length === 0 ? null : Math.min(...cited.map((source) => source.credibility)),
         },
+        uncertain: uncertain.get(id)!,
       };
     }),
     skipped,
@@ -357,6 +421,26 @@ describe('claims: every control answer against a naive fold of DESIGN.md', () =>
     );
   });
 
+  it('the generated logs and instants give positions both certain and uncertain, in the default view and in perspectives', () => {
+    const seen = new Set<string>();
+    const samples = fc.sample(fc.tuple(fc.array(stepArb, { minLength: 10, maxLength: 40 }), instantsArb, viewArb), { numRuns: 60, seed: 5 });
+    for (const [steps, instants, view] of samples) {
+      const log = toLog(steps);
+      for (const [asOfHour, knownAtHour] of instants) {
+        const time = [BASELINE_MS + asOfHour * HOUR, BASELINE_MS + knownAtHour * HOUR] as const;
+        // Nothing is known before the registration is recorded.
+        if (time[1] < RECORDING_START_MS) continue;
+        for (const [name, answer] of [['default', oracle(log, ...time, { claims: 'accepted', admin: false })], ['perspective', oracle(log, ...time, view)]] as const) {
+          for (const position of answer.positions) seen.add(`${name} ${position.uncertain} ${position.eventId === null ? 'baseline' : 'report'}`);
+        }
+      }
+    }
+    // An uncertain position held since the baseline can only be so because of the next change.
+    expect([...seen].sort()).toEqual(
+      ['baseline', 'report'].flatMap((held) => ['default', 'perspective'].flatMap((name) => [`${name} false ${held}`, `${name} true ${held}`])).sort(),
+    );
+  });
+
   it('the generated logs hold every standing, assessments and retractions (the comparisons above are not vacuous)', () => {
     const seen = new Set<string>();
     for (const steps of fc.sample(fc.array(stepArb, { minLength: 20, maxLength: 40 }), { numRuns: 60, seed: 3 })) {
@@ -387,7 +471,16 @@ describe('claims: every control answer against a naive fold of DESIGN.md', () =>
   });
 });
 
-function comparable(position: { id: string; controller: string | null; since: string | null; eventId: string | null; contested: boolean; contestedBy: readonly string[]; evidence: unknown }) {
-  const { id, controller, since, eventId, contested, contestedBy, evidence } = position;
-  return { id, controller, since, eventId, contested, contestedBy: [...contestedBy], evidence };
+function comparable(position: {
+  id: string;
+  controller: string | null;
+  since: string | null;
+  eventId: string | null;
+  contested: boolean;
+  contestedBy: readonly string[];
+  evidence: unknown;
+  uncertain: boolean;
+}) {
+  const { id, controller, since, eventId, contested, contestedBy, evidence, uncertain } = position;
+  return { id, controller, since, eventId, contested, contestedBy: [...contestedBy], evidence, uncertain };
 }

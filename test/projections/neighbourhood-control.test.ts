@@ -1,8 +1,9 @@
 import type { Clock } from '../../src/application/clock.js';
 import type { NeighbourhoodEvent } from '../../src/domain/index.js';
 import { NeighbourhoodControlHandler, NeighbourhoodControlQuery } from '../../src/features/neighbourhood-control/neighbourhood-control.handler.js';
+import { HeavyQueries } from '../../src/features/exports/heavy-queries.js';
 import { NeighbourhoodTimelineHandler, NeighbourhoodTimelineQuery } from '../../src/features/neighbourhood-timeline/neighbourhood-timeline.handler.js';
-import { CLAIMS_BACKWARDS_SQL, CONTESTS_SINCE_SQL } from '../../src/features/neighbourhood-control/neighbourhood-control.reader.js';
+import { CLAIMS_AFTER_SQL, CLAIMS_BACKWARDS_SQL, CONTESTS_SINCE_SQL } from '../../src/features/neighbourhood-control/neighbourhood-control.reader.js';
 import { NEIGHBOURHOOD_CONTROL } from '../../src/features/neighbourhood-control/neighbourhood-control.read-model.js';
 import type { ProjectionEngine } from '../../src/projections/projection-engine.js';
 import { READ_MODELS as PROJECTIONS } from '../../src/features/read-models.js';
@@ -61,7 +62,7 @@ describe('neighbourhood control: asOf and knownAt', () => {
       '2018-04-16T06:00:00Z',
     );
     engine = await startEngine(temp, PROJECTIONS);
-    handler = new NeighbourhoodControlHandler(engine, clock);
+    handler = new NeighbourhoodControlHandler(engine, new HeavyQueries({ maxHeavyQueries: 0 }), clock);
     timeline = new NeighbourhoodTimelineHandler(engine);
   });
 
@@ -77,19 +78,26 @@ describe('neighbourhood control: asOf and knownAt', () => {
 
   it('places a late report in its time: it changes what asOf answers about the past', async () => {
     await record(capture('isis', ['p1'], '2018-04-17T10:00:00Z', 'syrian-regime'), '2018-04-17T11:00:00Z');
-    expect(await position('p2', '2018-04-17T12:00:00Z')).toMatchObject({ controller: 'syrian-regime', since: '2018-04-16T00:00:00Z', eventId: null });
+    expect(await position('p2', '2018-04-17T12:00:00Z')).toMatchObject({ controller: 'syrian-regime', since: '2018-04-16T00:00:00.000Z', eventId: null });
 
     // Reported on Wednesday, about Tuesday morning.
     const late = await record(capture('isis', ['p2'], '2018-04-17T09:00:00Z', 'syrian-regime'), '2018-04-18T12:00:00Z');
     expect(await position('p2', '2018-04-17T12:00:00Z')).toEqual({
       id: 'p2',
       name: 'Position 2',
+      nameAr: null,
+      kind: null,
+      weight: 1,
+      coordinates: null,
+      area: null,
       controller: 'isis',
-      since: '2018-04-17T09:00:00Z',
+      controllerName: 'isis',
+      since: '2018-04-17T09:00:00.000Z',
       contested: false,
       contestedBy: [],
       eventId: late.eventId,
       evidence: { reports: 1, sources: 1, bestReliability: 'C', bestCredibility: 3 },
+      uncertain: false,
     });
     expect(await position('p2', '2018-04-17T08:59:59Z')).toMatchObject({ controller: 'syrian-regime' });
     const answer = await controlAt('2018-04-17T12:00:00Z');
@@ -105,17 +113,17 @@ describe('neighbourhood control: asOf and knownAt', () => {
     // knownAt is inclusive.
     expect(await position('p2', '2018-04-17T12:00:00Z', '2018-04-18T12:00:00Z')).toMatchObject({ controller: 'isis', eventId: late.eventId });
     const before = await controlAt('2018-04-17T12:00:00Z', '2018-04-18T11:00:00Z');
-    expect(before).toMatchObject({ asOf: '2018-04-17T12:00:00Z', knownAt: '2018-04-18T11:00:00Z', shares: { 'syrian-regime': 1 }, majorityController: 'syrian-regime' });
+    expect(before).toMatchObject({ asOf: '2018-04-17T12:00:00.000Z', knownAt: '2018-04-18T11:00:00.000Z', shares: { 'syrian-regime': 1 }, majorityController: 'syrian-regime' });
   });
 
   it('counts a retracted event nowhere, except for a knownAt before the retraction was recorded; the timeline keeps it, marked', async () => {
     const false_ = await record(capture('isis', ['p1'], '2018-04-17T10:00:00Z', 'syrian-regime'), '2018-04-17T11:00:00Z');
     const withdrawn = await record(retraction(false_.eventId, 'PositionCaptured'), '2018-04-19T08:00:00Z');
 
-    expect(await position('p1', '2018-04-18T00:00:00Z')).toMatchObject({ controller: 'syrian-regime', since: '2018-04-16T00:00:00Z', eventId: null });
+    expect(await position('p1', '2018-04-18T00:00:00Z')).toMatchObject({ controller: 'syrian-regime', since: '2018-04-16T00:00:00.000Z', eventId: null });
     expect(await position('p1', '2018-04-18T00:00:00Z', '2018-04-19T07:59:59Z')).toMatchObject({
       controller: 'isis',
-      since: '2018-04-17T10:00:00Z',
+      since: '2018-04-17T10:00:00.000Z',
       eventId: false_.eventId,
     });
 
@@ -150,7 +158,7 @@ describe('neighbourhood control: asOf and knownAt', () => {
     const at = '2018-04-17T10:00:00Z';
     await record(capture('isis', ['p1'], at, 'syrian-regime'), '2018-04-17T11:00:00Z');
     const retake = await record(capture('syrian-regime', ['p1'], at, 'isis'), '2018-04-17T11:00:00Z');
-    expect(await position('p1', at)).toMatchObject({ controller: 'syrian-regime', eventId: retake.eventId, since: at });
+    expect(await position('p1', at)).toMatchObject({ controller: 'syrian-regime', eventId: retake.eventId, since: '2018-04-17T10:00:00.000Z' });
   });
 
   it('does not know a neighbourhood before it was registered, nor positions added after knownAt', async () => {
@@ -176,14 +184,16 @@ describe('neighbourhood control: asOf and knownAt', () => {
   });
 
   it('reads a position\'s claims and contests through the time-ordered indexes, never by scanning its history', async () => {
-    const params = { neighbourhoodId: N, positionId: 'p1', asOfMs: 0, knownAtMs: 0, afterMs: 0, afterPosition: 0 };
+    const params = { neighbourhoodId: N, positionId: 'p1', asOfMs: 0, knownAtMs: 0, afterMs: 0, afterPosition: 0, untilMs: 0 };
     const plans = await engine.read(NEIGHBOURHOOD_CONTROL, undefined, ({ db }) =>
-      [CLAIMS_BACKWARDS_SQL, CONTESTS_SINCE_SQL].map((sql) =>
+      [CLAIMS_BACKWARDS_SQL, CONTESTS_SINCE_SQL, CLAIMS_AFTER_SQL].map((sql) =>
         (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((row) => row.detail).join('\n'),
       ),
     );
     expect(plans[0]).toMatch(/SEARCH c USING INDEX claims_in_time \(neighbourhood_id=\? AND position_id=\? AND occurred_at_ms<\?\)/);
     expect(plans[1]).toMatch(/SEARCH t USING INDEX contests_in_time \(neighbourhood_id=\? AND position_id=\? AND/);
+    // The next change of hands after asOf (for `uncertain`) is a bounded seek forwards.
+    expect(plans[2]).toMatch(/SEARCH c USING INDEX claims_in_time \(neighbourhood_id=\? AND position_id=\? AND occurred_at_ms>\? AND occurred_at_ms<\?\)/);
     for (const plan of plans) expect(plan).not.toMatch(/TEMP B-TREE|SCAN [ct]\b/);
   });
 });

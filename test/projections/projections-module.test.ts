@@ -89,8 +89,8 @@ describe('ProjectionsModule in the app', () => {
     expect(answer.body).toMatchObject({
       neighbourhoodId: 'damascus-tadamon',
       positions: [
-        { id: 'bakery-block-1', name: 'Abu Turabi bakery, block 1', controller: 'isis', since: '2018-04-18T09:00:00Z', contested: false, eventId: captured.body.eventId },
-        { id: 'west-tadamon', name: 'Western Tadamon', controller: 'isis', since: '2018-04-16T00:00:00Z', contested: false, eventId: null },
+        { id: 'bakery-block-1', name: 'Abu Turabi bakery, block 1', controller: 'isis', since: '2018-04-18T09:00:00.000Z', contested: false, eventId: captured.body.eventId },
+        { id: 'west-tadamon', name: 'Western Tadamon', controller: 'isis', since: '2018-04-16T00:00:00.000Z', contested: false, eventId: null },
       ],
       shares: { isis: 1 },
       sideShares: { isis: 1 },
@@ -98,10 +98,12 @@ describe('ProjectionsModule in the app', () => {
       contestedPositions: 0,
     });
     expect(answer.body.position).toBeGreaterThanOrEqual(captured.body.position);
-    expect(Object.keys(answer.body.positions[0]).sort()).toEqual(['contested', 'contestedBy', 'controller', 'eventId', 'evidence', 'id', 'name', 'since']);
+    expect(Object.keys(answer.body.positions[0]).sort()).toEqual(
+      ['area', 'contested', 'contestedBy', 'controller', 'controllerName', 'coordinates', 'eventId', 'evidence', 'id', 'kind', 'name', 'nameAr', 'since', 'uncertain', 'weight'].sort(),
+    );
 
     const before = await request('GET', '/v1/neighbourhoods/damascus-tadamon/control?asOf=2018-04-18T08:59:59Z', 'analyst');
-    expect(before.body).toMatchObject({ asOf: '2018-04-18T08:59:59Z', positions: [{ controller: 'syrian-regime', eventId: null }, {}] });
+    expect(before.body).toMatchObject({ asOf: '2018-04-18T08:59:59.000Z', positions: [{ controller: 'syrian-regime', eventId: null }, {}] });
 
     const timeline = await request('GET', `/v1/neighbourhoods/damascus-tadamon/timeline?minPosition=${captured.body.position}`, 'analyst');
     expect(timeline.status).toBe(200);
@@ -115,12 +117,16 @@ describe('ProjectionsModule in the app', () => {
     expect(geojson.headers['content-type']).toMatch(/^application\/geo\+json/);
     expect(geojson.body).toMatchObject({
       type: 'FeatureCollection',
-      features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [36.3032, 33.4741] }, properties: { controller: 'isis', side: 'isis' } }],
+      features: [
+        { type: 'Feature', geometry: { type: 'Point', coordinates: [36.3032, 33.4741] }, properties: { controller: 'isis', side: 'isis' } },
+        // Without coordinates or an area: a feature without a location (RFC 7946 §3.2).
+        { type: 'Feature', id: 'west-tadamon', geometry: null, properties: { controller: 'isis' } },
+      ],
     });
 
     const list = await request('GET', `/v1/neighbourhoods?minPosition=${captured.body.position}`, 'analyst');
     expect(list.body.items).toEqual([
-      expect.objectContaining({ id: 'damascus-tadamon', nameAr: 'حي التضامن', majorityController: 'isis', lastEventAt: '2018-04-18T09:00:00Z' }),
+      expect.objectContaining({ id: 'damascus-tadamon', nameAr: 'حي التضامن', majorityController: 'isis', lastEventAt: '2018-04-18T09:00:00.000Z' }),
     ]);
     const actors = await request('GET', `/v1/actors?minPosition=${captured.body.position}`, 'analyst');
     expect(actors.body.items.map((a: { id: string }) => a.id)).toEqual(['isis', 'syrian-regime']);
@@ -145,7 +151,7 @@ describe('ProjectionsModule in the app', () => {
     const noMap = await request('GET', '/v1/neighbourhoods/damascus-nowhere/control.geojson', 'analyst');
     expect(noMap).toMatchObject({ status: 404, body: { code: 'NEIGHBOURHOOD_NOT_FOUND' } });
     expect(noMap.headers['content-type']).toMatch(/^application\/json/);
-    expect(await request('GET', '/v1/actors/wagner/holdings', 'analyst')).toMatchObject({ status: 422, body: { code: 'ACTOR_UNKNOWN' } });
+    expect(await request('GET', '/v1/actors/wagner/holdings', 'analyst')).toMatchObject({ status: 404, body: { code: 'ACTOR_NOT_FOUND' } });
     const beforeRegistration = await request('GET', '/v1/neighbourhoods/damascus-tadamon/control?knownAt=2000-01-01T00:00:00Z', 'analyst');
     expect(beforeRegistration).toMatchObject({ status: 404, body: { code: 'NEIGHBOURHOOD_NOT_FOUND' } });
   });

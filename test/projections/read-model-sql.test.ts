@@ -51,8 +51,18 @@ const instantArb = fc
   });
 
 const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
+/** A casualty figure: best, and low and high when given. */
+const figureArb = fc.record({ low: fc.nat(20), best: fc.integer({ min: 20, max: 40 }), high: fc.integer({ min: 40, max: 80 }) }, { requiredKeys: ['best'] });
 const textArb = fc.string({ minLength: 1, maxLength: 12 });
 const positionsArb = fc.uniqueArray(fc.constantFrom(...POSITION_IDS), { minLength: 1, maxLength: 3 });
+
+const lonLatArb = fc.tuple(fc.double({ min: -180, max: 180, noNaN: true }), fc.double({ min: -90, max: 90, noNaN: true }));
+const ringArb = fc.array(lonLatArb, { minLength: 3, maxLength: 5 }).map((corners) => [...corners, corners[0]!]);
+/** GeoJSON areas as the API takes them: Polygons with holes, MultiPolygons. */
+const areaArb = fc.oneof(
+  fc.array(ringArb, { minLength: 1, maxLength: 2 }).map((rings) => ({ type: 'Polygon', coordinates: rings })),
+  fc.array(fc.array(ringArb, { minLength: 1, maxLength: 2 }), { minLength: 1, maxLength: 2 }).map((polygons) => ({ type: 'MultiPolygon', coordinates: polygons })),
+);
 
 const specArb = fc.record(
   {
@@ -61,17 +71,24 @@ const specArb = fc.record(
     nameAr: optional(fc.constantFrom('مخبز', 'حي التضامن')),
     kind: optional(fc.constantFrom('building', 'block', 'checkpoint')),
     weight: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.double({ min: 0.1, max: 3, noNaN: true })),
-    coordinates: optional(fc.tuple(fc.double({ min: -180, max: 180, noNaN: true }), fc.double({ min: -90, max: 90, noNaN: true }))),
+    coordinates: optional(lonLatArb),
+    area: optional(areaArb),
     controller: fc.option(fc.constantFrom(...ACTORS), { nil: null }),
   },
   { requiredKeys: ['id', 'name', 'weight', 'controller'] },
 );
 
+/** Sources by name, some protected, some cited by several reports: the distinct sources a neighbourhood cites. */
+const sourceArb = fc.record(
+  { name: fc.constantFrom('field sources', 'Amaq', 'witness'), kind: fc.constant('field'), reliability: fc.constantFrom('A', 'C'), credibility: fc.constantFrom(1, 3), protected: optional(fc.boolean()) },
+  { requiredKeys: ['name', 'kind', 'reliability', 'credibility'] },
+);
+
 const incidentBase = {
   neighbourhoodId: fc.constantFrom(...NEIGHBOURHOODS),
   occurredAt: instantArb,
-  timePrecision: fc.constantFrom('exact', 'hour', 'day'),
-  sources: fc.constant([FIELD_SOURCE]),
+  timePrecision: fc.constantFrom('exact', 'hour', 'day', 'week', 'month'),
+  sources: fc.oneof(fc.constant([FIELD_SOURCE]), fc.array(sourceArb, { minLength: 1, maxLength: 3 })),
   notes: optional(textArb),
 };
 
@@ -93,6 +110,7 @@ const eventArb: fc.Arbitrary<Logged> = fc.oneof(
         city: fc.constant('Damascus'),
         country: fc.constant('SY'),
         controlAsOf: instantArb,
+        outline: optional(areaArb),
         positions: fc.array(specArb, { maxLength: 3 }),
       },
       { requiredKeys: ['neighbourhoodId', 'name', 'city', 'country', 'controlAsOf', 'positions'] },
@@ -127,7 +145,12 @@ const eventArb: fc.Arbitrary<Logged> = fc.oneof(
     .map((data) => ({ stream: neighbourhoodStreamId(data.neighbourhoodId), type: 'ForcesRetreated', data })),
   fc
     .record(
-      { ...incidentBase, actor: optional(fc.constantFrom(...ACTORS)), killed: fc.record({ best: fc.nat(50) }), wounded: optional(fc.record({ best: fc.nat(50) })) },
+      {
+        ...incidentBase,
+        actor: optional(fc.constantFrom(...ACTORS)),
+        killed: figureArb,
+        wounded: optional(figureArb),
+      },
       { requiredKeys: ['neighbourhoodId', 'occurredAt', 'timePrecision', 'sources', 'killed'] },
     )
     .map((data) => ({ stream: neighbourhoodStreamId(data.neighbourhoodId), type: 'CasualtiesReported', data })),
@@ -264,6 +287,10 @@ describe('projections: filing windows of the log in SQL', () => {
     ['a position spec with a boolean name', registration({ positions: [{ id: 'p0', name: true, weight: 1, controller: null }] })],
     ['a retraction whose reason is a number', { stream: neighbourhoodStreamId('tadamon'), type: 'ReportRetracted', data: { neighbourhoodId: 'tadamon', eventId: 'event-1', retractedType: 'AttackLaunched', reason: 12 } }],
     ['an actor whose side is a list', { stream: actorStreamId('isis'), type: 'ActorRegistered', data: { actorId: 'isis', name: 'ISIS', side: ['a'] } }],
+    ['a position area that is text', registration({ positions: [{ id: 'p0', name: 'p0', weight: 1, controller: null, area: 'POLYGON((0 0, 1 0, 1 1, 0 0))' }] })],
+    ['an outline that is a number', registration({ outline: 5 })],
+    ['a casualty figure that is text', { stream: neighbourhoodStreamId('tadamon'), type: 'CasualtiesReported', data: { neighbourhoodId: 'tadamon', occurredAt: '2018-04-18T09:00:00Z', timePrecision: 'hour', sources: [FIELD_SOURCE], killed: { best: '3' } } }],
+    ['a protected flag that is text', capture({ sources: [{ ...FIELD_SOURCE, protected: 'yes' }] })],
     ['no recordedAt', capture({}), { recordedBy: 'writer-test' }],
     ['a recordedAt that is a number', capture({}), { recordedAt: 1_524_000_000_000 }],
   ];

@@ -1,5 +1,5 @@
 import type { Clock } from '../../src/application/clock.js';
-import { utcMs } from '../../src/features/neighbourhood-timeline/timeline-item.js';
+import { utcMs } from '../../src/features/instants.js';
 import { ActorHoldingsHandler, ActorHoldingsQuery } from '../../src/features/neighbourhood-control/actor-holdings.handler.js';
 import { ControlGeoJsonHandler, ControlGeoJsonQuery } from '../../src/features/neighbourhood-control/control-geojson.handler.js';
 import { ListActorsHandler, ListActorsQuery } from '../../src/features/actors/list-actors.handler.js';
@@ -7,6 +7,7 @@ import { ListNeighbourhoodsHandler, ListNeighbourhoodsQuery } from '../../src/fe
 import type { NeighbourhoodControlDto, PositionControlDto } from '../../src/features/neighbourhood-control/neighbourhood-control.dto.js';
 import { NeighbourhoodControlHandler, NeighbourhoodControlQuery } from '../../src/features/neighbourhood-control/neighbourhood-control.handler.js';
 import { NeighbourhoodTimelineHandler, NeighbourhoodTimelineQuery } from '../../src/features/neighbourhood-timeline/neighbourhood-timeline.handler.js';
+import { HeavyQueries } from '../../src/features/exports/heavy-queries.js';
 import type { ProjectionEngine } from '../../src/projections/projection-engine.js';
 import { READ_MODELS as PROJECTIONS } from '../../src/features/read-models.js';
 import { type TempLog, FIELD_SOURCE, caughtUp, openTempLog, startEngine } from './event-log.fixture.js';
@@ -37,7 +38,7 @@ describe('the Tadamon report', () => {
   });
 
   const control = (asOf?: string, knownAt?: string): Promise<NeighbourhoodControlDto> =>
-    new NeighbourhoodControlHandler(engine, clock).execute(new NeighbourhoodControlQuery(TADAMON, asOf, knownAt, undefined, false, head));
+    new NeighbourhoodControlHandler(engine, new HeavyQueries({ maxHeavyQueries: 0 }), clock).execute(new NeighbourhoodControlQuery(TADAMON, asOf, knownAt, undefined, false, head));
   const positionsOf = (answer: NeighbourhoodControlDto): Record<string, PositionControlDto> =>
     Object.fromEntries(answer.positions.map((p) => [p.id, p]));
 
@@ -48,28 +49,36 @@ describe('the Tadamon report', () => {
       expect(positions[id]).toEqual({
         id,
         name: expect.any(String),
+        nameAr: expect.stringContaining('فرن أبو ترابي'),
+        kind: 'block',
+        weight: 1,
+        coordinates: [expect.any(Number), expect.any(Number)],
+        area: null,
         controller: 'syrian-regime',
-        since: T.retake,
+        controllerName: 'Syrian government forces',
+        since: utcMs(T.retake),
         contested: false,
         contestedBy: [],
         eventId: ids.retake,
         evidence: { reports: 1, sources: 1, bestReliability: 'C', bestCredibility: 3 },
+        uncertain: false,
       });
     }
+    expect(positions['bakery-block-1']!.coordinates).toEqual([36.3032, 33.4741]);
     // The rest of Wednesday's gains stayed with ISIS.
-    expect(positions['north-buildings']).toMatchObject({ controller: 'isis', since: T.capture, eventId: ids.capture });
+    expect(positions['north-buildings']).toMatchObject({ controller: 'isis', since: utcMs(T.capture), eventId: ids.capture });
     expect(answer.position).toBe(head);
   });
 
   it('before the late reports of the counterattack were recorded, the bakery was believed to be ISIS\'s all along', async () => {
     const positions = positionsOf(await control(T.duringCounterattackWindow, T.beforeLateReports));
-    expect(positions['bakery-block-1']).toMatchObject({ controller: 'isis', since: T.capture, eventId: ids.capture });
+    expect(positions['bakery-block-1']).toMatchObject({ controller: 'isis', since: utcMs(T.capture), eventId: ids.capture });
   });
 
   it('after the withdrawal the bakery blocks are ISIS\'s again', async () => {
     const positions = positionsOf(await control(T.afterWithdrawal));
     for (const id of ['bakery-block-1', 'bakery-block-2']) {
-      expect(positions[id]).toMatchObject({ controller: 'isis', since: T.withdrawal, eventId: ids.withdrawal, contested: false });
+      expect(positions[id]).toMatchObject({ controller: 'isis', since: utcMs(T.withdrawal), eventId: ids.withdrawal, contested: false });
     }
   });
 
@@ -157,7 +166,7 @@ describe('the Tadamon report', () => {
   });
 
   it('lists Tadamon city-wide with its current state', async () => {
-    const answer = await new ListNeighbourhoodsHandler(engine, clock).execute(new ListNeighbourhoodsQuery(head));
+    const answer = await new ListNeighbourhoodsHandler(engine, clock).execute(new ListNeighbourhoodsQuery({ minPosition: head }));
     expect(answer).toEqual({
       items: [
         {
@@ -168,21 +177,23 @@ describe('the Tadamon report', () => {
           majorityController: 'isis',
           shares: { isis: 13 / 18, 'syrian-regime': 5 / 18 },
           contestedPositions: 1,
-          lastEventAt: T.thursdayCapture,
+          lastEventAt: utcMs(T.thursdayCapture),
         },
       ],
+      asOf: utcMs(T.now),
+      knownAt: utcMs(T.now),
       position: head,
     });
   });
 
   it('shows what ISIS holds, grouped by neighbourhood, and refuses an unknown actor', async () => {
     const handler = new ActorHoldingsHandler(engine, clock);
-    const wednesdayNight = await handler.execute(new ActorHoldingsQuery('syrian-regime', T.duringCounterattackWindow));
+    const wednesdayNight = await handler.execute(new ActorHoldingsQuery('syrian-regime', { asOf: T.duringCounterattackWindow }));
     expect(wednesdayNight.items).toHaveLength(1);
     expect(wednesdayNight.items[0]!.positions.map((p) => p.id)).toEqual(['bakery-block-1', 'bakery-block-2', 'east-tadamon', 'south-tadamon']);
 
-    const isis = await handler.execute(new ActorHoldingsQuery('isis', T.thursdayNoon));
-    expect(isis).toMatchObject({ actorId: 'isis', side: 'isis', asOf: T.thursdayNoon, position: head });
+    const isis = await handler.execute(new ActorHoldingsQuery('isis', { asOf: T.thursdayNoon }));
+    expect(isis).toMatchObject({ actorId: 'isis', side: 'isis', asOf: utcMs(T.thursdayNoon), position: head });
     expect(isis.items).toEqual([
       expect.objectContaining({ neighbourhoodId: TADAMON, share: 13 / 18, majority: true }),
     ]);
@@ -196,19 +207,30 @@ describe('the Tadamon report', () => {
       'east-tadamon',
     ]);
     expect((await handler.execute(new ActorHoldingsQuery('ndf'))).items).toEqual([]);
-    await expect(handler.execute(new ActorHoldingsQuery('wagner'))).rejects.toMatchObject({ code: 'ACTOR_UNKNOWN' });
+    await expect(handler.execute(new ActorHoldingsQuery('wagner'))).rejects.toMatchObject({ code: 'ACTOR_NOT_FOUND' });
   });
 
-  it('draws the control map as GeoJSON points, styled by controller and side', async () => {
+  it('draws the control map as GeoJSON, one feature per position, styled by controller and side', async () => {
     const map = await new ControlGeoJsonHandler(engine, clock).execute(new ControlGeoJsonQuery(TADAMON, T.duringCounterattackWindow));
     expect(map.type).toBe('FeatureCollection');
-    // The Hezbollah checkpoint has no coordinates: no feature for it.
-    expect(map.features.map((f) => f.id)).toEqual(['west-tadamon', 'bakery-block-1', 'bakery-block-2', 'north-buildings', 'militia-barracks', 'east-tadamon', 'south-tadamon']);
+    expect(map.features.map((f) => f.id)).toEqual([
+      'west-tadamon',
+      'bakery-block-1',
+      'bakery-block-2',
+      'north-buildings',
+      'militia-barracks',
+      'hezbollah-post',
+      'east-tadamon',
+      'south-tadamon',
+    ]);
+    // The Hezbollah checkpoint has no coordinates: a feature without a location (RFC 7946 §3.2).
+    expect(map.features[5]).toMatchObject({ id: 'hezbollah-post', geometry: null, properties: { controller: 'isis' } });
     expect(map.features[1]).toEqual({
       type: 'Feature',
       id: 'bakery-block-1',
       geometry: { type: 'Point', coordinates: [36.3032, 33.4741] },
       properties: {
+        neighbourhoodId: TADAMON,
         id: 'bakery-block-1',
         name: 'Abu Turabi bakery, block 1',
         nameAr: 'فرن أبو ترابي ١',
@@ -217,18 +239,19 @@ describe('the Tadamon report', () => {
         controller: 'syrian-regime',
         controllerName: 'Syrian government forces',
         side: 'pro-government',
-        since: T.retake,
+        since: utcMs(T.retake),
         contested: false,
         contestedBy: [],
         eventId: ids.retake,
         evidence: { reports: 1, sources: 1, bestReliability: 'C', bestCredibility: 3 },
+        uncertain: false,
       },
     });
-    expect(map).toMatchObject({ neighbourhoodId: TADAMON, asOf: T.duringCounterattackWindow, knownAt: new Date(T.now).toISOString(), position: head });
+    expect(map).toMatchObject({ neighbourhoodId: TADAMON, asOf: utcMs(T.duringCounterattackWindow), knownAt: new Date(T.now).toISOString(), position: head });
   });
 
   it('lists the actors with their Arabic names unchanged', async () => {
-    const { items, position } = await new ListActorsHandler(engine).execute(new ListActorsQuery(head));
+    const { items, position } = await new ListActorsHandler(engine).execute(new ListActorsQuery({ minPosition: head }));
     expect(position).toBe(head);
     expect(items.map((actor) => actor.id)).toEqual(['hezbollah', 'iranian-militias', 'isis', 'ndf', 'opposition-factions', 'syrian-regime']);
     expect(items.find((actor) => actor.id === 'isis')).toEqual({ id: 'isis', name: 'Islamic State', nameAr: 'تنظيم داعش', side: 'isis', kind: 'rebel-group' });

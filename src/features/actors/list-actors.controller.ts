@@ -13,10 +13,10 @@ export class ListActorsController {
 
   @Get()
   @Roles('analyst')
-  @ApiOperation({ summary: 'Every registered actor' })
+  @ApiOperation({ summary: 'The registered actors, a page at a time, by id', description: '`nextCursor` is present while more actors remain.' })
   @ApiOkResponse({ type: ActorListDto })
   @ReadModelResponses()
   list(@Query() query: ListActorsQueryDto): Promise<ActorListDto> {
-    return this.bus.execute(new ListActorsQuery(query.minPosition));
+    return this.bus.execute(new ListActorsQuery(query));
   }
 }

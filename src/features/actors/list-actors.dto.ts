@@ -1,7 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { ReadModelQueryDto } from '../read-model-query.dto.js';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PageQueryDto } from '../paging.js';
 
-export class ListActorsQueryDto extends ReadModelQueryDto {}
+export class ListActorsQueryDto extends PageQueryDto {}
 
 export class ActorDto {
   @ApiProperty({ example: 'isis' }) id!: string;
@@ -13,5 +13,6 @@ export class ActorDto {
 
 export class ActorListDto {
   @ApiProperty({ type: [ActorDto], description: 'By id' }) items!: ActorDto[];
+  @ApiPropertyOptional({ description: 'Present while more actors remain: pass it as cursor for the next page' }) nextCursor?: string;
   @ApiProperty({ type: 'integer', description: 'The log position the answer reflects' }) position!: number;
 }

@@ -14,10 +14,13 @@ export class ActorHoldingsController {
 
   @Get()
   @Roles('analyst')
-  @ApiOperation({ summary: 'The positions an actor controlled at asOf (as known at knownAt), grouped by neighbourhood' })
+  @ApiOperation({
+    summary: 'The positions an actor controlled at asOf (as known at knownAt), grouped by neighbourhood, a page of positions at a time',
+    description: '`limit` counts positions; `nextCursor` is present while more remain. Both instants default to now.',
+  })
   @ApiOkResponse({ type: ActorHoldingsDto })
-  @ReadModelResponses({ status: 422, description: 'ACTOR_UNKNOWN: no such actor (or none registered by knownAt)' })
+  @ReadModelResponses({ status: 404, description: 'ACTOR_NOT_FOUND: no such actor (or none registered by knownAt)' })
   holdings(@Param('id', ActorIdPipe) actorId: string, @Query() query: ActorHoldingsQueryDto): Promise<ActorHoldingsDto> {
-    return this.bus.execute(new ActorHoldingsQuery(actorId, query.asOf, query.knownAt, query.minPosition));
+    return this.bus.execute(new ActorHoldingsQuery(actorId, query));
   }
 }

@@ -1,16 +1,16 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Roles } from '../../auth/roles.decorator.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
-import { ControlFeatureCollectionDto, ControlGeoJsonQueryDto } from './control-geojson.dto.js';
+import { GEOJSON_MEDIA_TYPE } from '../exports/streamed-export.js';
+import { AreaGeometryDto, ControlFeatureCollectionDto, ControlGeoJsonQueryDto, PointGeometryDto } from './control-geojson.dto.js';
 import { ControlGeoJsonQuery } from './control-geojson.handler.js';
 
-export const GEOJSON_MEDIA_TYPE = 'application/geo+json';
-
 @ApiTags('Control')
+@ApiExtraModels(AreaGeometryDto, PointGeometryDto)
 @Controller('neighbourhoods/:id/control.geojson')
 export class ControlGeoJsonController {
   constructor(private readonly bus: QueryBus) {}
@@ -19,8 +19,10 @@ export class ControlGeoJsonController {
   @Roles('analyst')
   @ApiProduces(GEOJSON_MEDIA_TYPE)
   @ApiOperation({
-    summary: 'The control map at asOf: an RFC 7946 FeatureCollection, one Point per position with coordinates',
-    description: 'Feature properties carry controller, controllerName, side, since and contested, to style a map by.',
+    summary: 'The control map at asOf: an RFC 7946 FeatureCollection, one feature per position',
+    description:
+      "A feature's geometry is the position's area (Polygon or MultiPolygon), else a Point at its coordinates, else null. " +
+      'Properties carry controller, controllerName, side, since, contested, evidence and uncertain, to style a map by.',
   })
   @ApiOkResponse({ type: ControlFeatureCollectionDto })
   @ReadModelResponses({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })

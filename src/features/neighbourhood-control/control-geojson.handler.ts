@@ -1,10 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '../../application/clock.js';
+import { ProjectionEngine } from '../../projections/projection-engine.js';
+import { utcMs } from '../instants.js';
+import type { ControlFeatureCollectionDto } from './control-geojson.dto.js';
+import { controlFeature } from './control-geojson.feature.js';
 import { NEIGHBOURHOOD_CONTROL } from './neighbourhood-control.read-model.js';
 import { NeighbourhoodControlReader, questionInstants } from './neighbourhood-control.reader.js';
-import { ProjectionEngine } from '../../projections/projection-engine.js';
-import type { ControlFeatureCollectionDto, ControlFeatureDto } from './control-geojson.dto.js';
 
 export class ControlGeoJsonQuery extends Query<ControlFeatureCollectionDto> {
   constructor(
@@ -17,7 +19,7 @@ export class ControlGeoJsonQuery extends Query<ControlFeatureCollectionDto> {
   }
 }
 
-/** The control map of a neighbourhood: its positions with coordinates, as GeoJSON points. */
+/** The control map of a neighbourhood: one feature per position, in the order of /control. */
 @QueryHandler(ControlGeoJsonQuery)
 export class ControlGeoJsonHandler implements IQueryHandler<ControlGeoJsonQuery> {
   constructor(
@@ -28,38 +30,18 @@ export class ControlGeoJsonHandler implements IQueryHandler<ControlGeoJsonQuery>
   execute(query: ControlGeoJsonQuery): Promise<ControlFeatureCollectionDto> {
     return this.projections.read(NEIGHBOURHOOD_CONTROL, query.minPosition, ({ db, position }) => {
       const time = questionInstants(query.asOf, query.knownAt, this.clock.now());
-      const { asOf, knownAt } = time;
       const reader = new NeighbourhoodControlReader(db);
       const neighbourhood = reader.requireNeighbourhood(query.neighbourhoodId, time);
       const actors = reader.actors();
       const { positions } = reader.control(neighbourhood, time, actors);
-      const features = positions.flatMap((p): ControlFeatureDto[] => {
-        if (p.coordinates === null) return [];
-        const controller = p.controller === null ? undefined : actors.get(p.controller);
-        return [
-          {
-            type: 'Feature',
-            id: p.id,
-            geometry: { type: 'Point', coordinates: [p.coordinates[0], p.coordinates[1]] },
-            properties: {
-              id: p.id,
-              name: p.name,
-              nameAr: p.nameAr,
-              kind: p.kind,
-              weight: p.weight,
-              controller: p.controller,
-              controllerName: controller?.name ?? null,
-              side: controller?.side ?? null,
-              since: p.since,
-              contested: p.contested,
-              contestedBy: [...p.contestedBy],
-              eventId: p.eventId,
-              evidence: p.evidence,
-            },
-          },
-        ];
-      });
-      return { type: 'FeatureCollection', features, neighbourhoodId: neighbourhood.id, asOf, knownAt, position };
+      return {
+        type: 'FeatureCollection',
+        features: positions.map((p) => controlFeature(neighbourhood.id, p, actors)),
+        neighbourhoodId: neighbourhood.id,
+        asOf: utcMs(time.asOf),
+        knownAt: utcMs(time.knownAt),
+        position,
+      };
     });
   }
 }

@@ -13,10 +13,13 @@ export class ListNeighbourhoodsController {
 
   @Get()
   @Roles('analyst')
-  @ApiOperation({ summary: 'Every neighbourhood with who controls it now: shares, majority controller, contested positions' })
+  @ApiOperation({
+    summary: 'The neighbourhoods (of a city), a page at a time, each with who controlled it at asOf: shares, majority, contested positions',
+    description: 'By id. `nextCursor` is present while more neighbourhoods remain. Both instants default to now.',
+  })
   @ApiOkResponse({ type: NeighbourhoodListDto })
   @ReadModelResponses()
   list(@Query() query: ListNeighbourhoodsQueryDto): Promise<NeighbourhoodListDto> {
-    return this.bus.execute(new ListNeighbourhoodsQuery(query.minPosition));
+    return this.bus.execute(new ListNeighbourhoodsQuery(query));
   }
 }

@@ -1,7 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { RELIABILITY_GRADES, type Reliability } from '../../domain/index.js';
+import { type Area, POSITION_KINDS, type PositionKind, RELIABILITY_GRADES, type Reliability } from '../../domain/index.js';
 import { IsInstant, LIMITS } from '../input-limits.js';
 import { BitemporalQueryDto } from '../read-model-query.dto.js';
 
@@ -82,6 +82,11 @@ export class SkippedReportDto {
   @ApiProperty({ enum: ['ALREADY_CONTROLLED', 'NOT_CONTROLLED'] }) code!: 'ALREADY_CONTROLLED' | 'NOT_CONTROLLED';
 }
 
+export const UNCERTAIN_DESCRIPTION =
+  'asOf lies in the time-precision window ([occurredAt truncated in UTC to its timePrecision, + one unit)) of the report that ' +
+  'gave the position to its controller, or of the next report of this view that gives it to someone else: the answer may ' +
+  'change within the precision the reports give';
+
 export class EvidenceDto {
   @ApiProperty({ type: 'integer', description: 'The report that set the controller, and the later ones that say the same' }) reports!: number;
   @ApiProperty({ type: 'integer', description: 'Distinct source names among them' }) sources!: number;
@@ -89,11 +94,27 @@ export class EvidenceDto {
   @ApiProperty({ type: 'integer', nullable: true }) bestCredibility!: number | null;
 }
 
+/** A GeoJSON Polygon or MultiPolygon, as registered. */
+export const AREA_SCHEMA: ApiPropertyOptions = {
+  type: 'object',
+  nullable: true,
+  properties: { type: { type: 'string', enum: ['Polygon', 'MultiPolygon'] }, coordinates: { type: 'array', items: {} } },
+  description: 'Its extent on the map as registered: a GeoJSON Polygon or MultiPolygon; null when none was given',
+};
+
 export class PositionControlDto {
   @ApiProperty({ example: 'bakery-block-1' }) id!: string;
   @ApiProperty({ example: 'Abu Turabi bakery, block 1' }) name!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'فرن أبو ترابي' }) nameAr!: string | null;
+  @ApiProperty({ type: String, nullable: true, enum: POSITION_KINDS }) kind!: PositionKind | null;
+  @ApiProperty({ example: 1 }) weight!: number;
+  @ApiProperty({ type: [Number], nullable: true, example: [36.3049, 33.4862], description: '[longitude, latitude]; null when none was given' })
+  coordinates!: [number, number] | null;
+  @ApiProperty(AREA_SCHEMA) area!: Area | null;
   @ApiProperty({ type: String, nullable: true, example: 'isis', description: 'null: nobody holds it' })
   controller!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'Islamic State', description: "The controller's name; null when nobody holds it" })
+  controllerName!: string | null;
   @ApiProperty({
     type: String,
     nullable: true,
@@ -107,12 +128,13 @@ export class PositionControlDto {
   @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The event that gave it to `controller`; null at the baseline' })
   eventId!: string | null;
   @ApiProperty({ type: EvidenceDto }) evidence!: EvidenceDto;
+  @ApiProperty({ description: UNCERTAIN_DESCRIPTION }) uncertain!: boolean;
 }
 
 export class NeighbourhoodControlDto {
   @ApiProperty({ example: 'damascus-tadamon' }) neighbourhoodId!: string;
-  @ApiProperty({ description: 'The instant answered for, as asked (default: the time of the request)' }) asOf!: string;
-  @ApiProperty({ description: 'Only what was recorded by this instant counts' }) knownAt!: string;
+  @ApiProperty({ description: 'The instant answered for, in UTC (default: the time of the request)' }) asOf!: string;
+  @ApiProperty({ description: 'Only what was recorded by this instant counts, in UTC (default: the time of the request)' }) knownAt!: string;
   @ApiProperty({ type: [PositionControlDto], description: 'In the order the positions were registered' })
   positions!: PositionControlDto[];
   @ApiProperty({

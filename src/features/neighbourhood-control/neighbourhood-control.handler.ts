@@ -2,9 +2,11 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { CLOCK, type Clock } from '../../application/clock.js';
 import { ProjectionEngine } from '../../projections/index.js';
-import type { NeighbourhoodControlDto, PerspectiveDto } from './neighbourhood-control.dto.js';
+import { HeavyQueries } from '../exports/heavy-queries.js';
+import { utcMs, utcMsOrNull } from '../instants.js';
+import type { NeighbourhoodControlDto, PerspectiveDto, PositionControlDto } from './neighbourhood-control.dto.js';
 import { NEIGHBOURHOOD_CONTROL } from './neighbourhood-control.read-model.js';
-import { NeighbourhoodControlReader, type Perspective, questionInstants } from './neighbourhood-control.reader.js';
+import { type ActorRecord, NeighbourhoodControlReader, type Perspective, type PositionControl, questionInstants } from './neighbourhood-control.reader.js';
 
 export class NeighbourhoodControlQuery extends Query<NeighbourhoodControlDto> {
   constructor(
@@ -22,35 +24,36 @@ export class NeighbourhoodControlQuery extends Query<NeighbourhoodControlDto> {
   }
 }
 
-/** Who held each position of a neighbourhood at asOf, as known at knownAt, in the default view or a perspective. */
+/**
+ * Who held each position of a neighbourhood at asOf, as known at knownAt, in the default view or a
+ * perspective. A perspective folds the neighbourhood's history: it is a heavy query.
+ */
 @QueryHandler(NeighbourhoodControlQuery)
 export class NeighbourhoodControlHandler implements IQueryHandler<NeighbourhoodControlQuery> {
   constructor(
     private readonly projections: ProjectionEngine,
+    private readonly heavyQueries: HeavyQueries,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   execute(query: NeighbourhoodControlQuery): Promise<NeighbourhoodControlDto> {
+    if (query.perspective === undefined) return this.answer(query);
+    return this.heavyQueries.run('the perspective', () => this.answer(query));
+  }
+
+  private answer(query: NeighbourhoodControlQuery): Promise<NeighbourhoodControlDto> {
     return this.projections.read(NEIGHBOURHOOD_CONTROL, query.minPosition, ({ db, position }) => {
       const time = questionInstants(query.asOf, query.knownAt, this.clock.now());
       const reader = new NeighbourhoodControlReader(db);
       const neighbourhood = reader.requireNeighbourhood(query.neighbourhoodId, time);
       const perspective = query.perspective === undefined ? undefined : toPerspective(query.perspective, query.admin);
-      const { positions, summary, skipped } = reader.control(neighbourhood, time, reader.actors(), perspective);
+      const actors = reader.actors();
+      const { positions, summary, skipped } = reader.control(neighbourhood, time, actors, perspective);
       return {
         neighbourhoodId: neighbourhood.id,
-        asOf: time.asOf,
-        knownAt: time.knownAt,
-        positions: positions.map((p) => ({
-          id: p.id,
-          name: p.name,
-          controller: p.controller,
-          since: p.since,
-          contested: p.contested,
-          contestedBy: [...p.contestedBy],
-          eventId: p.eventId,
-          evidence: p.evidence,
-        })),
+        asOf: utcMs(time.asOf),
+        knownAt: utcMs(time.knownAt),
+        positions: positions.map((p) => positionAnswer(p, actors)),
         shares: summary.shares,
         sideShares: summary.sideShares,
         majorityController: summary.majorityController,
@@ -60,6 +63,27 @@ export class NeighbourhoodControlHandler implements IQueryHandler<NeighbourhoodC
       };
     });
   }
+}
+
+/** A position as `/control` shows it: as registered, and as it stood. */
+export function positionAnswer(p: PositionControl, actors: ReadonlyMap<string, ActorRecord>): PositionControlDto {
+  return {
+    id: p.id,
+    name: p.name,
+    nameAr: p.nameAr,
+    kind: p.kind as PositionControlDto['kind'],
+    weight: p.weight,
+    coordinates: p.coordinates === null ? null : [p.coordinates[0], p.coordinates[1]],
+    area: p.area,
+    controller: p.controller,
+    controllerName: p.controller === null ? null : (actors.get(p.controller)?.name ?? null),
+    since: utcMsOrNull(p.since),
+    contested: p.contested,
+    contestedBy: [...p.contestedBy],
+    eventId: p.eventId,
+    evidence: p.evidence,
+    uncertain: p.uncertain,
+  };
 }
 
 export function toPerspective(parameters: PerspectiveDto, admin: boolean): Perspective {

@@ -122,6 +122,15 @@ const SCHEMA = `
   ) STRICT;
   CREATE INDEX assessments_of_report ON assessments (event_id, log_position);
   CREATE INDEX assessments_in_neighbourhood ON assessments (neighbourhood_id, log_position);
+
+  -- The distinct sources a neighbourhood's reports cite, by name (a name cited both protected and
+  -- not has a row of each).
+  CREATE TABLE sources_cited (
+    neighbourhood_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    protected INTEGER NOT NULL,
+    PRIMARY KEY (neighbourhood_id, name, protected)
+  ) STRICT, WITHOUT ROWID;
 `;
 
 /** The time-ordered indexes queries seek through; a generation built from scratch creates them once caught up. */
@@ -217,13 +226,24 @@ const claims = (controller: Value): RowMapping => ({
   key: ['log_position', 'position_id'],
 });
 
+const sourcesCited: RowMapping = {
+  into: 'sources_cited',
+  each: { path: 'sources', items: 'object' },
+  columns: {
+    neighbourhood_id: data.text('neighbourhoodId'),
+    name: item.text('name'),
+    protected: coalesce(item.boolean('protected'), constant(0)),
+  },
+  key: ['neighbourhood_id', 'name', 'protected'],
+};
+
 const capture = data.text('by');
 const yieldedTo = data.text('yieldedTo');
 
 export const neighbourhoodControlReadModel: ReadModelDeclaration = {
   name: NEIGHBOURHOOD_CONTROL,
-  version: 2,
-  tables: ['neighbourhoods', 'positions', 'actors', 'incidents', 'claims', 'contests', 'retractions', 'assessments'],
+  version: 3,
+  tables: ['neighbourhoods', 'positions', 'actors', 'incidents', 'claims', 'contests', 'retractions', 'assessments', 'sources_cited'],
   schema: SCHEMA,
   indexes: INDEXES,
   events: {
@@ -243,11 +263,19 @@ export const neighbourhoodControlReadModel: ReadModelDeclaration = {
     ],
     NeighbourhoodRegistered: [neighbourhood, positions],
     PositionsAdded: [positions],
-    AttackLaunched: [incident({ positions: data.json('targets'), attackers: data.json('attackers') }), contests],
-    CounterattackLaunched: [incident({ actor: data.text('by'), positions: data.json('targets') }), contests],
-    PositionCaptured: [incident({ actor: capture, controller: capture, positions: data.json('positions'), standing }), claims(capture)],
-    ForcesRetreated: [incident({ actor: data.text('by'), controller: yieldedTo, positions: data.json('positions'), standing }), claims(yieldedTo)],
-    CasualtiesReported: [incident({})],
+    AttackLaunched: [incident({ positions: data.json('targets'), attackers: data.json('attackers') }), contests, sourcesCited],
+    CounterattackLaunched: [incident({ actor: data.text('by'), positions: data.json('targets') }), contests, sourcesCited],
+    PositionCaptured: [
+      incident({ actor: capture, controller: capture, positions: data.json('positions'), standing }),
+      claims(capture),
+      sourcesCited,
+    ],
+    ForcesRetreated: [
+      incident({ actor: data.text('by'), controller: yieldedTo, positions: data.json('positions'), standing }),
+      claims(yieldedTo),
+      sourcesCited,
+    ],
+    CasualtiesReported: [incident({}), sourcesCited],
     ReportRetracted: [
       {
         into: 'retractions',

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { ApplicationError } from '../../application/application-error.js';
 import {
+  type Area,
   type ControlSummary,
   type FoldReport,
   type FoldedPosition,
@@ -10,8 +11,12 @@ import {
   type SkippedReport,
   type Source,
   type Standing,
+  type TimePrecision,
   PositionFold,
+  applies,
   foldReports,
+  precisionWindowEnd,
+  precisionWindowStart,
   summarizeControl,
 } from '../../domain/index.js';
 
@@ -23,6 +28,8 @@ export interface NeighbourhoodRecord {
   readonly country: string;
   readonly controlAsOf: string;
   readonly controlAsOfMs: number;
+  /** The boundary as recorded (GeoJSON text), if the registration gave one. */
+  readonly outline: string | null;
 }
 
 export interface ActorRecord {
@@ -51,6 +58,10 @@ export interface PositionControl {
   readonly weight: number;
   /** [longitude, latitude], when known. */
   readonly coordinates: readonly [number, number] | null;
+  /** Its extent on the map (a GeoJSON Polygon or MultiPolygon), when known. */
+  readonly area: Area | null;
+  /** Where it stands in the neighbourhood's order of positions: (log position, index) of its registration. */
+  readonly order: readonly [number, number];
   readonly controller: string | null;
   /** The neighbourhood's controlAsOf, or the occurredAt of the report that made `controller` hold it; null before the baseline. */
   readonly since: string | null;
@@ -59,6 +70,12 @@ export interface PositionControl {
   readonly contested: boolean;
   readonly contestedBy: readonly string[];
   readonly evidence: Evidence;
+  /**
+   * asOf lies inside the time-precision window of the report that set the controller, or of the
+   * next report of the view that changes it: a report of day precision may have come true at any
+   * time that day.
+   */
+  readonly uncertain: boolean;
 }
 
 export interface NeighbourhoodControl {
@@ -67,6 +84,34 @@ export interface NeighbourhoodControl {
   readonly summary: ControlSummary;
   /** Reports a perspective's fold could not apply; empty for the default view. */
   readonly skipped: readonly SkippedReport[];
+}
+
+/** A capture or retreat with its state at knownAt (for the history of control). */
+export interface ClaimReport {
+  readonly eventId: string;
+  readonly type: 'PositionCaptured' | 'ForcesRetreated';
+  readonly actor: string;
+  /** Who holds its positions after it, as it claims. */
+  readonly controller: string | null;
+  readonly positionIds: readonly string[];
+  readonly occurredAt: string;
+  readonly occurredAtMs: number;
+  readonly logPosition: number;
+  readonly status: ReportStatus;
+  readonly standing: Standing;
+  readonly retracted: boolean;
+}
+
+/** A position as registered. */
+export interface PositionRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly nameAr: string | null;
+  readonly kind: string | null;
+  readonly weight: number;
+  readonly coordinates: readonly [number, number] | null;
+  readonly area: Area | null;
+  readonly baselineController: string | null;
 }
 
 /** Instants in epoch milliseconds, both inclusive. */
@@ -98,7 +143,10 @@ interface PositionRow {
   readonly weight: number;
   readonly lon: number | null;
   readonly lat: number | null;
+  readonly area: string | null;
   readonly baselineController: string | null;
+  readonly logPosition: number;
+  readonly ordinal: number;
 }
 
 /** A report's state as known at knownAt: its standing and status then, and whether it was retracted by then. */
@@ -116,6 +164,7 @@ interface ClaimRow extends ReportState {
   readonly controller: string | null;
   readonly occurredAt: string;
   readonly occurredAtMs: number;
+  readonly timePrecision: TimePrecision;
   readonly logPosition: number;
 }
 
@@ -136,6 +185,8 @@ interface IncidentRow extends ReportState {
   readonly positions: string | null;
   readonly attackers: string | null;
   readonly occurredAt: string;
+  readonly occurredAtMs: number;
+  readonly timePrecision: TimePrecision;
   readonly logPosition: number;
   readonly recordedAtMs: number;
   readonly sources: string;
@@ -149,8 +200,17 @@ interface SeekParams {
 }
 
 const NEIGHBOURHOOD_COLUMNS =
-  'id, name, name_ar AS nameAr, city, country, control_as_of AS controlAsOf, control_as_of_ms AS controlAsOfMs';
+  'id, name, name_ar AS nameAr, city, country, control_as_of AS controlAsOf, control_as_of_ms AS controlAsOfMs, outline';
 const ACTOR_COLUMNS = 'id, name, name_ar AS nameAr, side, kind';
+
+const CLAIM_COLUMNS = `c.event_id AS eventId, c.type, c.actor, c.controller, c.occurred_at AS occurredAt,
+  c.occurred_at_ms AS occurredAtMs, c.time_precision AS timePrecision, c.log_position AS logPosition`;
+
+/**
+ * No precision window is longer than a month of 31 days: a report that occurred this long after
+ * asOf (or more) has a window that starts after asOf.
+ */
+const LONGEST_PRECISION_WINDOW_MS = 31 * 86_400_000;
 
 /** A report's state at @knownAtMs (`ReportState`), for a row `t` that has its event_id. */
 const reportState = (t: string, standing: string): string => `
@@ -164,12 +224,22 @@ const reportState = (t: string, standing: string): string => `
  * rows after asOf are never read, and a query reads back only to the last change of hands.
  */
 export const CLAIMS_BACKWARDS_SQL = `
-  SELECT c.event_id AS eventId, c.type, c.actor, c.controller, c.occurred_at AS occurredAt, c.occurred_at_ms AS occurredAtMs,
-         c.log_position AS logPosition, ${reportState('c', 'c.standing')}
+  SELECT ${CLAIM_COLUMNS}, ${reportState('c', 'c.standing')}
   FROM claims AS c
   WHERE c.neighbourhood_id = @neighbourhoodId AND c.position_id = @positionId
     AND c.occurred_at_ms <= @asOfMs AND c.recorded_at_ms <= @knownAtMs
   ORDER BY c.occurred_at_ms DESC, c.log_position DESC`;
+
+/**
+ * A position's claims known at knownAt after asOf, in order, as far as a precision window that
+ * holds asOf can start: the next change of hands after asOf is looked for there.
+ */
+export const CLAIMS_AFTER_SQL = `
+  SELECT ${CLAIM_COLUMNS}, ${reportState('c', 'c.standing')}
+  FROM claims AS c
+  WHERE c.neighbourhood_id = @neighbourhoodId AND c.position_id = @positionId
+    AND c.occurred_at_ms > @asOfMs AND c.occurred_at_ms < @untilMs AND c.recorded_at_ms <= @knownAtMs
+  ORDER BY c.occurred_at_ms, c.log_position`;
 
 /** A position's contests known at knownAt after (@afterMs, @afterPosition), up to asOf, in order. */
 export const CONTESTS_SINCE_SQL = `
@@ -181,38 +251,69 @@ export const CONTESTS_SINCE_SQL = `
     AND t.occurred_at_ms <= @asOfMs AND t.recorded_at_ms <= @knownAtMs
   ORDER BY t.occurred_at_ms, t.log_position`;
 
+const INCIDENT_COLUMNS = `i.event_id AS eventId, i.type, i.actor, i.controller, i.positions, i.attackers, i.occurred_at AS occurredAt,
+  i.occurred_at_ms AS occurredAtMs, i.time_precision AS timePrecision, i.log_position AS logPosition,
+  i.recorded_at_ms AS recordedAtMs, i.sources`;
+
+/** Not retracted at @knownAtMs, for an incident `i`. */
+const NOT_RETRACTED = 'NOT EXISTS (SELECT 1 FROM retractions AS r WHERE r.event_id = i.event_id AND r.recorded_at_ms <= @knownAtMs)';
+
 function prepare(db: Database.Database) {
   return {
     neighbourhood: db.prepare<[{ id: string; knownAtMs: number }], NeighbourhoodRecord>(
       `SELECT ${NEIGHBOURHOOD_COLUMNS} FROM neighbourhoods WHERE id = @id AND recorded_at_ms <= @knownAtMs`,
     ),
-    neighbourhoods: db.prepare<[{ knownAtMs: number }], NeighbourhoodRecord>(
-      `SELECT ${NEIGHBOURHOOD_COLUMNS} FROM neighbourhoods WHERE recorded_at_ms <= @knownAtMs ORDER BY id`,
+    neighbourhoodsAfter: db.prepare<[{ knownAtMs: number; city: string | null; afterId: string; limit: number }], NeighbourhoodRecord>(
+      `SELECT ${NEIGHBOURHOOD_COLUMNS} FROM neighbourhoods
+       WHERE id > @afterId AND recorded_at_ms <= @knownAtMs AND (@city IS NULL OR city = @city)
+       ORDER BY id LIMIT @limit`,
     ),
     positions: db.prepare<[{ neighbourhoodId: string; knownAtMs: number }], PositionRow>(
-      `SELECT id, name, name_ar AS nameAr, kind, weight, lon, lat, baseline_controller AS baselineController
+      `SELECT id, name, name_ar AS nameAr, kind, weight, lon, lat, area, baseline_controller AS baselineController,
+              log_position AS logPosition, ordinal
        FROM positions WHERE neighbourhood_id = @neighbourhoodId AND recorded_at_ms <= @knownAtMs
        ORDER BY log_position, ordinal`,
     ),
     claimsBackwards: db.prepare<[SeekParams], ClaimRow>(CLAIMS_BACKWARDS_SQL),
+    claimsAfter: db.prepare<[SeekParams & { untilMs: number }], ClaimRow>(CLAIMS_AFTER_SQL),
     contestsSince: db.prepare<[SeekParams & { afterMs: number; afterPosition: number }], ContestRow>(CONTESTS_SINCE_SQL),
     sourcesOf: db.prepare<[number], string>('SELECT sources FROM incidents WHERE log_position = ?').pluck(),
     // With @assessedOnly, only reports assessed by knownAt: a perspective of confirmed reports
     // reads no other row's state or sources.
     incidents: db.prepare<[{ neighbourhoodId: string; asOfMs: number; knownAtMs: number; assessedOnly: 0 | 1 }], IncidentRow>(
-      `SELECT i.event_id AS eventId, i.type, i.actor, i.controller, i.positions, i.attackers, i.occurred_at AS occurredAt,
-              i.log_position AS logPosition, i.recorded_at_ms AS recordedAtMs, i.sources, ${reportState('i', 'i.standing')}
+      `SELECT ${INCIDENT_COLUMNS}, ${reportState('i', 'i.standing')}
        FROM incidents AS i
        WHERE i.neighbourhood_id = @neighbourhoodId AND i.occurred_at_ms <= @asOfMs AND i.recorded_at_ms <= @knownAtMs
          AND i.type <> 'CasualtiesReported'
          AND (@assessedOnly = 0 OR EXISTS (SELECT 1 FROM assessments AS a WHERE a.event_id = i.event_id AND a.recorded_at_ms <= @knownAtMs))
        ORDER BY i.occurred_at_ms, i.log_position`,
     ),
-    lastIncident: db.prepare<[{ neighbourhoodId: string; knownAtMs: number }], string>(
+    claimIncidentsAfter: db.prepare<
+      [{ neighbourhoodId: string; knownAtMs: number; afterMs: number; afterPosition: number; untilMs: number; limit: number }],
+      IncidentRow
+    >(
+      `SELECT ${INCIDENT_COLUMNS}, ${reportState('i', 'i.standing')}
+       FROM incidents AS i
+       WHERE i.neighbourhood_id = @neighbourhoodId AND (i.occurred_at_ms, i.log_position) > (@afterMs, @afterPosition)
+         AND i.occurred_at_ms < @untilMs AND i.recorded_at_ms <= @knownAtMs
+         AND i.type IN ('PositionCaptured', 'ForcesRetreated')
+       ORDER BY i.occurred_at_ms, i.log_position
+       LIMIT @limit`,
+    ),
+    lastIncident: db.prepare<[{ neighbourhoodId: string; asOfMs: number; knownAtMs: number }], string>(
       `SELECT i.occurred_at FROM incidents AS i
-       WHERE i.neighbourhood_id = @neighbourhoodId AND i.recorded_at_ms <= @knownAtMs
-         AND NOT EXISTS (SELECT 1 FROM retractions AS r WHERE r.event_id = i.event_id AND r.recorded_at_ms <= @knownAtMs)
+       WHERE i.neighbourhood_id = @neighbourhoodId AND i.occurred_at_ms <= @asOfMs AND i.recorded_at_ms <= @knownAtMs AND ${NOT_RETRACTED}
        ORDER BY i.occurred_at_ms DESC, i.log_position DESC LIMIT 1`,
+    ).pluck(),
+    firstIncident: db.prepare<[{ neighbourhoodId: string; knownAtMs: number }], string>(
+      `SELECT i.occurred_at FROM incidents AS i
+       WHERE i.neighbourhood_id = @neighbourhoodId AND i.recorded_at_ms <= @knownAtMs AND ${NOT_RETRACTED}
+       ORDER BY i.occurred_at_ms, i.log_position LIMIT 1`,
+    ).pluck(),
+    sourcesCited: db.prepare<[{ neighbourhoodId: string; withProtected: number }], string>(
+      `SELECT DISTINCT name FROM sources_cited
+       WHERE neighbourhood_id = @neighbourhoodId AND (@withProtected = 1 OR protected = 0)
+       ORDER BY name`,
     ).pluck(),
     actor: db.prepare<[{ id: string; knownAtMs: number }], ActorRecord>(
       `SELECT ${ACTOR_COLUMNS} FROM actors WHERE id = @id AND recorded_at_ms <= @knownAtMs`,
@@ -278,8 +379,27 @@ export class NeighbourhoodControlReader {
     return neighbourhood;
   }
 
-  neighbourhoods(knownAtMs: number): NeighbourhoodRecord[] {
-    return this.statements.neighbourhoods.all({ knownAtMs });
+  /** Neighbourhoods known at knownAt (of one city, when given), by id, after `afterId`: a page of at most `limit`. */
+  neighbourhoodsAfter(knownAtMs: number, afterId: string, limit: number, city?: string): NeighbourhoodRecord[] {
+    return this.statements.neighbourhoodsAfter.all({ knownAtMs, city: city ?? null, afterId, limit });
+  }
+
+  /**
+   * Neighbourhoods known at knownAt (of one city, when given) by id, from `firstId` (included) or
+   * from the first, read a few at a time as the caller goes on.
+   */
+  *neighbourhoodsFrom(knownAtMs: number, firstId?: string, city?: string): Generator<NeighbourhoodRecord> {
+    if (firstId !== undefined) {
+      const first = this.neighbourhood(firstId, knownAtMs);
+      if (first !== undefined && (city === undefined || first.city === city)) yield first;
+    }
+    let afterId = firstId ?? '';
+    for (;;) {
+      const batch = this.neighbourhoodsAfter(knownAtMs, afterId, NEIGHBOURHOODS_AT_A_TIME, city);
+      yield* batch;
+      if (batch.length < NEIGHBOURHOODS_AT_A_TIME) return;
+      afterId = batch[batch.length - 1]!.id;
+    }
   }
 
   actor(id: string, knownAtMs: number): ActorRecord | undefined {
@@ -299,9 +419,59 @@ export class NeighbourhoodControlReader {
     return actors;
   }
 
-  /** occurredAt of the latest incident that counts at knownAt, or null. */
-  lastEventAt(neighbourhoodId: string, knownAtMs: number): string | null {
-    return this.statements.lastIncident.get({ neighbourhoodId, knownAtMs }) ?? null;
+  /** occurredAt (as recorded) of the latest incident at or before asOf that is not retracted at knownAt, or null. */
+  lastEventAt(neighbourhoodId: string, time: Bitemporal): string | null {
+    return this.statements.lastIncident.get({ neighbourhoodId, ...time }) ?? null;
+  }
+
+  /** occurredAt (as recorded) of the earliest incident not retracted at knownAt, or null. */
+  firstEventAt(neighbourhoodId: string, knownAtMs: number): string | null {
+    return this.statements.firstIncident.get({ neighbourhoodId, knownAtMs }) ?? null;
+  }
+
+  /** The distinct names of the sources the neighbourhood's reports cite, sorted; protected ones only `withProtected`. */
+  sourcesCited(neighbourhoodId: string, withProtected: boolean): string[] {
+    return this.statements.sourcesCited.all({ neighbourhoodId, withProtected: withProtected ? 1 : 0 });
+  }
+
+  /**
+   * The captures and retreats of a neighbourhood recorded by knownAt, with their state then, in
+   * (occurredAt, log position) order after `after` and before `untilMs`: a page of at most `limit`.
+   */
+  claimReportsAfter(
+    neighbourhoodId: string,
+    knownAtMs: number,
+    after: { readonly occurredAtMs: number; readonly logPosition: number },
+    untilMs: number,
+    limit: number,
+  ): ClaimReport[] {
+    return this.statements.claimIncidentsAfter
+      .all({ neighbourhoodId, knownAtMs, afterMs: after.occurredAtMs, afterPosition: after.logPosition, untilMs, limit })
+      .map((row) => ({
+        eventId: row.eventId,
+        type: row.type as ClaimReport['type'],
+        actor: row.actor!,
+        controller: row.controller,
+        positionIds: JSON.parse(row.positions ?? '[]') as string[],
+        occurredAt: row.occurredAt,
+        occurredAtMs: row.occurredAtMs,
+        logPosition: row.logPosition,
+        ...stateOf(row),
+      }));
+  }
+
+  /** The positions of a neighbourhood known at knownAt, in their order. */
+  positionRows(neighbourhoodId: string, knownAtMs: number): PositionRecord[] {
+    return this.statements.positions.all({ neighbourhoodId, knownAtMs }).map((row) => ({
+      id: row.id,
+      name: row.name,
+      nameAr: row.nameAr,
+      kind: row.kind,
+      weight: row.weight,
+      coordinates: coordinatesOf(row),
+      area: areaOf(row),
+      baselineController: row.baselineController,
+    }));
   }
 
   /**
@@ -321,20 +491,31 @@ export class NeighbourhoodControlReader {
     let folded: ReadonlyMap<string, FoldedPosition>;
     let skipped: readonly SkippedReport[] = [];
     let sourcesOf: (eventId: string) => readonly Source[];
+    let uncertain: (id: string) => boolean;
     if (beforeBaseline) {
       folded = new Map(rows.map((row) => [row.id, unknownPosition]));
       sourcesOf = () => [];
+      uncertain = () => false;
     } else if (perspective === undefined) {
       const sources = new Map<string, number>();
-      folded = new Map(rows.map((row) => [row.id, this.defaultFold(neighbourhood, row, time, sources)]));
+      const doubts = new Set<string>();
+      folded = new Map(
+        rows.map((row) => {
+          const { position, doubtful } = this.defaultFold(neighbourhood, row, time, sources);
+          if (doubtful) doubts.add(row.id);
+          return [row.id, position];
+        }),
+      );
       sourcesOf = (eventId) => parseSources(this.statements.sourcesOf.get(sources.get(eventId)!) ?? '[]');
+      uncertain = (id) => doubts.has(id);
     } else {
       const result = this.perspectiveFold(neighbourhood, rows, time, perspective);
       folded = result.positions;
       skipped = result.skipped;
       sourcesOf = (eventId) => result.sources.get(eventId) ?? [];
+      uncertain = (id) => result.doubts.has(id);
     }
-    const positions = rows.map((row) => positionControl(row, folded.get(row.id)!, sourcesOf));
+    const positions = rows.map((row) => positionControl(row, folded.get(row.id)!, sourcesOf, uncertain(row.id)));
     const summary = summarizeControl(positions, (actorId) => actors.get(actorId)?.side);
     return { neighbourhood, positions, summary, skipped };
   }
@@ -344,8 +525,15 @@ export class NeighbourhoodControlReader {
    * (the decider keeps it so), so the controller at asOf is what the last one says, and whoever
    * held it before that run of agreeing reports is what the report before the run says: the fold
    * starts there, after which only the claims and contests read on the way back matter.
+   * `doubtful`: asOf lies in the precision window of the report that set the controller, or of
+   * the next report of the accepted timeline that gives the position to someone else.
    */
-  private defaultFold(neighbourhood: NeighbourhoodRecord, row: PositionRow, time: Bitemporal, sources: Map<string, number>): FoldedPosition {
+  private defaultFold(
+    neighbourhood: NeighbourhoodRecord,
+    row: PositionRow,
+    time: Bitemporal,
+    sources: Map<string, number>,
+  ): { position: FoldedPosition; doubtful: boolean } {
     const params: SeekParams = { neighbourhoodId: neighbourhood.id, positionId: row.id, asOfMs: time.asOfMs, knownAtMs: time.knownAtMs };
     const later: ClaimRow[] = [];
     let holder: { controller: string | null } | undefined;
@@ -380,51 +568,118 @@ export class NeighbourhoodControlReader {
       sources.set(claim.eventId, claim.logPosition);
     }
     for (; next < contests.length; next += 1) contestInto(fold, contests[next]!);
-    return fold.result();
+    const position = fold.result();
+    const setter = position.eventId === null ? undefined : position.eventId === start?.eventId ? start : later.find((claim) => claim.eventId === position.eventId);
+    let doubtful = setter !== undefined && windowHolds(setter, time.asOfMs);
+    if (!doubtful) {
+      const untilMs = time.asOfMs + LONGEST_PRECISION_WINDOW_MS;
+      for (const claim of this.statements.claimsAfter.iterate({ ...params, untilMs })) {
+        if (!acceptedTimeline(stateOf(claim)) || claim.controller === position.controller) continue;
+        doubtful = windowHolds(claim, time.asOfMs);
+        break;
+      }
+    }
+    return { position, doubtful };
   }
 
-  /** Folds every report of the neighbourhood that the perspective lets through, from the baseline. */
+  /**
+   * Folds every report of the neighbourhood that the perspective lets through, from the baseline,
+   * up to asOf; then on past asOf, as far as a precision window that holds asOf can start, for
+   * the next report of the perspective that changes each position's controller.
+   */
   private perspectiveFold(
     neighbourhood: NeighbourhoodRecord,
     rows: readonly PositionRow[],
     time: Bitemporal,
     perspective: Perspective,
-  ): { positions: Map<string, FoldedPosition>; skipped: SkippedReport[]; sources: Map<string, readonly Source[]> } {
+  ): { positions: Map<string, FoldedPosition>; skipped: SkippedReport[]; sources: Map<string, readonly Source[]>; doubts: Set<string> } {
     const starts = new Map<string, PositionStanding>(
       rows.map((row) => [row.id, { controller: row.baselineController, since: neighbourhood.controlAsOf, eventId: null }]),
     );
     const sources = new Map<string, readonly Source[]>();
+    const windows = new Map<string, IncidentRow>();
     const reports: FoldReport[] = [];
     const assessedOnly = perspective.status === 'confirmed' ? 1 : 0;
     for (const incident of this.statements.incidents.iterate({ neighbourhoodId: neighbourhood.id, asOfMs: time.asOfMs, knownAtMs: time.knownAtMs, assessedOnly })) {
-      const state = stateOf(incident);
-      if (state.retracted || state.status === 'refuted') continue;
-      if (perspective.status === 'confirmed' && state.status !== 'confirmed') continue;
-      const cited = parseSources(incident.sources);
-      if (!cited.some((source) => sourcePasses(source, incident.recordedAtMs, perspective))) continue;
-      const positionIds = JSON.parse(incident.positions ?? '[]') as string[];
-      if (incident.type === 'PositionCaptured' || incident.type === 'ForcesRetreated') {
-        const folds = state.standing === 'accepted' || perspective.claims === 'all';
-        const evidence = state.standing !== 'conflicting' || perspective.claims === 'all';
-        sources.set(incident.eventId, cited);
-        reports.push({
-          kind: 'claim',
-          eventId: incident.eventId,
-          type: incident.type,
-          actor: incident.actor!,
-          controller: incident.controller,
-          occurredAt: incident.occurredAt,
-          positionIds,
-          folds,
-          evidence,
-        });
-      } else {
-        reports.push({ kind: 'contest', eventId: incident.eventId, attackers: attackersOf(incident), positionIds, folds: true });
+      const report = foldReportOf(incident, perspective);
+      if (report === undefined) continue;
+      if (report.kind === 'claim') {
+        sources.set(incident.eventId, parseSources(incident.sources));
+        windows.set(incident.eventId, incident);
       }
+      reports.push(report);
     }
     const { positions, skipped } = foldReports(starts, reports);
-    return { positions, skipped, sources };
+    const doubts = new Set<string>();
+    const undecided = new Map<string, string | null>();
+    for (const [id, position] of positions) {
+      const setter = position.eventId === null ? undefined : windows.get(position.eventId);
+      if (setter !== undefined && windowHolds(setter, time.asOfMs)) doubts.add(id);
+      else undecided.set(id, position.controller);
+    }
+    const untilMs = time.asOfMs + LONGEST_PRECISION_WINDOW_MS;
+    let after = { occurredAtMs: time.asOfMs, logPosition: Number.MAX_SAFE_INTEGER };
+    while (undecided.size > 0) {
+      const page = this.statements.claimIncidentsAfter.all({
+        neighbourhoodId: neighbourhood.id,
+        knownAtMs: time.knownAtMs,
+        afterMs: after.occurredAtMs,
+        afterPosition: after.logPosition,
+        untilMs,
+        limit: FOLD_AHEAD_PAGE,
+      });
+      for (const incident of page) {
+        const report = foldReportOf(incident, perspective);
+        if (report?.kind !== 'claim' || !report.folds) continue;
+        for (const id of report.positionIds) {
+          if (!undecided.has(id) || !applies(undecided.get(id)!, report)) continue;
+          undecided.delete(id);
+          if (windowHolds(incident, time.asOfMs)) doubts.add(id);
+        }
+      }
+      if (page.length < FOLD_AHEAD_PAGE) break;
+      const last = page[page.length - 1]!;
+      after = { occurredAtMs: last.occurredAtMs, logPosition: last.logPosition };
+    }
+    return { positions, skipped, sources, doubts };
   }
+}
+
+/** Neighbourhoods read at a time by `neighbourhoodsFrom`. */
+const NEIGHBOURHOODS_AT_A_TIME = 50;
+
+/** Reports read at a time while a perspective folds past asOf. */
+const FOLD_AHEAD_PAGE = 256;
+
+/** What a perspective makes of an incident: the report its fold takes, or undefined when it does not pass. */
+function foldReportOf(incident: IncidentRow, perspective: Perspective): FoldReport | undefined {
+  const state = stateOf(incident);
+  if (state.retracted || state.status === 'refuted') return undefined;
+  if (perspective.status === 'confirmed' && state.status !== 'confirmed') return undefined;
+  const cited = parseSources(incident.sources);
+  if (!cited.some((source) => sourcePasses(source, incident.recordedAtMs, perspective))) return undefined;
+  const positionIds = JSON.parse(incident.positions ?? '[]') as string[];
+  if (incident.type === 'PositionCaptured' || incident.type === 'ForcesRetreated') {
+    return {
+      kind: 'claim',
+      eventId: incident.eventId,
+      type: incident.type,
+      actor: incident.actor!,
+      controller: incident.controller,
+      occurredAt: incident.occurredAt,
+      positionIds,
+      folds: state.standing === 'accepted' || perspective.claims === 'all',
+      evidence: state.standing !== 'conflicting' || perspective.claims === 'all',
+    };
+  }
+  return { kind: 'contest', eventId: incident.eventId, attackers: attackersOf(incident), positionIds, folds: true };
+}
+
+/** Whether asOf lies in [occurredAt truncated in UTC to the report's precision, + one unit). */
+function windowHolds(report: { readonly occurredAtMs: number; readonly timePrecision: TimePrecision }, asOfMs: number): boolean {
+  return (
+    precisionWindowStart(report.occurredAtMs, report.timePrecision) <= asOfMs && asOfMs < precisionWindowEnd(report.occurredAtMs, report.timePrecision)
+  );
 }
 
 const unknownPosition: FoldedPosition = { controller: null, since: null, eventId: null, contested: false, contestedBy: [], evidence: [] };
@@ -484,19 +739,35 @@ function evidenceOf(reports: readonly string[], sourcesOf: (eventId: string) => 
 }
 
 /** One object literal, so one shape for V8: answers built by spreading a base object outlive the young generation. */
-function positionControl(row: PositionRow, folded: FoldedPosition, sourcesOf: (eventId: string) => readonly Source[]): PositionControl {
+function positionControl(
+  row: PositionRow,
+  folded: FoldedPosition,
+  sourcesOf: (eventId: string) => readonly Source[],
+  uncertain: boolean,
+): PositionControl {
   return {
     id: row.id,
     name: row.name,
     nameAr: row.nameAr,
     kind: row.kind,
     weight: row.weight,
-    coordinates: row.lon !== null && row.lat !== null ? [row.lon, row.lat] : null,
+    coordinates: coordinatesOf(row),
+    area: areaOf(row),
+    order: [row.logPosition, row.ordinal],
     controller: folded.controller,
     since: folded.since,
     eventId: folded.eventId,
     contested: folded.contested,
     contestedBy: folded.contestedBy,
     evidence: evidenceOf(folded.evidence, sourcesOf),
+    uncertain,
   };
+}
+
+function coordinatesOf(row: { readonly lon: number | null; readonly lat: number | null }): readonly [number, number] | null {
+  return row.lon !== null && row.lat !== null ? [row.lon, row.lat] : null;
+}
+
+function areaOf(row: { readonly area: string | null }): Area | null {
+  return row.area === null ? null : (JSON.parse(row.area) as Area);
 }

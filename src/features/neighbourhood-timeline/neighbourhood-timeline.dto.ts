@@ -11,14 +11,15 @@ import {
   TIME_PRECISIONS,
   type TimePrecision,
 } from '../../domain/index.js';
-import { IsInstant, IsSlug, LIMITS } from '../input-limits.js';
-import { PageQueryDto } from '../paging.js';
+import { IsInstant, IsSlug, IsText, LIMITS } from '../input-limits.js';
+import { NotForExports, PageCursor, PageLimit } from '../paging.js';
+import { ReadModelQueryDto } from '../read-model-query.dto.js';
 
 /** A query parameter that may be given several times: always a list. */
 const repeatable = () => Transform(({ value }: { value: unknown }) => (value === undefined || Array.isArray(value) ? value : [value]));
 
-/** The filters of every timeline query. */
-export class TimelineQueryDto extends PageQueryDto {
+/** The filters of every timeline query, paged or exported. */
+export class TimelineFiltersDto extends ReadModelQueryDto {
   @ApiPropertyOptional({ example: '2018-04-18T00:00:00Z', description: 'Only incidents that occurred at or after this instant' })
   @IsOptional()
   @IsInstant()
@@ -78,7 +79,37 @@ export class TimelineQueryDto extends PageQueryDto {
   eventId?: string[];
 }
 
+/** A page of a timeline. */
+export class TimelineQueryDto extends TimelineFiltersDto {
+  @PageLimit() limit?: number;
+  @PageCursor() cursor?: string;
+}
+
 export class NeighbourhoodTimelineQueryDto extends TimelineQueryDto {}
+
+/** A page of the timeline across neighbourhoods. */
+export class CityTimelineQueryDto extends TimelineQueryDto {
+  @ApiPropertyOptional({ example: 'Damascus', description: 'Only the neighbourhoods of this city (exact match); every neighbourhood without it' })
+  @IsOptional()
+  @IsString()
+  @IsText(LIMITS.nameLength)
+  city?: string;
+}
+
+/** A timeline export: every filter of the paged timeline; `limit` and `cursor` are refused with a word on why. */
+export class TimelineCsvQueryDto extends TimelineFiltersDto {
+  @NotForExports() limit?: unknown;
+  @NotForExports() cursor?: unknown;
+}
+
+/** The export of the timeline across neighbourhoods. */
+export class CityTimelineCsvQueryDto extends TimelineCsvQueryDto {
+  @ApiPropertyOptional({ example: 'Damascus', description: 'Only the neighbourhoods of this city (exact match); every neighbourhood without it' })
+  @IsOptional()
+  @IsString()
+  @IsText(LIMITS.nameLength)
+  city?: string;
+}
 
 export class TimelineRetractionDto {
   @ApiProperty({ format: 'uuid', description: 'The ReportRetracted event' }) eventId!: string;

@@ -1,8 +1,8 @@
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ApplicationError } from '../../application/application-error.js';
 import { ProjectionEngine } from '../../projections/index.js';
-import { PAGE_LIMITS, decodeCursor, encodeCursor, itemsWithinBytes } from '../paging.js';
-import type { NeighbourhoodTimelineDto, TimelineItemDto, TimelineQueryDto } from './neighbourhood-timeline.dto.js';
+import { PAGE_LIMITS, decodeCursor, pageOf } from '../paging.js';
+import type { NeighbourhoodTimelineDto, TimelineFiltersDto, TimelineItemDto, TimelineQueryDto } from './neighbourhood-timeline.dto.js';
 import { NEIGHBOURHOOD_TIMELINE } from './neighbourhood-timeline.read-model.js';
 import { NeighbourhoodTimelineReader, type TimelineFilter } from './neighbourhood-timeline.reader.js';
 import { timelineItem } from './timeline-item.js';
@@ -25,30 +25,34 @@ export class NeighbourhoodTimelineHandler implements IQueryHandler<Neighbourhood
   constructor(private readonly projections: ProjectionEngine) {}
 
   execute({ neighbourhoodId, query, admin }: NeighbourhoodTimelineQuery): Promise<NeighbourhoodTimelineDto> {
-    const filter = timelineFilter(neighbourhoodId, query, admin);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, ['number', 'number']);
+    const filter: TimelineFilter = {
+      ...timelineFilter(neighbourhoodId, query, admin),
+      ...(after !== undefined && { after: { occurredAtMs: after[0] as number, logPosition: after[1] as number } }),
+    };
     const limit = query.limit ?? PAGE_LIMITS.defaultItems;
     return this.projections.read(NEIGHBOURHOOD_TIMELINE, query.minPosition, ({ db, position }) => {
       const reader = new NeighbourhoodTimelineReader(db);
-      if (neighbourhoodId !== undefined && !reader.hasNeighbourhood(neighbourhoodId)) {
-        throw new ApplicationError('NEIGHBOURHOOD_NOT_FOUND', `no neighbourhood ${neighbourhoodId}`);
-      }
+      if (neighbourhoodId !== undefined) requireNeighbourhood(reader, neighbourhoodId);
       // One more than the page tells whether another page follows.
       const entries = reader.entries(filter, limit + 1);
-      const items: TimelineItemDto[] = entries.slice(0, limit).map((entry) => timelineItem(entry, admin) as TimelineItemDto);
-      const kept = itemsWithinBytes(items);
-      const more = entries.length > kept;
-      const last = entries[kept - 1];
-      return {
-        items: items.slice(0, kept),
-        ...(more && last !== undefined && { nextCursor: encodeCursor([last.occurredAtMs, last.logPosition]) }),
-        position,
-      };
+      const page = pageOf(
+        entries,
+        limit,
+        (entry) => timelineItem(entry, admin) as TimelineItemDto,
+        (entry) => [entry.occurredAtMs, entry.logPosition],
+      );
+      return { ...page, position };
     });
   }
 }
 
-export function timelineFilter(neighbourhoodId: string | undefined, query: TimelineQueryDto & { readonly city?: string }, admin: boolean): TimelineFilter {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, ['number', 'number']);
+export function requireNeighbourhood(reader: NeighbourhoodTimelineReader, neighbourhoodId: string): void {
+  if (!reader.hasNeighbourhood(neighbourhoodId)) throw new ApplicationError('NEIGHBOURHOOD_NOT_FOUND', `no neighbourhood ${neighbourhoodId}`);
+}
+
+/** The reports a timeline query takes, from its parameters. */
+export function timelineFilter(neighbourhoodId: string | undefined, query: TimelineFiltersDto & { readonly city?: string }, admin: boolean): TimelineFilter {
   return {
     ...(neighbourhoodId !== undefined && { neighbourhoodId }),
     ...(query.city !== undefined && { city: query.city }),
@@ -62,6 +66,5 @@ export function timelineFilter(neighbourhoodId: string | undefined, query: Timel
     ...(query.status !== undefined && { status: query.status }),
     ...(query.source !== undefined && { source: query.source, matchProtected: admin }),
     ...(query.eventId !== undefined && { eventIds: query.eventId }),
-    ...(after !== undefined && { after: { occurredAtMs: after[0] as number, logPosition: after[1] as number } }),
   };
 }

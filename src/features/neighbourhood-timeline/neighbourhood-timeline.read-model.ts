@@ -63,6 +63,22 @@ const SCHEMA = `
     recorded_by TEXT
   ) STRICT;
   CREATE INDEX assessments_of_report ON assessments (event_id, log_position);
+
+  -- The figures of every casualty report, for sums per actor.
+  CREATE TABLE casualties (
+    log_position INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    neighbourhood_id TEXT NOT NULL,
+    actor TEXT,
+    occurred_at_ms INTEGER NOT NULL,
+    recorded_at_ms INTEGER NOT NULL,
+    killed_low REAL,
+    killed_best REAL,
+    killed_high REAL,
+    wounded_low REAL,
+    wounded_best REAL,
+    wounded_high REAL
+  ) STRICT;
 `;
 
 /** The indexes queries read the timeline through; a generation built from scratch creates them once caught up. */
@@ -72,6 +88,7 @@ const INDEXES = `
   CREATE INDEX reports_everywhere_in_time ON reports (occurred_at_ms, log_position);
   CREATE INDEX reports_by_event ON reports (event_id);
   CREATE INDEX report_actors_by_actor ON report_actors (actor, log_position);
+  CREATE INDEX casualties_in_time ON casualties (neighbourhood_id, occurred_at_ms);
 `;
 
 const recordedAt = event.metadataText('recordedAt');
@@ -107,6 +124,8 @@ const actorAt = (path: string): RowMapping => ({
   key: ['log_position', 'actor'],
   unlessNull: ['actor'],
 });
+/** One mapping shared by the three event types that name `by`: the log is filed by one statement per mapping. */
+const byActor = actorAt('by');
 
 /** Every actor of the list (or of the object's values) at this path. */
 const actorsIn = (path: string, container: 'array' | 'object' = 'array'): RowMapping => ({
@@ -117,10 +136,29 @@ const actorsIn = (path: string, container: 'array' | 'object' = 'array'): RowMap
   unlessNull: ['actor'],
 });
 
+const casualties: RowMapping = {
+  into: 'casualties',
+  columns: {
+    log_position: event.position,
+    event_id: event.id,
+    neighbourhood_id: data.text('neighbourhoodId'),
+    actor: data.text('actor'),
+    occurred_at_ms: data.instantMs('occurredAt'),
+    recorded_at_ms: event.recordedAtMs,
+    killed_low: data.number('killed.low'),
+    killed_best: data.number('killed.best'),
+    killed_high: data.number('killed.high'),
+    wounded_low: data.number('wounded.low'),
+    wounded_best: data.number('wounded.best'),
+    wounded_high: data.number('wounded.high'),
+  },
+  key: ['log_position'],
+};
+
 export const neighbourhoodTimelineReadModel: ReadModelDeclaration = {
   name: NEIGHBOURHOOD_TIMELINE,
-  version: 2,
-  tables: ['neighbourhoods', 'reports', 'report_actors', 'retractions', 'assessments'],
+  version: 3,
+  tables: ['neighbourhoods', 'reports', 'report_actors', 'retractions', 'assessments', 'casualties'],
   schema: SCHEMA,
   indexes: INDEXES,
   events: {
@@ -140,10 +178,10 @@ export const neighbourhoodTimelineReadModel: ReadModelDeclaration = {
     ],
     PositionsAdded: 'ignored',
     AttackLaunched: [incident, actorsIn('attackers'), actorsIn('defenders')],
-    PositionCaptured: [claim, actorAt('by'), actorsIn('from', 'object')],
-    CounterattackLaunched: [incident, actorAt('by'), actorAt('against')],
-    ForcesRetreated: [claim, actorAt('by'), actorAt('yieldedTo')],
-    CasualtiesReported: [incident, actorAt('actor')],
+    PositionCaptured: [claim, byActor, actorsIn('from', 'object')],
+    CounterattackLaunched: [incident, byActor, actorAt('against')],
+    ForcesRetreated: [claim, byActor, actorAt('yieldedTo')],
+    CasualtiesReported: [incident, actorAt('actor'), casualties],
     // The first retraction of an incident is the one that counts; the decider refuses a second.
     ReportRetracted: [
       {

@@ -1,4 +1,5 @@
 import { type RedactedSource, type Source, redactSource } from '../../domain/index.js';
+import { utcMs } from '../instants.js';
 import type { TimelineEntry } from './neighbourhood-timeline.reader.js';
 
 /** A report as the timeline shows it (API.md "Timeline items"). */
@@ -25,11 +26,6 @@ export interface TimelineItem {
 
 /** Fields of the recorded data the item shows as fields of its own. */
 const OWN_FIELDS = new Set(['sources', 'reportedAt', 'standing', 'corroborates', 'conflictsWith', 'conflictCode']);
-
-/** Every instant an answer writes is UTC with milliseconds. */
-export function utcMs(instant: string): string {
-  return new Date(Date.parse(instant)).toISOString();
-}
 
 /**
  * The item for a timeline entry, with protected sources redacted unless `revealProtected`. What

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
-import type { RegisterNeighbourhood } from '../../domain/index.js';
+import type { Area, RegisterNeighbourhood } from '../../domain/index.js';
+import { IsArea } from '../geojson-area.js';
 import { IsInstant, IsSlug, IsText, LIMITS } from '../input-limits.js';
-import { PositionsDto, positionSpecs } from '../report-fields.dto.js';
+import { PositionsDto, areaProperty, positionSpecs } from '../report-fields.dto.js';
 
 export class RegisterNeighbourhoodDto extends PositionsDto {
   @ApiProperty({ example: 'damascus-tadamon', maxLength: LIMITS.idLength })
@@ -34,6 +35,11 @@ export class RegisterNeighbourhoodDto extends PositionsDto {
   @ApiProperty({ example: '2018-04-16T00:00:00Z', description: 'The instant at which the positions\' controllers are known' })
   @IsInstant()
   controlAsOf!: string;
+
+  @ApiPropertyOptional(areaProperty("The neighbourhood's boundary"))
+  @IsOptional()
+  @IsArea()
+  outline?: Area;
 }
 
 /** The domain command this request asks for. */
@@ -46,6 +52,7 @@ export function toRegisterNeighbourhoodCommand(dto: RegisterNeighbourhoodDto): R
     city: dto.city,
     country: dto.country,
     controlAsOf: dto.controlAsOf,
+    ...(dto.outline !== undefined && dto.outline !== null ? { outline: dto.outline } : {}),
     positions: positionSpecs(dto.positions),
   };
 }
