@@ -39,6 +39,9 @@ export function withQuery(path, parameters = {}) {
   return text === '' ? path : `${path}?${text}`;
 }
 
+/** A busy server (503 with Retry-After: SERVER_BUSY, PROJECTION_LAGGING) is asked again this many times, for reads. */
+const RETRIES = 2;
+
 /**
  * One request to /v1. `signal` aborts it (a newer view replaces an older one). A 401 forgets the
  * key, so that the page asks for one again.
@@ -47,26 +50,31 @@ export async function api(path, { method = 'GET', parameters, body, signal, key 
   const headers = { accept: 'application/json' };
   if (key) headers.authorization = `Bearer ${key}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(withQuery(`/v1${path}`, parameters), {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal,
-    cache: 'no-store',
-    credentials: 'omit',
-  });
-  const text = await response.text();
-  let parsed;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) {
+  for (let attempt = 0; ; attempt += 1) {
+    const response = await fetch(withQuery(`/v1${path}`, parameters), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+    const text = await response.text();
+    let parsed;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (response.ok) return parsed;
+    const wait = Number(response.headers.get('retry-after'));
+    if (response.status === 503 && method === 'GET' && attempt < RETRIES && wait > 0 && wait <= 10) {
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      continue;
+    }
     if (response.status === 401) session.forget();
     throw new ApiError(response.status, parsed);
   }
-  return parsed;
 }
 
 /** Every item of a paged list, following nextCursor, at most `maxPages` pages. */

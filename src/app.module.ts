@@ -5,7 +5,6 @@ import { ConfigModule } from './config/config.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import { EventStoreModule } from './event-store/event-store.module.js';
 import { CommandsModule } from './features/commands.module.js';
-import { ControlHistoryModule } from './features/control-history/control-history.module.js';
 import { MeModule } from './features/me/me.module.js';
 import { READ_MODELS, READ_MODELS_MODULE } from './features/read-models.js';
 import { ReadModelsModule } from './features/read-models.module.js';
@@ -21,7 +20,6 @@ import { ProjectionsModule, WRITER_THREAD_ENTRY } from './projections/index.js';
     ProjectionsModule.forRoot({ readModels: READ_MODELS, writerThreads: { entry: WRITER_THREAD_ENTRY, readModels: READ_MODELS_MODULE } }),
     CommandsModule,
     ReadModelsModule,
-    ControlHistoryModule,
     MeModule,
     ConsoleModule,
   ],

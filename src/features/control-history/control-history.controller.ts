@@ -6,12 +6,12 @@ import { Roles } from '../../auth/roles.decorator.js';
 import { perspectiveParameters } from '../neighbourhood-control/neighbourhood-control.dto.js';
 import { NeighbourhoodIdPipe } from '../path-params.js';
 import { ReadModelResponses } from '../read-model-query.dto.js';
-import { ControlHistoryDto, ControlHistoryQueryDto } from './control-history.dto.js';
-import { ControlHistoryQuery } from './control-history.handler.js';
+import { ControlHistoryDto, ControlHistoryPageQueryDto } from './control-history.dto.js';
+import { ControlHistoryPageQuery } from './control-history.handler.js';
 
 @ApiTags('Control')
 @Controller('neighbourhoods/:id/control-history')
-export class ControlHistoryController {
+export class ControlHistoryPageController {
   constructor(private readonly bus: QueryBus) {}
 
   @Get()
@@ -29,9 +29,9 @@ export class ControlHistoryController {
   @ReadModelResponses({ status: 404, description: 'NEIGHBOURHOOD_NOT_FOUND' })
   history(
     @Param('id', NeighbourhoodIdPipe) neighbourhoodId: string,
-    @Query() query: ControlHistoryQueryDto,
+    @Query() query: ControlHistoryPageQueryDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<ControlHistoryDto> {
-    return this.bus.execute(new ControlHistoryQuery(neighbourhoodId, query, perspectiveParameters(query), principal.role === 'admin'));
+    return this.bus.execute(new ControlHistoryPageQuery(neighbourhoodId, query, perspectiveParameters(query), principal.role === 'admin'));
   }
 }

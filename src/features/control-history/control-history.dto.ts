@@ -9,7 +9,7 @@ import { PAGE_LIMITS } from '../paging.js';
  * The perspective parameters of /control (with knownAt and minPosition), without asOf: a history
  * spans `from` to `to` instead.
  */
-export class ControlHistoryQueryDto extends OmitType(PerspectiveQueryDto, ['asOf'] as const) {
+export class ControlHistoryPageQueryDto extends OmitType(PerspectiveQueryDto, ['asOf'] as const) {
   @ApiPropertyOptional({
     example: '2018-04-18T00:00:00Z',
     description: "The first item is the state at this instant (inclusive). Default: the neighbourhood's controlAsOf",

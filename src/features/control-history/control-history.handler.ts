@@ -3,17 +3,18 @@ import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { ApplicationError } from '../../application/application-error.js';
 import { CLOCK, type Clock } from '../../application/clock.js';
 import { ProjectionEngine } from '../../projections/index.js';
+import { HeavyQueries } from '../exports/heavy-queries.js';
 import type { PerspectiveDto } from '../neighbourhood-control/neighbourhood-control.dto.js';
 import { toPerspective } from '../neighbourhood-control/neighbourhood-control.handler.js';
 import { NEIGHBOURHOOD_CONTROL } from '../neighbourhood-control/neighbourhood-control.read-model.js';
 import { PAGE_LIMITS, decodeCursor, encodeCursor, itemsWithinBytes } from '../paging.js';
-import type { ControlHistoryDto, ControlHistoryItemDto, ControlHistoryQueryDto } from './control-history.dto.js';
+import type { ControlHistoryDto, ControlHistoryItemDto, ControlHistoryPageQueryDto } from './control-history.dto.js';
 import { ControlHistoryReader, compareKeys } from './control-history.reader.js';
 
-export class ControlHistoryQuery extends Query<ControlHistoryDto> {
+export class ControlHistoryPageQuery extends Query<ControlHistoryDto> {
   constructor(
     readonly neighbourhoodId: string,
-    readonly query: ControlHistoryQueryDto,
+    readonly query: ControlHistoryPageQueryDto,
     /** Normalised perspective parameters, when the request gave any. */
     readonly perspective: PerspectiveDto | undefined,
     /** Admins see protected sources; only they match one by name. */
@@ -25,15 +26,23 @@ export class ControlHistoryQuery extends Query<ControlHistoryDto> {
 
 const utc = (ms: number): string => new Date(ms).toISOString();
 
-/** A page of the history of a neighbourhood's control summary, in the default view or a perspective. */
-@QueryHandler(ControlHistoryQuery)
-export class ControlHistoryHandler implements IQueryHandler<ControlHistoryQuery> {
+/**
+ * A page of the history of a neighbourhood's control summary, in the default view or a
+ * perspective. As with /control, a perspective folds on demand: it is a heavy query.
+ */
+@QueryHandler(ControlHistoryPageQuery)
+export class ControlHistoryPageHandler implements IQueryHandler<ControlHistoryPageQuery> {
   constructor(
     private readonly projections: ProjectionEngine,
+    private readonly heavyQueries: HeavyQueries,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  execute({ neighbourhoodId, query, perspective, admin }: ControlHistoryQuery): Promise<ControlHistoryDto> {
+  execute(query: ControlHistoryPageQuery): Promise<ControlHistoryDto> {
+    return query.perspective === undefined ? this.answer(query) : this.heavyQueries.run('the perspective', () => this.answer(query));
+  }
+
+  private answer({ neighbourhoodId, query, perspective, admin }: ControlHistoryPageQuery): Promise<ControlHistoryDto> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, ['number', 'number']);
     const limit = query.limit ?? PAGE_LIMITS.defaultItems;
     return this.projections.read(NEIGHBOURHOOD_CONTROL, query.minPosition, ({ db, position }) => {
