@@ -3,16 +3,25 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 
-/** One file the console serves, held in memory with its compressed forms and its validator. */
+const brotliAsync = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+export type ContentEncoding = 'br' | 'gzip';
+
+/** One file the console serves, held in memory with its validator. */
 export interface ConsoleAsset {
   readonly type: string;
   readonly body: Buffer;
-  readonly gzip: Buffer;
-  readonly brotli: Buffer;
   /** A strong validator of the body: a 304 saves sending it again. */
   readonly etag: string;
+  /**
+   * The body compressed, made on first demand off the event loop (zlib's thread pool) and kept:
+   * compressing at start would hold the start up by the time brotli's best setting takes.
+   */
+  encoded(encoding: ContentEncoding): Promise<Buffer>;
 }
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -37,12 +46,22 @@ const TILE_URL_PLACEHOLDER = '%TILE_URL%';
 export function asset(file: string, body: Buffer): ConsoleAsset {
   const type = TYPES[path.extname(file)];
   if (type === undefined) throw new Error(`console: no media type for ${file}`);
+  const encodings = new Map<ContentEncoding, Promise<Buffer>>();
   return {
     type,
     body,
-    gzip: gzipSync(body, { level: 9 }),
-    brotli: brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }),
     etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
+    encoded(encoding) {
+      let encoded = encodings.get(encoding);
+      if (encoded === undefined) {
+        encoded =
+          encoding === 'br'
+            ? brotliAsync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } })
+            : gzipAsync(body, { level: 9 });
+        encodings.set(encoding, encoded);
+      }
+      return encoded;
+    },
   };
 }
 

@@ -33,12 +33,12 @@ function withTileImages(reply: FastifyReply, source: string): string | undefined
     .join(';');
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, asset: ConsoleAsset): FastifyReply {
+async function send(request: FastifyRequest, reply: FastifyReply, asset: ConsoleAsset): Promise<FastifyReply> {
   void reply.header('Cache-Control', 'no-cache').header('ETag', asset.etag).header('Vary', 'Accept-Encoding').type(asset.type);
   if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
   const encoding = encodingFor(request);
   if (encoding === undefined) return reply.send(asset.body);
-  return reply.header('Content-Encoding', encoding).send(encoding === 'br' ? asset.brotli : asset.gzip);
+  return reply.header('Content-Encoding', encoding).send(await asset.encoded(encoding));
 }
 
 /**
