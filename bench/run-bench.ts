@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { runJsonChild } from './child-processes.js';
 import { type BatchThroughputResult, measureBatchThroughput } from './batch-throughput.js';
 import { type CommandThroughputResult, measureCommandThroughput } from './command-throughput.js';
+import { type ConsoleFiguresResult, measureConsoleFigures } from './console-figures.js';
 import { type HttpThroughputResult, measureHttpThroughput } from './http-throughput.js';
 import { type ImportRunResult, measureImport } from './import-run.js';
 import { type LiveFeedResult, measureLiveFeed } from './live-feed.js';
@@ -192,6 +193,7 @@ async function main(): Promise<void> {
   let populated: PopulatedLog;
   let rebuild: RebuildFigures;
   let history: LongHistoryResult;
+  let consoleFigures: ConsoleFiguresResult;
   let startup: StartupResult;
   try {
     progress(`log: appending ${settings.logEvents} events straight to the store in large batches (setup, not measured)`);
@@ -213,6 +215,7 @@ async function main(): Promise<void> {
       asOfQueries: settings.asOfQueries,
       perspectiveQueries: settings.perspectiveQueries,
     });
+    consoleFigures = await measureConsoleFigures({ dataDir: bigDir, mid: populated.neighbourhoods[2]!, historyQueries: quick ? 300 : 1_000, renderRuns: 5 });
     progress('startup: the built server on an empty store and on the big log with caught-up read models');
     startup = await measureStartup(bigDir, settings.startupRuns);
   } finally {
@@ -267,6 +270,11 @@ async function main(): Promise<void> {
     perspectiveP99Ms: history.perspectiveP99Ms,
     perspectiveP50ShortMs: history.perspectiveP50ShortMs,
     perspectiveGrowth: history.perspectiveGrowth,
+    controlHistoryP50Ms: consoleFigures.controlHistoryP50Ms,
+    controlHistoryP99Ms: consoleFigures.controlHistoryP99Ms,
+    consoleFirstRenderMs: consoleFigures.consoleFirstRenderMs,
+    blankPageMs: consoleFigures.blankPageMs,
+    consoleFirstRenderRatio: consoleFigures.consoleFirstRenderRatio,
     startupEmptyMs: startup.startupEmptyMs,
     startupBigMs: startup.startupBigMs,
     startupGrowth: startup.startupGrowth,
@@ -308,6 +316,8 @@ async function main(): Promise<void> {
     { figure: 'asOfGrowth', value: String(figures.asOfGrowth), target: '<= 2', ok: figures.asOfGrowth <= 2 },
     { figure: `perspectiveP99Ms (${PERSPECTIVE_LABEL}, ${figures.midNeighbourhoodEvents}-event neighbourhood)`, value: String(figures.perspectiveP99Ms), target: '<= 50', ok: figures.perspectiveP99Ms <= 50 },
     { figure: 'perspectiveGrowth (median, 10k over 1k events)', value: String(figures.perspectiveGrowth), target: '<= 12', ok: figures.perspectiveGrowth <= 12 },
+    { figure: `controlHistoryP99Ms (a page from a random instant, ${figures.midNeighbourhoodEvents}-event neighbourhood)`, value: String(figures.controlHistoryP99Ms), target: '<= 50', ok: figures.controlHistoryP99Ms <= 50 },
+    { figure: 'consoleFirstRenderRatio (1,000-position map over a near-empty page)', value: String(figures.consoleFirstRenderRatio), target: '<= 5', ok: figures.consoleFirstRenderRatio <= 5 },
     { figure: 'startup to healthy + caught up, empty (ms)', value: String(figures.startupEmptyMs), target: '', ok: undefined },
     { figure: `startup to healthy + caught up, ${figures.rebuildEvents} events (ms)`, value: String(figures.startupBigMs), target: '', ok: undefined },
     { figure: 'startupGrowth', value: String(figures.startupGrowth), target: '<= 2', ok: figures.startupGrowth <= 2 },

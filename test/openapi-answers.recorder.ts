@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { appendFileSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from '../src/config/app-config.js';
+import { CONSOLE_PATH } from '../src/console/console.module.js';
 import { buildOpenApiDocument, DOCS_JSON_PATH, DOCS_PATH } from '../src/http/openapi.js';
 import { ANSWERS_DIR_VARIABLE, DOCUMENT_FILE, type RecordedAnswer, answersFile, openApiPath } from './openapi-answers.teardown.js';
 
@@ -22,7 +23,9 @@ function codeOf(payload: unknown): string | undefined {
 }
 
 /** The document and its UI: served beside the API, not part of it. */
-const isDocumentationRoute = (route: string): boolean => route === `/${DOCS_JSON_PATH}` || route === `/${DOCS_PATH}` || route.startsWith(`/${DOCS_PATH}/`);
+/** The API document's own pages and the console's static files are not API routes. */
+const isDocumentationRoute = (route: string): boolean =>
+  route === `/${DOCS_JSON_PATH}` || route === `/${DOCS_PATH}` || route.startsWith(`/${DOCS_PATH}/`) || route === CONSOLE_PATH || route.startsWith(`${CONSOLE_PATH}/`);
 
 /**
  * Records every answer `app` gives on one of its routes (an unknown path has none) into the run

@@ -30,6 +30,11 @@ export interface AppConfig {
   readonly http: HttpTimeouts;
   /** The live feed: the event stream and webhooks. `loadConfig` always sets it; absent, the defaults apply. */
   readonly liveFeed?: LiveFeedConfig;
+  /**
+   * TIMELINE_TILE_URL: an XYZ tile template (`https://{s}.tile.example.org/{z}/{x}/{y}.png`) the
+   * console draws under its map, where the deployment reaches the internet. Unset: a plain background.
+   */
+  readonly tileUrl?: string;
 }
 
 /** All in milliseconds. docs/operations.md, "Timeouts", says what each one bounds. */
@@ -93,6 +98,32 @@ function parseCorsOrigins(env: NodeJS.ProcessEnv): string[] {
     }
     return origin;
   });
+}
+
+/**
+ * An http(s) URL with {z}, {x} and {y}, and optionally {s} (a subdomain) and {r} (a retina
+ * suffix) as Leaflet fills them. Not quoted back: a tile service's key may sit in its query.
+ */
+function parseTileUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const name = 'TIMELINE_TILE_URL';
+  const template = read(env, name);
+  if (template === undefined) return undefined;
+  const placeholders = template.match(/\{[^}]*\}/g) ?? [];
+  const unknown = placeholders.find((placeholder) => !['{z}', '{x}', '{y}', '{s}', '{r}'].includes(placeholder));
+  if (unknown !== undefined) throw new ConfigError(name, `has a placeholder the map cannot fill: ${quote(unknown)} (use {z}, {x}, {y}, {s}, {r})`);
+  const missing = ['{z}', '{x}', '{y}'].filter((placeholder) => !template.includes(placeholder));
+  if (missing.length > 0) throw new ConfigError(name, `must contain ${missing.join(', ')}, e.g. https://tiles.example.org/{z}/{x}/{y}.png`);
+  let url: URL | undefined;
+  try {
+    url = new URL(template.replace(/\{s\}/g, 'a').replace(/\{[zxyr]\}/g, '0'));
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(name, 'must be an http or https URL template, e.g. https://tiles.example.org/{z}/{x}/{y}.png');
+  }
+  if (url.username !== '' || url.password !== '') throw new ConfigError(name, 'must not carry a user name or password: browsers would show them');
+  return template;
 }
 
 function parseLogLevel(env: NodeJS.ProcessEnv): LogLevel {
@@ -287,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   );
   const corsOrigins = parseCorsOrigins(env);
   const logLevel = parseLogLevel(env);
+  const tileUrl = parseTileUrl(env);
   const http = parseHttpTimeouts(env);
   const maxHeavyQueries = parseInteger(env, 'TIMELINE_MAX_HEAVY_QUERIES', DEFAULTS.TIMELINE_MAX_HEAVY_QUERIES, 0, 10_000);
   const liveFeed = parseLiveFeed(env, eventStore);
@@ -303,6 +335,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     liveFeed,
     ...(kurrentDbConnectionString !== undefined && { kurrentDbConnectionString }),
     ...(apiKeyList !== undefined && { apiKeyList }),
+    ...(tileUrl !== undefined && { tileUrl }),
   };
   return Object.freeze(config);
 }

@@ -83,6 +83,19 @@ export function decodeCursor(cursor: string, shape: readonly ('number' | 'string
 }
 
 /**
+ * Cuts a page already built to at most `maxBytes` of serialised items (at least one item is always
+ * kept, and a single item is bounded by the input limits). Returns how many items fit.
+ */
+export function itemsWithinBytes(items: readonly unknown[], maxBytes: number = PAGE_LIMITS.maxBytes): number {
+  let bytes = 0;
+  for (let index = 0; index < items.length; index += 1) {
+    bytes += Buffer.byteLength(JSON.stringify(items[index]));
+    if (bytes > maxBytes && index > 0) return index;
+  }
+  return items.length;
+}
+
+/**
  * A page of a keyset list from up to `limit + 1` rows read after the cursor: the first `limit`
  * (fewer when they pass the size cut) as items, and `nextCursor` (the key of the last item kept)
  * while a row remains. Rows are read one at a time, so nothing past the cut is read or built.

@@ -3,6 +3,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { CLOCK, systemClock } from '../application/clock.js';
 import { ListActorsController } from './actors/list-actors.controller.js';
 import { ListActorsHandler } from './actors/list-actors.handler.js';
+import { ControlHistoryPageController } from './control-history/control-history.controller.js';
+import { ControlHistoryPageHandler } from './control-history/control-history.handler.js';
 import { HeavyQueries } from './exports/heavy-queries.js';
 import { ActorHoldingsController } from './neighbourhood-control/actor-holdings.controller.js';
 import { ActorHoldingsHandler } from './neighbourhood-control/actor-holdings.handler.js';
@@ -39,6 +41,7 @@ import { ListProjectionsHandler, RebuildProjectionHandler } from './projections-
     ListNeighbourhoodsController,
     NeighbourhoodDetailController,
     NeighbourhoodControlController,
+    ControlHistoryPageController,
     ControlGeoJsonController,
     CityControlGeoJsonController,
     ControlHistoryController,
@@ -53,6 +56,7 @@ import { ListProjectionsHandler, RebuildProjectionHandler } from './projections-
   providers: [
     { provide: CLOCK, useValue: systemClock },
     HeavyQueries,
+    ControlHistoryPageHandler,
     ListNeighbourhoodsHandler,
     NeighbourhoodDetailHandler,
     NeighbourhoodControlHandler,

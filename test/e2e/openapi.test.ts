@@ -163,7 +163,7 @@ describe('the OpenAPI document', () => {
     for (const path of ['/v1/neighbourhoods/{id}/events', '/v1/neighbourhoods/{id}/head', '/v1/projections']) {
       expect(codesAt('get', path, 503)).not.toContain('PROJECTION_LAGGING');
     }
-    const heavy = ['/v1/neighbourhoods/{id}/control', '/v1/control.geojson', '/v1/neighbourhoods/{id}/control-history.csv', '/v1/neighbourhoods/{id}/timeline.csv', '/v1/timeline.csv'];
+    const heavy = ['/v1/neighbourhoods/{id}/control', '/v1/neighbourhoods/{id}/control-history', '/v1/control.geojson', '/v1/neighbourhoods/{id}/control-history.csv', '/v1/neighbourhoods/{id}/timeline.csv', '/v1/timeline.csv'];
     for (const { method, path } of operations()) {
       expect({ route: `${method} ${path}`, busy: codesAt(method, path, 503).includes('SERVER_BUSY') }).toEqual({
         route: `${method} ${path}`,
