@@ -15,57 +15,13 @@ import {
   startServer,
   temporaryDataDir,
 } from './server-process.js';
+import { writeFatReports } from './fat-reports.js';
 
 const EVENTS = 1000;
 const WRITERS = 8;
 const page = (limit: number) => `/v1/neighbourhoods/damascus-tadamon/events?limit=${limit}`;
 const EXIT_BOUND_MS = 30_000;
 const TEST_TIMEOUT_MS = 120_000;
-
-/** 50 sources with long names and URLs, and notes of 10,000 characters: about 125 KB an event. */
-const FAT_SOURCES = Array.from({ length: 50 }, (_, i) => ({
-  name: `Source ${i} (مصدر ${i}) `.padEnd(200, 'n'),
-  kind: 'newspaper',
-  reliability: 'C',
-  credibility: 3,
-  url: `https://news.example.org/${i}/${'article-'.repeat(250)}`,
-}));
-
-function fatAttack(k: number) {
-  return {
-    attackers: ['isis'],
-    defenders: ['syrian-regime'],
-    targets: ['front'],
-    occurredAt: new Date(Date.parse('2018-04-18T00:00:00Z') + k * 60_000).toISOString(),
-    sources: FAT_SOURCES,
-    notes: `Report ${k}: ${'n'.repeat(9_980)}`.slice(0, 10_000),
-  };
-}
-
-async function writeFatEvents(server: ServerProcess): Promise<void> {
-  expect((await server.post('/v1/actors', { id: 'isis', name: 'ISIS', side: 'isis', kind: 'rebel-group' })).status).toBe(201);
-  expect((await server.post('/v1/actors', { id: 'syrian-regime', name: 'Regime', side: 'pro-government', kind: 'state-forces' })).status).toBe(201);
-  const registered = await server.post('/v1/neighbourhoods', {
-    id: 'damascus-tadamon',
-    name: 'Tadamon',
-    nameAr: 'حي التضامن',
-    city: 'Damascus',
-    country: 'Syria',
-    controlAsOf: '2018-04-16T00:00:00Z',
-    positions: [{ id: 'front', name: 'Front line', kind: 'block', controller: 'syrian-regime' }],
-  });
-  expect(registered.status).toBe(201);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: WRITERS }, async () => {
-      while (next < EVENTS) {
-        const k = next++;
-        const answer = await server.post('/v1/neighbourhoods/damascus-tadamon/attacks', fatAttack(k));
-        if (answer.status !== 201) throw new Error(`attack ${k}: ${answer.status} ${answer.text.slice(0, 200)}`);
-      }
-    }),
-  );
-}
 
 /** A GET whose reading the test paces: paused, or throttled to a rate. */
 class PacedRead {
@@ -153,7 +109,7 @@ describe('a stop while a large answer is read slowly', () => {
   beforeAll(async () => {
     const writer = await startServer({ dataDir: data.dir });
     try {
-      await writeFatEvents(writer);
+      await writeFatReports(writer, EVENTS, WRITERS);
     } finally {
       writer.signal('SIGTERM');
       expect(await exitWithin(writer, EXIT_BOUND_MS)).toEqual({ code: 0, signal: null });

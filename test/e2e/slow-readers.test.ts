@@ -12,9 +12,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { TADAMON, writeFatReports } from './fat-reports.js';
 import { SERVER_KEYS, type ServerProcess, startServer, temporaryDataDir } from './server-process.js';
 
-const TADAMON = '/v1/neighbourhoods/damascus-tadamon';
 const REPORTS = 300;
 const WRITERS = 8;
 const READERS = 16;
@@ -26,53 +26,6 @@ const RSS_BOUND_MB = 1_500;
 const OTHER_BUILD = process.env.SLOW_READERS_SERVER_ENTRY;
 const TIMELINE_QUERY = process.env.SLOW_READERS_TIMELINE_QUERY ?? '?limit=1000';
 
-const FAT_SOURCES = Array.from({ length: 50 }, (_, i) => ({
-  name: `Source ${i} (مصدر ${i}) `.padEnd(200, 'n'),
-  kind: 'newspaper',
-  reliability: 'C',
-  credibility: 3,
-  url: `https://news.example.org/${i}/${'article-'.repeat(250)}`,
-}));
-
-function fatAttack(k: number) {
-  return {
-    attackers: ['isis'],
-    defenders: ['syrian-regime'],
-    targets: ['front'],
-    occurredAt: new Date(Date.parse('2018-04-18T00:00:00Z') + k * 60_000).toISOString(),
-    sources: FAT_SOURCES,
-    notes: `Report ${k}: ${'n'.repeat(9_980)}`.slice(0, 10_000),
-  };
-}
-
-async function writeFatReports(server: ServerProcess): Promise<void> {
-  for (const actor of [
-    { id: 'isis', name: 'ISIS', side: 'isis', kind: 'rebel-group' },
-    { id: 'syrian-regime', name: 'Regime', side: 'pro-government', kind: 'state-forces' },
-  ]) {
-    expect((await server.post('/v1/actors', actor)).status).toBe(201);
-  }
-  const registered = await server.post('/v1/neighbourhoods', {
-    id: 'damascus-tadamon',
-    name: 'Tadamon',
-    nameAr: 'حي التضامن',
-    city: 'Damascus',
-    country: 'Syria',
-    controlAsOf: '2018-04-16T00:00:00Z',
-    positions: [{ id: 'front', name: 'Front line', kind: 'block', controller: 'syrian-regime' }],
-  });
-  expect(registered.status).toBe(201);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: WRITERS }, async () => {
-      while (next < REPORTS) {
-        const k = next++;
-        const answer = await server.post(`${TADAMON}/attacks`, fatAttack(k));
-        if (answer.status !== 201) throw new Error(`attack ${k}: ${answer.status} ${answer.text.slice(0, 200)}`);
-      }
-    }),
-  );
-}
 
 /** The process's resident set in MB, from /proc. */
 function residentMb(pid: number): number {
@@ -101,7 +54,7 @@ describe('slow readers of big pages', () => {
 
   beforeAll(async () => {
     server = await startServer({ dataDir: data.dir, ...(OTHER_BUILD !== undefined && { entry: OTHER_BUILD }) });
-    await writeFatReports(server);
+    await writeFatReports(server, REPORTS, WRITERS);
   }, 300_000);
 
   afterAll(async () => {

@@ -20,6 +20,7 @@ import { toErrorResponse } from '../../src/http/http-exception.filter.js';
 import { pageLimitedDisk } from '../storage/live-connection.fixture.js';
 import { type RunningApp, playScenario, startApp, temporaryDataDir } from './app-harness.js';
 import Database from 'better-sqlite3';
+import { registerTadamon } from './fat-reports.js';
 import { type ServerProcess, exitWithin, startFailing, startServer } from './server-process.js';
 
 const TADAMON = '/v1/neighbourhoods/damascus-tadamon';
@@ -311,21 +312,7 @@ if (!TMPFS.ok) process.stderr.write(`storage-failures: the tmpfs case is skipped
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m,mode=0700', 'tmpfs', mountPoint]);
     mkdirSync(dataDir, { mode: 0o700 });
     server = await startServer({ dataDir, env: { TIMELINE_LOG_LEVEL: 'info' } });
-    for (const actor of [
-      { id: 'isis', name: 'ISIS', side: 'isis', kind: 'rebel-group' },
-      { id: 'syrian-regime', name: 'Regime', side: 'pro-government', kind: 'state-forces' },
-    ]) {
-      expect((await server.post('/v1/actors', actor)).status).toBe(201);
-    }
-    const registered = await server.post('/v1/neighbourhoods', {
-      id: 'damascus-tadamon',
-      name: 'Tadamon',
-      city: 'Damascus',
-      country: 'Syria',
-      controlAsOf: '2018-04-16T00:00:00Z',
-      positions: [{ id: 'front', name: 'Front line', kind: 'block', controller: 'syrian-regime' }],
-    });
-    expect(registered.status).toBe(201);
+    await registerTadamon(server);
     filling = await sendUntilRefused(post, 'tmpfs', fillDisk, 200);
     expect(filling.acknowledged.length).toBeGreaterThanOrEqual(BEFORE_THE_DISK_FILLS);
   }, 180_000);

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { perConnection } from '../prepared-statements.js';
 
 export interface ActorListing {
   readonly id: string;
@@ -8,14 +9,11 @@ export interface ActorListing {
   readonly kind: string | null;
 }
 
-const statementsByDb = new WeakMap<Database.Database, Database.Statement<[{ afterId: string; limit: number }], ActorListing>>();
+const listing = perConnection((db) =>
+  db.prepare<[{ afterId: string; limit: number }], ActorListing>('SELECT id, name, name_ar AS nameAr, side, kind FROM actors WHERE id > @afterId ORDER BY id LIMIT @limit'),
+);
 
 /** Registered actors by id, after `afterId`: a page of at most `limit`. */
 export function listActors(db: Database.Database, afterId: string, limit: number): ActorListing[] {
-  let statement = statementsByDb.get(db);
-  if (statement === undefined) {
-    statement = db.prepare('SELECT id, name, name_ar AS nameAr, side, kind FROM actors WHERE id > @afterId ORDER BY id LIMIT @limit');
-    statementsByDb.set(db, statement);
-  }
-  return statement.all({ afterId, limit });
+  return listing(db).all({ afterId, limit });
 }

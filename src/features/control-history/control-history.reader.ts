@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { perConnection } from '../prepared-statements.js';
 import {
   type ControlSummary,
   type ReportStatus,
@@ -147,18 +148,13 @@ function prepare(db: Database.Database) {
 }
 
 type Statements = ReturnType<typeof prepare>;
-const statementsByDb = new WeakMap<Database.Database, Statements>();
+const statementsOf = perConnection(prepare);
 
 export class ControlHistoryReader {
   private readonly statements: Statements;
 
   constructor(db: Database.Database) {
-    let statements = statementsByDb.get(db);
-    if (statements === undefined) {
-      statements = prepare(db);
-      statementsByDb.set(db, statements);
-    }
-    this.statements = statements;
+    this.statements = statementsOf(db);
   }
 
   /** The neighbourhood as known at knownAt; one registered later is unknown then. */

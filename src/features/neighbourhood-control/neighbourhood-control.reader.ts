@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { perConnection } from '../prepared-statements.js';
 import { ApplicationError } from '../../application/application-error.js';
 import {
   type Area,
@@ -325,7 +326,7 @@ function prepare(db: Database.Database) {
 }
 
 type Statements = ReturnType<typeof prepare>;
-const statementsByDb = new WeakMap<Database.Database, Statements>();
+const statementsOf = perConnection(prepare);
 /** The actor registry as last read from each file, and the stamp it was read at. */
 const actorsByDb = new WeakMap<Database.Database, { stamp: number | null; actors: ReadonlyMap<string, ActorRecord> }>();
 
@@ -357,12 +358,7 @@ export class NeighbourhoodControlReader {
   private readonly statements: Statements;
 
   constructor(private readonly db: Database.Database) {
-    let statements = statementsByDb.get(db);
-    if (statements === undefined) {
-      statements = prepare(db);
-      statementsByDb.set(db, statements);
-    }
-    this.statements = statements;
+    this.statements = statementsOf(db);
   }
 
   /** The neighbourhood as known at knownAt: one registered later is unknown then. */

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { perConnection } from '../prepared-statements.js';
 
 export interface CasualtyTotals {
   readonly actor: string | null;
@@ -40,7 +41,7 @@ const TOTALS_SQL = `
   GROUP BY c.actor
   ORDER BY c.actor IS NULL, c.actor`;
 
-const statementsByDb = new WeakMap<Database.Database, Database.Statement<[Record<string, number | string>], TotalsRow>>();
+const totals = perConnection((db) => db.prepare<[Record<string, number | string>], TotalsRow>(TOTALS_SQL));
 
 /** Casualty totals of a neighbourhood per actor, actors by id, the reports naming none last. */
 export function casualtyTotals(
@@ -48,12 +49,7 @@ export function casualtyTotals(
   neighbourhoodId: string,
   bounds: { readonly fromMs: number; readonly toMs: number; readonly knownAtMs: number },
 ): CasualtyTotals[] {
-  let statement = statementsByDb.get(db);
-  if (statement === undefined) {
-    statement = db.prepare(TOTALS_SQL);
-    statementsByDb.set(db, statement);
-  }
-  return statement.all({ neighbourhoodId, ...bounds }).map((row) => ({
+  return totals(db).all({ neighbourhoodId, ...bounds }).map((row) => ({
     actor: row.actor,
     killed: { low: row.killedLow, best: row.killedBest, high: row.killedHigh },
     wounded: { low: row.woundedLow, best: row.woundedBest, high: row.woundedHigh },

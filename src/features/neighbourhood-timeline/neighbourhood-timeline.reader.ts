@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { perConnection } from '../prepared-statements.js';
 import type { IncidentType, ReportStatus, Standing } from '../../domain/index.js';
 
 /** Where a page ends: the (occurredAt, log position) of its last report. */
@@ -121,29 +122,22 @@ function statementSql(filter: TimelineFilter): string {
     LIMIT @limit`;
 }
 
-const statementsByDb = new WeakMap<Database.Database, Map<string, Database.Statement<[Record<string, unknown>], ReportRow>>>();
-const assessmentsByDb = new WeakMap<Database.Database, Database.Statement<[{ eventId: string; knownAtMs: number }], AssessmentRow>>();
+/** The report queries of a connection, by their SQL: a filter's shape makes its statement. */
+const reportStatements = perConnection(() => new Map<string, Database.Statement<[Record<string, unknown>], ReportRow>>());
+const assessmentStatement = perConnection((db) =>
+  db.prepare<[{ eventId: string; knownAtMs: number }], AssessmentRow>(
+    `SELECT status, reason, promoted, corroborates, recorded_at AS recordedAt, recorded_by AS recordedBy FROM assessments
+     WHERE event_id = @eventId AND recorded_at_ms <= @knownAtMs ORDER BY log_position`,
+  ),
+);
 
 export class NeighbourhoodTimelineReader {
   private readonly statements: Map<string, Database.Statement<[Record<string, unknown>], ReportRow>>;
   private readonly assessments: Database.Statement<[{ eventId: string; knownAtMs: number }], AssessmentRow>;
 
   constructor(private readonly db: Database.Database) {
-    let statements = statementsByDb.get(db);
-    if (statements === undefined) {
-      statements = new Map();
-      statementsByDb.set(db, statements);
-    }
-    this.statements = statements;
-    let assessments = assessmentsByDb.get(db);
-    if (assessments === undefined) {
-      assessments = db.prepare(
-        `SELECT status, reason, promoted, corroborates, recorded_at AS recordedAt, recorded_by AS recordedBy FROM assessments
-         WHERE event_id = @eventId AND recorded_at_ms <= @knownAtMs ORDER BY log_position`,
-      );
-      assessmentsByDb.set(db, assessments);
-    }
-    this.assessments = assessments;
+    this.statements = reportStatements(db);
+    this.assessments = assessmentStatement(db);
   }
 
   hasNeighbourhood(id: string): boolean {
