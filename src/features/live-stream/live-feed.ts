@@ -4,10 +4,10 @@ import { ApplicationError } from '../../application/application-error.js';
 import { type AppConfig, liveFeedConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { EVENT_STORE, type EventStore } from '../../event-store/index.js';
+import { onHttpDrain } from '../../http/http-app.js';
 import { LiveLog } from './live-log.js';
 import { type LiveCursor, parseMessageId } from './live-message.js';
 import { LiveStreams } from './live-streams.js';
-import { onHttpDrain } from '../../http/http-app.js';
 
 /**
  * Fastify route config of the event stream. An answer that lasts as long as its consumer
