@@ -1,8 +1,8 @@
-import { Agent, request as httpRequest } from 'node:http';
 import { type StartedServer, startServer } from './child-processes.js';
 import { CommandClient } from './command-client.js';
 import { NeighbourhoodScript, Random } from './conflict-script.js';
 import { BENCH_KEYS, startInProcessApp } from './in-process-app.js';
+import { KeepAliveClient } from './keep-alive-client.js';
 import { median, progress, quantile, round } from './measure.js';
 import { HISTORY_START_MS, type PopulatedNeighbourhood } from './populate-log.js';
 import type { UcdpMaterial } from './ucdp-material.js';
@@ -153,31 +153,5 @@ export async function measureLongHistory(options: LongHistoryOptions): Promise<L
   } finally {
     if (!stopped) await app.stop();
     await server?.stop();
-  }
-}
-
-/** GET over one kept-alive connection. */
-class KeepAliveClient {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  private readonly target: URL;
-
-  constructor(
-    url: string,
-    private readonly headers: Record<string, string>,
-  ) {
-    this.target = new URL(url);
-  }
-
-  get(path: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const request = httpRequest({ host: this.target.hostname, port: this.target.port, path, headers: this.headers, agent: this.agent }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      });
-      request.on('error', reject);
-      request.end();
-    });
   }
 }
