@@ -101,7 +101,8 @@ export const AREA_SCHEMA: ApiPropertyOptions = geoJsonProperty({
   description: 'Its extent on the map as registered: a GeoJSON Polygon or MultiPolygon; null when none was given',
 });
 
-export class PositionControlDto {
+/** A position as registered: what every answer that lists positions says of each. */
+export class PositionRegistrationDto {
   @ApiProperty({ example: 'bakery-block-1' }) id!: string;
   @ApiProperty({ example: 'Abu Turabi bakery, block 1' }) name!: string;
   @ApiProperty({ type: String, nullable: true, example: 'فرن أبو ترابي' }) nameAr!: string | null;
@@ -110,6 +111,9 @@ export class PositionControlDto {
   @ApiProperty({ type: [Number], nullable: true, example: [36.3049, 33.4862], description: '[longitude, latitude]; null when none was given' })
   coordinates!: [number, number] | null;
   @ApiProperty(AREA_SCHEMA) area!: Area | null;
+}
+
+export class PositionControlDto extends PositionRegistrationDto {
   @ApiProperty({ type: String, nullable: true, example: 'isis', description: 'null: nobody holds it' })
   controller!: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'Islamic State', description: "The controller's name; null when nobody holds it" })

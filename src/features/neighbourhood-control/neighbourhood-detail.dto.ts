@@ -1,20 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { type Area, POSITION_KINDS, type PositionKind } from '../../domain/index.js';
+import type { Area } from '../../domain/index.js';
 import { geoJsonProperty } from '../../http/index.js';
 import { ReadModelQueryDto } from '../read-model-query.dto.js';
-import { AREA_SCHEMA } from './neighbourhood-control.dto.js';
+import { PositionRegistrationDto } from './neighbourhood-control.dto.js';
 
 export class NeighbourhoodDetailQueryDto extends ReadModelQueryDto {}
 
-export class RegisteredPositionDto {
-  @ApiProperty({ example: 'abu-turabi-bakery-1' }) id!: string;
-  @ApiProperty({ example: 'Abu Turabi bakery, block 1' }) name!: string;
-  @ApiProperty({ type: String, nullable: true, example: 'فرن أبو ترابي' }) nameAr!: string | null;
-  @ApiProperty({ type: String, nullable: true, enum: POSITION_KINDS }) kind!: PositionKind | null;
-  @ApiProperty({ example: 1 }) weight!: number;
-  @ApiProperty({ type: [Number], nullable: true, example: [36.3049, 33.4862], description: '[longitude, latitude]; null when none was given' })
-  coordinates!: [number, number] | null;
-  @ApiProperty(AREA_SCHEMA) area!: Area | null;
+export class RegisteredPositionDto extends PositionRegistrationDto {
   @ApiProperty({ type: String, nullable: true, example: 'syrian-regime', description: "Who held it at the neighbourhood's controlAsOf; null for nobody" })
   baselineController!: string | null;
 }
