@@ -10,7 +10,7 @@ import {
   foldsInAcceptedTimeline,
   summarizeControl,
 } from '../../domain/index.js';
-import type { Perspective } from '../neighbourhood-control/neighbourhood-control.reader.js';
+import { type Perspective, sourcePasses } from '../neighbourhood-control/neighbourhood-control.reader.js';
 
 /**
  * The history of a neighbourhood's control summary, read from the neighbourhood-control read
@@ -388,20 +388,6 @@ function viewReport(row: IncidentRow, states: ReportStates, perspective: Perspec
   if (!claim) return { kind: 'contest', positionIds };
   if (standing !== 'accepted' && perspective.claims !== 'all') return undefined;
   return { kind: 'claim', type: type as 'PositionCaptured' | 'ForcesRetreated', actor: actor!, controller, positionIds };
-}
-
-/** One source meets every source-level criterion of the perspective (rule 8: one and the same source). */
-function sourcePasses(source: Source, recordedAtMs: number, perspective: Perspective): boolean {
-  if (perspective.source !== undefined && (source.name !== perspective.source || (source.protected === true && !perspective.matchProtected))) {
-    return false;
-  }
-  if (perspective.minReliability !== undefined && source.reliability > perspective.minReliability) return false;
-  if (perspective.minCredibility !== undefined && source.credibility > perspective.minCredibility) return false;
-  if (perspective.reportedByMs !== undefined) {
-    const reportedAtMs = source.reportedAt === undefined ? recordedAtMs : Date.parse(source.reportedAt);
-    if (reportedAtMs > perspective.reportedByMs) return false;
-  }
-  return true;
 }
 
 export function compareKeys(a: FoldKey, b: FoldKey): number {

@@ -706,8 +706,8 @@ function parseSources(text: string): Source[] {
   return JSON.parse(text) as Source[];
 }
 
-/** Whether one source meets every source-level criterion of the perspective. */
-function sourcePasses(source: Source, recordedAtMs: number, perspective: Perspective): boolean {
+/** Whether one source meets every source-level criterion of the perspective (rule 8: one and the same source). */
+export function sourcePasses(source: Source, recordedAtMs: number, perspective: Perspective): boolean {
   if (perspective.source !== undefined && (source.name !== perspective.source || (source.protected === true && !perspective.matchProtected))) {
     return false;
   }
