@@ -50,8 +50,8 @@ export interface Evidence {
   readonly bestCredibility: number | null;
 }
 
-/** One position as it stood at (asOf, knownAt), in a view. */
-export interface PositionControl {
+/** What a position's registration says of it. */
+export interface PositionFields {
   readonly id: string;
   readonly name: string;
   readonly nameAr: string | null;
@@ -61,6 +61,10 @@ export interface PositionControl {
   readonly coordinates: readonly [number, number] | null;
   /** Its extent on the map (a GeoJSON Polygon or MultiPolygon), when known. */
   readonly area: Area | null;
+}
+
+/** One position as it stood at (asOf, knownAt), in a view. */
+export interface PositionControl extends PositionFields {
   /** Where it stands in the neighbourhood's order of positions: (log position, index) of its registration. */
   readonly order: readonly [number, number];
   readonly controller: string | null;
@@ -104,14 +108,7 @@ export interface ClaimReport {
 }
 
 /** A position as registered. */
-export interface PositionRecord {
-  readonly id: string;
-  readonly name: string;
-  readonly nameAr: string | null;
-  readonly kind: string | null;
-  readonly weight: number;
-  readonly coordinates: readonly [number, number] | null;
-  readonly area: Area | null;
+export interface PositionRecord extends PositionFields {
   readonly baselineController: string | null;
 }
 
