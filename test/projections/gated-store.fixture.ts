@@ -10,37 +10,13 @@ import type {
 } from '../../src/event-store/index.js';
 
 /**
- * Wraps a store so that subscriptions deliver only the first `limit` events of the log, then
- * go quiet: as if the process stopped hearing from the log mid-stream. `honourAbort` decides
- * what stopping does then: end the subscription (a clean shutdown), or nothing at all (a
- * crash: the batch in hand is never committed).
+ * A store that hands every call to `inner`, for a test's wrapper to change one behaviour of.
+ * Closing it leaves the inner store open: that belongs to the test.
  */
-export class GatedStore implements EventStore {
-  readonly name = 'gated';
-  private signalExhausted!: () => void;
-  /** Resolves once a subscriber has taken `limit` events and asked for more. */
-  readonly exhausted = new Promise<void>((resolve) => {
-    this.signalExhausted = resolve;
-  });
+export abstract class DelegatingStore implements EventStore {
+  abstract readonly name: string;
 
-  constructor(
-    private readonly inner: EventStore,
-    private readonly limit: number,
-    private readonly honourAbort: boolean,
-  ) {}
-
-  async *subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
-    let delivered = 0;
-    for await (const event of this.inner.subscribe(options)) {
-      if (delivered === this.limit) {
-        this.signalExhausted();
-        await this.quiet(options.signal);
-        return;
-      }
-      delivered += 1;
-      yield event;
-    }
-  }
+  constructor(protected readonly inner: EventStore) {}
 
   append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
     return this.inner.append(streamId, events, expected);
@@ -52,6 +28,10 @@ export class GatedStore implements EventStore {
 
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
     return this.inner.readAll(options);
+  }
+
+  subscribe(options?: SubscribeOptions): AsyncIterable<RecordedEvent> {
+    return this.inner.subscribe(options);
   }
 
   headPosition(): Promise<number> {
@@ -68,6 +48,42 @@ export class GatedStore implements EventStore {
 
   async close(): Promise<void> {
     // The inner store belongs to the test.
+  }
+}
+
+/**
+ * Wraps a store so that subscriptions deliver only the first `limit` events of the log, then
+ * go quiet: as if the process stopped hearing from the log mid-stream. `honourAbort` decides
+ * what stopping does then: end the subscription (a clean shutdown), or nothing at all (a
+ * crash: the batch in hand is never committed).
+ */
+export class GatedStore extends DelegatingStore {
+  readonly name = 'gated';
+  private signalExhausted!: () => void;
+  /** Resolves once a subscriber has taken `limit` events and asked for more. */
+  readonly exhausted = new Promise<void>((resolve) => {
+    this.signalExhausted = resolve;
+  });
+
+  constructor(
+    inner: EventStore,
+    private readonly limit: number,
+    private readonly honourAbort: boolean,
+  ) {
+    super(inner);
+  }
+
+  override async *subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
+    let delivered = 0;
+    for await (const event of this.inner.subscribe(options)) {
+      if (delivered === this.limit) {
+        this.signalExhausted();
+        await this.quiet(options.signal);
+        return;
+      }
+      delivered += 1;
+      yield event;
+    }
   }
 
   private quiet(signal: AbortSignal | undefined): Promise<void> {

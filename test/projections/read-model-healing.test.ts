@@ -15,22 +15,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type {
-  AppendResult,
-  EventStore,
-  EventToAppend,
-  ExpectedRevision,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeOptions,
-} from '../../src/event-store/index.js';
+import type { RecordedEvent, SubscribeOptions } from '../../src/event-store/index.js';
 import { READ_MODELS } from '../../src/features/read-models.js';
 import { NEIGHBOURHOOD_TIMELINE } from '../../src/features/neighbourhood-timeline/neighbourhood-timeline.read-model.js';
 import { NEIGHBOURHOOD_CONTROL } from '../../src/features/neighbourhood-control/neighbourhood-control.read-model.js';
 import type { ProjectionEngine } from '../../src/projections/projection-engine.js';
 import type { ReadModelDeclaration } from '../../src/projections/read-model.js';
 import { ReadModelFile } from '../../src/projections/read-model-file.js';
+import { DelegatingStore } from './gated-store.fixture.js';
 import { type TempLog, FIELD_SOURCE, caughtUp, dumpTables, openTempLog, readAllEvents, startEngine } from './event-log.fixture.js';
 import { recordTadamonReport, TADAMON } from './tadamon.fixture.js';
 
@@ -41,12 +33,10 @@ const BOUND_MS = 20_000;
  * while released. (A runner may be handed events kept in memory by a subscription shared with
  * others; it still asks the head before it gets on.)
  */
-class HoldableStore implements EventStore {
+class HoldableStore extends DelegatingStore {
   readonly name = 'holdable';
   private gate: Promise<void> | undefined;
   private open: () => void = () => undefined;
-
-  constructor(private readonly inner: EventStore) {}
 
   hold(): void {
     this.gate ??= new Promise<void>((resolve) => (this.open = resolve));
@@ -57,7 +47,7 @@ class HoldableStore implements EventStore {
     this.open();
   }
 
-  async *subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
+  override async *subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
     for await (const event of this.inner.subscribe(options)) {
       await this.released(options.signal);
       if (options.signal?.aborted === true) return;
@@ -65,7 +55,7 @@ class HoldableStore implements EventStore {
     }
   }
 
-  async headPosition(): Promise<number> {
+  override async headPosition(): Promise<number> {
     await this.released();
     return this.inner.headPosition();
   }
@@ -74,25 +64,6 @@ class HoldableStore implements EventStore {
     while (this.gate !== undefined && signal?.aborted !== true) {
       await Promise.race([this.gate, new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }))]);
     }
-  }
-
-  append(streamId: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
-    return this.inner.append(streamId, events, expected);
-  }
-  readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
-    return this.inner.readStream(streamId, options);
-  }
-  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent> {
-    return this.inner.readAll(options);
-  }
-  streamRevision(streamId: string): Promise<number> {
-    return this.inner.streamRevision(streamId);
-  }
-  ping(): Promise<void> {
-    return this.inner.ping();
-  }
-  async close(): Promise<void> {
-    // The inner store belongs to the test.
   }
 }
 
