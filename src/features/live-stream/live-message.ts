@@ -7,11 +7,12 @@ export type LiveMessageKind = 'event' | 'control';
 
 /**
  * One message of the live feed: an event of the log, or the control change that follows one.
- * Its data is built and serialised once per audience, on first use, and shared by every stream
- * and webhook that sends it: a message's text never changes, so a replay sends the same bytes.
+ * Its data is built, serialised and encoded once per audience, on first use, and shared by every
+ * stream and webhook that sends it: a message's text never changes, so a replay sends the same
+ * bytes, and a hundred streams cost one encoding, not a hundred.
  */
 export class LiveMessage {
-  private readonly texts: Partial<Record<Audience, { readonly data: string; readonly frame: string; readonly frameBytes: number }>> = {};
+  private readonly texts: Partial<Record<Audience, MessageText>> = {};
 
   constructor(
     /** The SSE id: the log position, or `<position>/control`. */
@@ -31,13 +32,9 @@ export class LiveMessage {
     return this.text(audience).data;
   }
 
-  /** The whole SSE message, blank line included. */
-  frame(audience: Audience): string {
+  /** The whole SSE message, blank line included, as UTF-8. */
+  frame(audience: Audience): Buffer {
     return this.text(audience).frame;
-  }
-
-  frameBytes(audience: Audience): number {
-    return this.text(audience).frameBytes;
   }
 
   /** A webhook's body: `{"id", "event", "data"}` with the data exactly as the stream sends it to an analyst. */
@@ -45,17 +42,21 @@ export class LiveMessage {
     return `{"id":${JSON.stringify(this.id)},"event":${JSON.stringify(this.event)},"data":${this.data('others')}}`;
   }
 
-  private text(audience: Audience): { readonly data: string; readonly frame: string; readonly frameBytes: number } {
+  private text(audience: Audience): MessageText {
     let text = this.texts[audience];
     if (text === undefined) {
       // JSON.stringify escapes line breaks inside strings, so the data is one `data:` line.
       const data = JSON.stringify(this.build(audience));
-      const frame = `id: ${this.id}\nevent: ${this.event}\ndata: ${data}\n\n`;
-      text = { data, frame, frameBytes: Buffer.byteLength(frame) };
+      text = { data, frame: Buffer.from(`id: ${this.id}\nevent: ${this.event}\ndata: ${data}\n\n`) };
       this.texts[audience] = text;
     }
     return text;
   }
+}
+
+interface MessageText {
+  readonly data: string;
+  readonly frame: Buffer;
 }
 
 /** What the live feed made of one event of the log: its messages (none for webhook registrations). */

@@ -114,7 +114,7 @@ class OpenStream {
       backlog: {
         items: this.limits.backlogMessages,
         bytes: this.limits.backlogBytes,
-        sizeOf: (message) => message.frameBytes(audience),
+        sizeOf: (message) => message.frame(audience).length,
         onExceeded: () => void this.stop('the consumer fell too far behind', FLUSH_GRACE_MS),
       },
     });
@@ -122,7 +122,7 @@ class OpenStream {
       for await (const batch of messages) {
         if (this.abort.signal.aborted) break;
         // Whole messages only, and one write for the batch.
-        const writable = response.write(batch.length === 1 ? batch[0]!.frame(audience) : batch.map((message) => message.frame(audience)).join(''));
+        const writable = response.write(batch.length === 1 ? batch[0]!.frame(audience) : Buffer.concat(batch.map((message) => message.frame(audience))));
         this.heartbeat.refresh();
         if (!writable) await this.drained();
       }
