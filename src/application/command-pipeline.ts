@@ -73,6 +73,14 @@ class BatchRace extends Error {
   override readonly name = 'BatchRace';
 }
 
+/** A keyed command's event id is taken on another stream (its key was used for another request): the batch is decided again without it. */
+class BatchKeyTaken extends Error {
+  override readonly name = 'BatchKeyTaken';
+  constructor(readonly eventId: string) {
+    super(`event id ${eventId} is taken`);
+  }
+}
+
 /** Another process won the race for the stream this many times in a row: give up with 412. */
 const MAX_CONCURRENCY_RETRIES = 5;
 export const STREAM_CACHE_SIZE = Symbol('StreamCacheSize');
@@ -154,12 +162,19 @@ export class CommandPipeline {
   handleBatch(commands: readonly BatchCommand[]): Promise<BatchOutcome[]> {
     const streams = commands.map(({ command }) => streamOf(command));
     return this.serializer.runAll(streams, async () => {
-      for (let attempt = 1; ; attempt += 1) {
+      // Keys the log holds on other streams: each is found once, so this loop ends.
+      const taken = new Set<string>();
+      let races = 0;
+      for (;;) {
         try {
-          return await this.decideBatch(commands);
+          return await this.decideBatch(commands, taken);
         } catch (error) {
+          if (error instanceof BatchKeyTaken && !taken.has(error.eventId)) {
+            taken.add(error.eventId);
+            continue;
+          }
           if (!(error instanceof BatchRace)) throw error;
-          if (attempt >= MAX_CONCURRENCY_RETRIES) {
+          if (++races >= MAX_CONCURRENCY_RETRIES) {
             throw new ApplicationError('WRONG_EXPECTED_REVISION', `${error.message}; the batch was not written`);
           }
         }
@@ -167,7 +182,7 @@ export class CommandPipeline {
     });
   }
 
-  private async decideBatch(commands: readonly BatchCommand[]): Promise<BatchOutcome[]> {
+  private async decideBatch(commands: readonly BatchCommand[], taken: ReadonlySet<string>): Promise<BatchOutcome[]> {
     const working = new Map<string, BatchStream>();
     for (const { command } of commands) {
       const streamId = streamOf(command);
@@ -183,6 +198,8 @@ export class CommandPipeline {
     // they are after the head, in this order, which is all a fold compares them by.
     let provisional = await this.store.headPosition();
     const outcomes: (BatchOutcome | { readonly sameAs: string })[] = [];
+    /** The stream each event id of this batch goes to. */
+    const claimed = new Map<string, string>();
     commands.forEach(({ command, metadata }, index) => {
       const stream = working.get(streamOf(command))!;
       const eventId = eventIdFor(metadata);
@@ -191,6 +208,11 @@ export class CommandPipeline {
         if (!isSameRequest(metadata, previous.requestHash)) outcomes[index] = { ok: false, error: keyReused() };
         else if (stream.pending.some((pending) => pending.event.eventId === eventId)) outcomes[index] = { sameAs: eventId };
         else outcomes[index] = { ok: true, result: replay(eventId, stream.decider.streamId, previous) };
+        return;
+      }
+      // A key used on another stream, by the log or earlier in this batch: another request, as on its own endpoint.
+      if (taken.has(eventId) || (claimed.get(eventId) ?? stream.decider.streamId) !== stream.decider.streamId) {
+        outcomes[index] = { ok: false, error: keyReused() };
         return;
       }
       const now = this.clock.now();
@@ -214,6 +236,7 @@ export class CommandPipeline {
         position: provisional,
       });
       stream.pending.push({ index, event });
+      claimed.set(eventId, stream.decider.streamId);
       if (command.type === 'RegisterActor') {
         knownActors.add(command.actorId);
         if (command.kind !== undefined) actorKinds.set(command.actorId, command.kind);
@@ -267,6 +290,8 @@ export class CommandPipeline {
     } catch (error) {
       // The folded states hold the batch's events: they are not what the log holds.
       forget();
+      const ours = (eventId: string): boolean => touched.some((stream) => stream.pending.some((pending) => pending.event.eventId === eventId));
+      if (error instanceof EventIdConflict && ours(error.eventId)) throw new BatchKeyTaken(error.eventId);
       if (error instanceof WrongExpectedRevision || error instanceof EventIdConflict) throw new BatchRace(error.message);
       throw error;
     }

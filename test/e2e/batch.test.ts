@@ -106,6 +106,65 @@ describe('batches', () => {
     expect(reused.body.results[0]).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
   });
 
+  it('refuses only the command whose key another stream holds, from the log or earlier in the batch, and writes the rest', async () => {
+    const casualties = { killed: { best: 2 }, occurredAt: T.missiles, sources: [field] };
+    const registered = await batch([{ path: '/v1/actors', idempotencyKey: 'batch-3:taken', body: { id: 'batch-3-actor', name: 'Batch three', side: 'unknown' } }]);
+    expect(registered.body.results[0]).toMatchObject({ status: 201 });
+    const head = (await app.get(`${TADAMON}/head`)).body.streamRevision;
+    const answer = await batch([
+      { path: `${TADAMON}/casualties`, body: casualties },
+      { path: `${TADAMON}/casualties`, idempotencyKey: 'batch-3:taken', body: casualties },
+      { path: '/v1/actors', idempotencyKey: 'batch-3:twice', body: { id: 'batch-3-other', name: 'Batch three, other', side: 'unknown' } },
+      { path: `${TADAMON}/casualties`, idempotencyKey: 'batch-3:twice', body: casualties },
+      { path: `${TADAMON}/casualties`, idempotencyKey: 'batch-3:own', body: casualties },
+    ]);
+    expect(answer.status).toBe(200);
+    expect(answer.body.results.map((result: { status: number; code?: string }) => [result.status, result.code])).toEqual([
+      [201, undefined],
+      [422, 'IDEMPOTENCY_KEY_REUSED'],
+      [201, undefined],
+      [422, 'IDEMPOTENCY_KEY_REUSED'],
+      [201, undefined],
+    ]);
+    // Exactly the two accepted casualty reports were written to the neighbourhood.
+    const events = await app.get(`${TADAMON}/events?fromRevision=${head + 1}&limit=10`, { as: 'admin' });
+    expect(events.body.items.map((event: { eventId: string }) => event.eventId)).toEqual([answer.body.results[0].eventId, answer.body.results[4].eventId]);
+    // What its own endpoint answers for the same reuse.
+    const single = await app.post(`${TADAMON}/casualties`, casualties, { headers: { 'idempotency-key': 'batch-3:taken' } });
+    expect(single).toMatchObject({ status: 422, body: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+  });
+
+  it('takes a null idempotencyKey as none, and a path named only by the prototype of an object as no endpoint', async () => {
+    const answer = await batch(
+      [
+        { path: `${TADAMON}/casualties`, idempotencyKey: null, body: { killed: { best: 1 }, occurredAt: T.missiles, sources: [field] } },
+        { path: `${TADAMON}/constructor`, body: {} },
+        { path: `${TADAMON}/tostring`, body: {} },
+        { path: '/v1/neighbourhoods/damascus-tadamon/hasownproperty', body: {} },
+      ],
+      'admin',
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.results.map((result: { status: number; code?: string }) => [result.status, result.code])).toEqual([
+      [201, undefined],
+      [400, 'VALIDATION_FAILED'],
+      [400, 'VALIDATION_FAILED'],
+      [400, 'VALIDATION_FAILED'],
+    ]);
+    expect(answer.body.results[1].message).toContain('is not the path of a command endpoint');
+  });
+
+  it('refuses Idempotency-Key and If-Match on the batch itself, writing nothing, rather than ignore them', async () => {
+    const before = (await app.get(`${TADAMON}/head`)).body.streamRevision;
+    const commands = [{ path: `${TADAMON}/casualties`, body: { killed: { best: 1 }, occurredAt: T.missiles, sources: [field] } }];
+    for (const headers of [{ 'idempotency-key': 'whole-batch' }, { 'if-match': '"3"' }]) {
+      const answer = await app.post('/v1/batches', { commands }, { headers });
+      expect(answer).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+      expect(answer.body.details[0].field).toBe(Object.keys(headers)[0] === 'idempotency-key' ? 'Idempotency-Key' : 'If-Match');
+    }
+    expect((await app.get(`${TADAMON}/head`)).body.streamRevision).toBe(before);
+  });
+
   it('refuses an envelope it cannot read as a whole', async () => {
     const refusals = [
       await app.post('/v1/batches', { commands: [] }),

@@ -49,6 +49,7 @@ export function batchRoute(path: string): { readonly route: BatchRoute; readonly
   if (path === '/v1/actors') return { route: ACTORS };
   if (path === '/v1/neighbourhoods') return { route: NEIGHBOURHOODS };
   const match = NEIGHBOURHOOD_PATH.exec(path);
-  const route = match === null ? undefined : NEIGHBOURHOOD_ROUTES[match[2]!];
-  return route === undefined ? undefined : { route, neighbourhoodId: match![1]! };
+  // Own keys only: `constructor` or `toString` name no endpoint.
+  if (match === null || !Object.hasOwn(NEIGHBOURHOOD_ROUTES, match[2]!)) return undefined;
+  return { route: NEIGHBOURHOOD_ROUTES[match[2]!]!, neighbourhoodId: match[1]! };
 }

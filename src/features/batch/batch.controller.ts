@@ -59,11 +59,13 @@ export class BatchController {
   @ApiOkResponse({ type: BatchResponseDto, description: 'One result per command, in order: what its own endpoint answers, with its status' })
   @ApiRefusals('WRONG_EXPECTED_REVISION')
   async run(@Body() batch: BatchDto, @Req() request: FastifyRequest, @CurrentPrincipal() principal: Principal): Promise<BatchResponseDto> {
+    refuseCommandHeaders(request);
     const results: (BatchResultDto | undefined)[] = [];
     const accepted: { index: number; command: BatchCommand; subject: { neighbourhoodId: string } | { actorId: string } }[] = [];
     for (const [index, item] of batch.commands.entries()) {
       try {
-        accepted.push({ index, ...(await this.prepare(item.path, item.idempotencyKey, item.body, index, request, principal)) });
+        // A null key is an absent one, as null is for every optional field.
+        accepted.push({ index, ...(await this.prepare(item.path, item.idempotencyKey ?? undefined, item.body, index, request, principal)) });
       } catch (error) {
         results[index] = refusal(error);
       }
@@ -107,6 +109,22 @@ export class BatchController {
     const command = route.toCommand(dto, neighbourhoodId);
     const subject = command.type === 'RegisterActor' ? { actorId: command.actorId } : { neighbourhoodId: command.neighbourhoodId };
     return { command: { command, metadata }, subject };
+  }
+}
+
+/**
+ * A batch's commands carry their own keys: Idempotency-Key or If-Match on the batch itself is
+ * refused, never ignored (ignored, a retried batch would be recorded twice).
+ */
+function refuseCommandHeaders(request: FastifyRequest): void {
+  const misplaced: [string, string][] = [
+    ['Idempotency-Key', "is not taken by a batch: give each command its own idempotencyKey"],
+    ['If-Match', 'is not taken by a batch: send a conditional command to its own endpoint'],
+  ];
+  for (const [name, problem] of misplaced) {
+    if (request.headers[name.toLowerCase()] !== undefined) {
+      throw new ApplicationError('VALIDATION_FAILED', `Header ${name} ${problem}`, [{ field: name, problems: [problem] }]);
+    }
   }
 }
 
