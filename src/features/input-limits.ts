@@ -88,7 +88,12 @@ export function IsSlug(options?: ValidationOptions): PropertyDecorator {
       name: 'isSlug',
       validator: {
         validate: (value: unknown) => slugProblem(value) === undefined,
-        defaultMessage: (args) => `${args?.property} ${slugProblem(args?.value) ?? 'must be a lowercase slug'}`,
+        // With `each`, the value is the list: name the problem of its first item that has one.
+        defaultMessage: (args) => {
+          const value: unknown = args?.value;
+          const problem = options?.each === true && Array.isArray(value) ? value.map(slugProblem).find((found) => found !== undefined) : slugProblem(value);
+          return `${args?.property} ${problem ?? 'must be a lowercase slug'}`;
+        },
       },
     },
     options,

@@ -193,6 +193,27 @@ describe('GET /v1/stream', () => {
     await expectFiltered('?from=0&city=Damascus&city=Aleppo&type=CasualtiesReported', (m) => m.event === 'CasualtiesReported');
   });
 
+  it('takes an empty filter value as no filter, as an absent parameter', async () => {
+    const everything = await stream('?from=0');
+    await everything.waitFor(hasId(String(head)));
+    const sse = await stream('?from=0&type=&neighbourhood=&city=');
+    await sse.waitFor(hasId(String(head)));
+    expect(ids(sse.messages)).toEqual(ids(everything.messages));
+    // An empty value beside real ones drops out of the list.
+    const captures = everything.messages.filter((m) => m.event === 'PositionCaptured');
+    const filtered = await stream('?from=0&type=&type=PositionCaptured');
+    await filtered.waitFor((messages) => messages.length >= captures.length);
+    expect(ids(filtered.messages)).toEqual(ids(captures));
+  });
+
+  it('names what is wrong with a repeated filter value', async () => {
+    const answer = await app.get(`/v1/stream?neighbourhood=${TADAMON}&neighbourhood=NOPE`);
+    expect(answer).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
+    const problems = JSON.stringify(answer.body.details);
+    expect(problems).toContain('must be a lowercase slug');
+    expect(problems).not.toContain('must be a string');
+  });
+
   it('leaves control messages out of a type filter that does not list control', async () => {
     const everything = await stream('?from=0');
     await everything.waitFor(hasId(String(head)));

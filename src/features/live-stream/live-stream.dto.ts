@@ -7,8 +7,16 @@ import { MESSAGE_TYPES } from './live-fold.js';
 /** Most values one repeatable filter takes. */
 export const MAX_FILTER_VALUES = 100;
 
-/** A query parameter that may be given several times: always a list. */
-const repeatable = () => Transform(({ value }: { value: unknown }) => (value === undefined || Array.isArray(value) ? value : [value]));
+/**
+ * A query parameter that may be given several times: always a list. Empty values ask for nothing
+ * in particular, so a parameter given only empty (`?type=`) filters nothing, as an absent one.
+ */
+const repeatable = () =>
+  Transform(({ value }: { value: unknown }) => {
+    if (value === undefined) return value;
+    const values = (Array.isArray(value) ? value : [value]).filter((item) => item !== '');
+    return values.length === 0 ? undefined : values;
+  });
 
 export class LiveStreamQueryDto {
   @ApiPropertyOptional({ type: [String], example: ['damascus-tadamon'], description: 'Only messages of these neighbourhoods (repeatable)' })
