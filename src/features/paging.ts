@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
 import { ApplicationError } from '../application/application-error.js';
+import { QueryInteger } from './input-limits.js';
 import { BitemporalQueryDto, ReadModelQueryDto } from './read-model-query.dto.js';
 
 /** API.md "Paging and bounds": at most this many items a page, and about this many bytes. */
@@ -13,10 +13,7 @@ export function PageLimit(): PropertyDecorator {
   return applyDecorators(
     ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: PAGE_LIMITS.maxItems, default: PAGE_LIMITS.defaultItems }),
     IsOptional(),
-    Type(() => Number),
-    IsInt(),
-    Min(1),
-    Max(PAGE_LIMITS.maxItems),
+    QueryInteger(1, PAGE_LIMITS.maxItems),
   );
 }
 

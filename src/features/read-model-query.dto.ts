@@ -1,9 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { ApiReadModelQuery, ApiRefusals, type RouteErrorCode } from '../http/index.js';
-import { IsInstant } from './input-limits.js';
+import { IsInstant, QueryInteger } from './input-limits.js';
 
 /** What every query accepts: read your own writes. */
 export class ReadModelQueryDto {
@@ -15,10 +14,7 @@ export class ReadModelQueryDto {
       'processed it; else 503 PROJECTION_LAGGING with Retry-After.',
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(Number.MAX_SAFE_INTEGER)
+  @QueryInteger(0)
   minPosition?: number;
 }
 

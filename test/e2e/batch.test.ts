@@ -157,7 +157,7 @@ describe('batches', () => {
   it('refuses Idempotency-Key and If-Match on the batch itself, writing nothing, rather than ignore them', async () => {
     const before = (await app.get(`${TADAMON}/head`)).body.streamRevision;
     const commands = [{ path: `${TADAMON}/casualties`, body: { killed: { best: 1 }, occurredAt: T.missiles, sources: [field] } }];
-    for (const headers of [{ 'idempotency-key': 'whole-batch' }, { 'if-match': '"3"' }]) {
+    for (const headers of [{ 'idempotency-key': 'whole-batch' }, { 'if-match': '"3"' }] as Record<string, string>[]) {
       const answer = await app.post('/v1/batches', { commands }, { headers });
       expect(answer).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
       expect(answer.body.details[0].field).toBe(Object.keys(headers)[0] === 'idempotency-key' ? 'Idempotency-Key' : 'If-Match');

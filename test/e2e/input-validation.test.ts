@@ -204,6 +204,27 @@ describe('input validation over HTTP', () => {
       },
     );
 
+    it.each([
+      ['/v1/timeline', 'limit'],
+      ['/v1/neighbourhoods', 'limit'],
+      [`${TADAMON}/timeline`, 'limit'],
+      [`${TADAMON}/control-history`, 'limit'],
+      [`${TADAMON}/control`, 'minCredibility'],
+      [`${TADAMON}/control`, 'minPosition'],
+    ])('reads %s?%s= as plain decimal digits only, as fromRevision', async (path, parameter) => {
+      for (const value of ['0x10', '1e2', '10.0', '%2010', '+5', '']) {
+        const answer = await app.get(`${path}?${parameter}=${value}`);
+        expect({ value, status: answer.status, code: answer.body?.code }).toEqual({ value, status: 400, code: 'VALIDATION_FAILED' });
+      }
+      expect((await app.get(`${path}?${parameter}=2`)).status).toBe(200);
+    });
+
+    it('refuses an empty source filter rather than look for a source named nothing', async () => {
+      for (const path of [`${TADAMON}/control`, `${TADAMON}/timeline`, '/v1/timeline']) {
+        expect((await app.get(`${path}?source=`)).body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+      }
+    });
+
     it('takes fromRevision=9007199254740991, the largest safe integer, and answers an empty page', async () => {
       const answer = await app.get(`${TADAMON}/events?fromRevision=9007199254740991`);
       expect(answer.status).toBe(200);

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { IsInstant } from '../input-limits.js';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsInstant, QueryInteger } from '../input-limits.js';
 import { PerspectiveDto, PerspectiveQueryDto, SkippedReportDto } from '../neighbourhood-control/neighbourhood-control.dto.js';
 import { PAGE_LIMITS } from '../paging.js';
 
@@ -25,10 +24,7 @@ export class ControlHistoryPageQueryDto extends OmitType(PerspectiveQueryDto, ['
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: PAGE_LIMITS.maxItems, default: PAGE_LIMITS.defaultItems })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(PAGE_LIMITS.maxItems)
+  @QueryInteger(1, PAGE_LIMITS.maxItems)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The nextCursor of the previous page (opaque)' })

@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString } from 'class-validator';
 import { type Area, POSITION_KINDS, type PositionKind, RELIABILITY_GRADES, type Reliability } from '../../domain/index.js';
 import { geoJsonProperty } from '../../http/index.js';
-import { IsInstant, LIMITS } from '../input-limits.js';
+import { IsInstant, IsText, LIMITS, QueryInteger } from '../input-limits.js';
 import { BitemporalQueryDto } from '../read-model-query.dto.js';
 
 /** Which reports a control answer counts (DESIGN.md, "Perspectives"). */
@@ -25,10 +24,7 @@ export class PerspectiveQueryDto extends BitemporalQueryDto {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 6, description: 'Only reports with a source at least this credible (1 is best)' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(6)
+  @QueryInteger(1, 6)
   minCredibility?: number;
 
   @ApiPropertyOptional({
@@ -38,7 +34,7 @@ export class PerspectiveQueryDto extends BitemporalQueryDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(LIMITS.nameLength)
+  @IsText(LIMITS.nameLength)
   source?: string;
 
   @ApiPropertyOptional({ enum: ['accepted', 'all'], default: 'accepted', description: 'all: conflicting and corroborating reports fold too' })

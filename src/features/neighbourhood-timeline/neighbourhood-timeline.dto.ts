@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, IsUUID } from 'class-validator';
 import {
   INCIDENT_TYPES,
   type IncidentType,
@@ -67,7 +67,7 @@ export class TimelineFiltersDto extends ReadModelQueryDto {
   @ApiPropertyOptional({ description: 'Only reports citing a source of exactly this name (a protected source matches for admins only)' })
   @IsOptional()
   @IsString()
-  @MaxLength(LIMITS.nameLength)
+  @IsText(LIMITS.nameLength)
   source?: string;
 
   @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'Only these reports (repeatable, at most 100)' })
