@@ -3,9 +3,11 @@ import { BlockList, isIP } from 'node:net';
 
 /**
  * Where a webhook may not point (server-side request forgery): this host, private networks,
- * carrier-grade NAT, link-local (cloud metadata services live there) and unique-local
- * addresses. IPv4-mapped IPv6 forms (`::ffff:127.0.0.1`) are checked against the IPv4 ranges
- * by the block list itself; IPv4-compatible forms (`::127.0.0.1`) fall in `::/96`.
+ * carrier-grade NAT, link-local (cloud metadata services live there), unique-local, benchmarking,
+ * IETF-reserved, multicast and broadcast addresses. IPv4-mapped IPv6 forms (`::ffff:127.0.0.1`)
+ * are checked against the IPv4 ranges by the block list itself; IPv4-compatible forms
+ * (`::127.0.0.1`) fall in `::/96`; NAT64 and 6to4 addresses are checked by the IPv4 address they
+ * carry.
  */
 const FORBIDDEN_RANGES: readonly (readonly [string, number, 'ipv4' | 'ipv6'])[] = [
   ['0.0.0.0', 8, 'ipv4'],
@@ -15,9 +17,21 @@ const FORBIDDEN_RANGES: readonly (readonly [string, number, 'ipv4' | 'ipv6'])[] 
   ['169.254.0.0', 16, 'ipv4'],
   ['172.16.0.0', 12, 'ipv4'],
   ['192.168.0.0', 16, 'ipv4'],
+  ['192.0.0.0', 24, 'ipv4'],
+  ['198.18.0.0', 15, 'ipv4'],
+  ['224.0.0.0', 4, 'ipv4'],
+  ['240.0.0.0', 4, 'ipv4'],
   ['::', 96, 'ipv6'],
   ['fc00::', 7, 'ipv6'],
   ['fe80::', 10, 'ipv6'],
+  ['ff00::', 8, 'ipv6'],
+];
+
+/** IPv6 prefixes that carry an IPv4 address, and where: NAT64 (RFC 6052, RFC 8215) in the last 32 bits, 6to4 (RFC 3056) right after 2002::/16. */
+const CARRIERS_OF_IPV4: readonly { readonly network: string; readonly prefix: number; readonly at: number }[] = [
+  { network: '64:ff9b::', prefix: 96, at: 6 },
+  { network: '64:ff9b:1::', prefix: 48, at: 6 },
+  { network: '2002::', prefix: 16, at: 1 },
 ];
 
 const FORBIDDEN = new BlockList();
@@ -27,7 +41,36 @@ for (const [network, prefix, family] of FORBIDDEN_RANGES) FORBIDDEN.addSubnet(ne
 export function isForbiddenAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
-  return FORBIDDEN.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  if (family === 4) return FORBIDDEN.check(address, 'ipv4');
+  if (FORBIDDEN.check(address, 'ipv6')) return true;
+  const carrier = CARRIERS_OF_IPV4.find(({ network, prefix }) => inSubnet(address, network, prefix));
+  if (carrier === undefined) return false;
+  const groups = ipv6Groups(address);
+  const high = groups[carrier.at]!;
+  const low = groups[carrier.at + 1]!;
+  return FORBIDDEN.check(`${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`, 'ipv4');
+}
+
+function inSubnet(address: string, network: string, prefix: number): boolean {
+  const list = new BlockList();
+  list.addSubnet(network, prefix, 'ipv6');
+  return list.check(address, 'ipv6');
+}
+
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part counts as two). */
+function ipv6Groups(address: string): number[] {
+  const [head = '', tail] = address.split('::');
+  const parse = (part: string): number[] =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((group) => {
+          if (!group.includes('.')) return [parseInt(group, 16)];
+          const [a, b, c, d] = group.split('.').map(Number) as [number, number, number, number];
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const first = parse(head);
+  const last = tail === undefined ? [] : parse(tail);
+  return [...first, ...Array<number>(8 - first.length - last.length).fill(0), ...last];
 }
 
 /** The host of a URL as an address or a name: IPv6 literals without their brackets. */
