@@ -299,6 +299,62 @@ describe('CommandPipeline batches', () => {
     await broken.handleNeighbourhoodCommand(retreat('syrian-regime', 'bakery-block-1', THURSDAY), WRITER);
   });
 
+  it('on a store without atomic appends, keeps the streams a raced batch wrote and decides only the rest again', async () => {
+    await pipeline.handleNeighbourhoodCommand({ ...registerTadamon, neighbourhoodId: 'damascus-yarmouk-camp', name: 'Yarmouk' }, WRITER);
+    const theirs = new CommandPipeline(SqliteEventStore.open(store.sqlLog.file), clock, 100);
+    const yarmouk = 'neighbourhood-damascus-yarmouk-camp';
+    let raced = false;
+    const streamByStream = Object.assign(Object.create(store) as SqliteEventStore, {
+      appendAtomically: undefined,
+      append: async (...args: Parameters<SqliteEventStore['append']>) => {
+        if (args[0] === yarmouk && !raced) {
+          raced = true;
+          await theirs.handleNeighbourhoodCommand({ ...casualties(WEDNESDAY), neighbourhoodId: 'damascus-yarmouk-camp' }, WRITER);
+        }
+        return store.append(...args);
+      },
+    });
+    const ours = new CommandPipeline(streamByStream, clock, 100);
+    const before = { tadamon: await store.streamRevision(STREAM), yarmouk: await store.streamRevision(yarmouk) };
+    const outcomes = await ours.handleBatch([
+      { command: casualties(THURSDAY), metadata: WRITER },
+      { command: { ...casualties(THURSDAY), neighbourhoodId: 'damascus-yarmouk-camp' }, metadata: WRITER },
+    ]);
+    expect(raced).toBe(true);
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([true, true]);
+    // Tadamon's report was written once, by the first attempt; Yarmouk's after theirs.
+    expect(await store.streamRevision(STREAM)).toBe(before.tadamon + 1);
+    expect(await store.streamRevision(yarmouk)).toBe(before.yarmouk + 2);
+    const [tadamon, camp] = outcomes as { ok: true; result: { eventId: string; streamRevision: number } }[];
+    expect(tadamon!.result.streamRevision).toBe(before.tadamon + 1);
+    expect(camp!.result.streamRevision).toBe(before.yarmouk + 2);
+  });
+
+  it('keeps the other streams of a batch written beside a stream another process recorded the same keyed command on meanwhile', async () => {
+    await pipeline.handleNeighbourhoodCommand({ ...registerTadamon, neighbourhoodId: 'damascus-yarmouk-camp', name: 'Yarmouk' }, WRITER);
+    const theirs = new CommandPipeline(SqliteEventStore.open(store.sqlLog.file), clock, 100);
+    const yarmouk = 'neighbourhood-damascus-yarmouk-camp';
+    const keyed: CommandMetadata = { ...WRITER, idempotencyKey: 'yarmouk-thursday', requestHash: 'hash-of-the-request' };
+    const camp = { ...casualties(THURSDAY), neighbourhoodId: 'damascus-yarmouk-camp' };
+    let first: Awaited<ReturnType<CommandPipeline['handleNeighbourhoodCommand']>> | undefined;
+    const racing = Object.assign(Object.create(store) as SqliteEventStore, {
+      appendAtomically: async (appends: Parameters<NonNullable<SqliteEventStore['appendAtomically']>>[0]) => {
+        first ??= await theirs.handleNeighbourhoodCommand(camp, keyed);
+        return store.appendAtomically(appends);
+      },
+    });
+    const ours = new CommandPipeline(racing, clock, 100);
+    const before = await store.streamRevision(STREAM);
+    const outcomes = await ours.handleBatch([
+      { command: casualties(THURSDAY), metadata: WRITER },
+      { command: camp, metadata: keyed },
+    ]);
+    // Tadamon's unkeyed report is written once; Yarmouk's is answered as the other process recorded it.
+    expect(await store.streamRevision(STREAM)).toBe(before + 1);
+    expect(outcomes[0]).toMatchObject({ ok: true, result: { streamRevision: before + 1, replayed: false } });
+    expect(outcomes[1]).toEqual({ ok: true, result: { ...first, replayed: true } });
+  });
+
   it('decides a batch on what another process wrote meanwhile: a lost race is decided again', async () => {
     const theirs = new CommandPipeline(SqliteEventStore.open(store.sqlLog.file), clock, 100);
     await pipeline.handleNeighbourhoodCommand(casualties(WEDNESDAY), WRITER);

@@ -68,16 +68,32 @@ export interface BatchCommand {
 /** What became of one command of a batch. */
 export type BatchOutcome = { readonly ok: true; readonly result: CommandResult } | { readonly ok: false; readonly error: unknown };
 
+/**
+ * A batch to decide again, but for the commands whose streams were written (a store without
+ * atomic appends writes stream by stream): their outcomes, by command index, stand.
+ */
+abstract class BatchRetry extends Error {
+  constructor(
+    message: string,
+    readonly written: ReadonlyMap<number, BatchOutcome>,
+  ) {
+    super(message);
+  }
+}
+
 /** Another process appended to a stream of a batch after it was loaded: the batch is decided again. */
-class BatchRace extends Error {
+class BatchRace extends BatchRetry {
   override readonly name = 'BatchRace';
 }
 
 /** A keyed command's event id is taken on another stream (its key was used for another request): the batch is decided again without it. */
-class BatchKeyTaken extends Error {
+class BatchKeyTaken extends BatchRetry {
   override readonly name = 'BatchKeyTaken';
-  constructor(readonly eventId: string) {
-    super(`event id ${eventId} is taken`);
+  constructor(
+    readonly eventId: string,
+    written: ReadonlyMap<number, BatchOutcome>,
+  ) {
+    super(`event id ${eventId} is taken`, written);
   }
 }
 
@@ -164,11 +180,14 @@ export class CommandPipeline {
     return this.serializer.runAll(streams, async () => {
       // Keys the log holds on other streams: each is found once, so this loop ends.
       const taken = new Set<string>();
+      // Commands already written, by index: never decided again.
+      const written = new Map<number, BatchOutcome>();
       let races = 0;
       for (;;) {
         try {
-          return await this.decideBatch(commands, taken);
+          return await this.decideBatch(commands, taken, written);
         } catch (error) {
+          if (error instanceof BatchRetry) for (const [index, outcome] of error.written) written.set(index, outcome);
           if (error instanceof BatchKeyTaken && !taken.has(error.eventId)) {
             taken.add(error.eventId);
             continue;
@@ -182,7 +201,11 @@ export class CommandPipeline {
     });
   }
 
-  private async decideBatch(commands: readonly BatchCommand[], taken: ReadonlySet<string>): Promise<BatchOutcome[]> {
+  private async decideBatch(
+    commands: readonly BatchCommand[],
+    taken: ReadonlySet<string>,
+    written: ReadonlyMap<number, BatchOutcome>,
+  ): Promise<BatchOutcome[]> {
     const working = new Map<string, BatchStream>();
     for (const { command } of commands) {
       const streamId = streamOf(command);
@@ -201,6 +224,11 @@ export class CommandPipeline {
     /** The stream each event id of this batch goes to. */
     const claimed = new Map<string, string>();
     commands.forEach(({ command, metadata }, index) => {
+      const done = written.get(index);
+      if (done !== undefined) {
+        outcomes[index] = done;
+        return;
+      }
       const stream = working.get(streamOf(command))!;
       const eventId = eventIdFor(metadata);
       const previous = stream.folded.keyed.get(eventId);
@@ -249,10 +277,7 @@ export class CommandPipeline {
         const { revision, position } = positions.get(event.eventId)!;
         const keyed = stream.folded.keyed.get(event.eventId);
         if (keyed !== undefined) stream.folded.keyed.set(event.eventId, { ...keyed, revision, position });
-        outcomes[index] = {
-          ok: true,
-          result: { eventId: event.eventId, type: event.type, streamId: stream.decider.streamId, streamRevision: revision, position, replayed: false, outcome: outcomeOf(event) },
-        };
+        outcomes[index] = batchAppended(stream.decider.streamId, event, revision, position);
       }
       stream.decider.cache?.set(stream.decider.streamId, stream.folded as FoldedStream<NeighbourhoodState>);
     }
@@ -270,7 +295,9 @@ export class CommandPipeline {
   /**
    * Appends what each stream of a batch decided, and returns where each event landed. A stream
    * that moved meanwhile (another process) means the batch is decided again: nothing of it was
-   * written when the store appends atomically.
+   * written when the store appends atomically; otherwise the streams that were written keep
+   * their outcomes, and only the rest is decided again (an unkeyed command decided twice would
+   * be recorded twice).
    */
   private async appendBatch(touched: readonly BatchStream[]): Promise<Map<string, { revision: number; position: number }>> {
     const appends: StreamAppend[] = touched.map((stream) => ({
@@ -280,36 +307,74 @@ export class CommandPipeline {
     }));
     const forget = (): void => touched.forEach((stream) => stream.decider.cache?.delete(stream.decider.streamId));
     let results: AppendResult[];
-    try {
-      results =
-        appends.length === 0
-          ? []
-          : this.store.appendAtomically !== undefined
-            ? await this.store.appendAtomically(appends)
-            : await Promise.all(appends.map((append) => this.store.append(append.streamId, append.events, append.expected)));
-    } catch (error) {
+    let failure: { readonly error: unknown; readonly written: Map<number, BatchOutcome> } | undefined;
+    if (appends.length === 0) {
+      results = [];
+    } else if (this.store.appendAtomically !== undefined) {
+      try {
+        results = await this.store.appendAtomically(appends);
+      } catch (error) {
+        failure = { error, written: new Map() };
+        results = [];
+      }
+    } else {
+      const settled = await Promise.allSettled(appends.map((append) => this.store.append(append.streamId, append.events, append.expected)));
+      const rejected = settled.find((outcome) => outcome.status === 'rejected');
+      results = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : { nextRevision: -1, position: -1 }));
+      if (rejected !== undefined) {
+        failure = { error: rejected.reason, written: await this.written(touched, results, (index) => settled[index]!.status === 'fulfilled') };
+      }
+    }
+    if (failure !== undefined) {
       // The folded states hold the batch's events: they are not what the log holds.
       forget();
+      const { error, written } = failure;
       const ours = (eventId: string): boolean => touched.some((stream) => stream.pending.some((pending) => pending.event.eventId === eventId));
-      if (error instanceof EventIdConflict && ours(error.eventId)) throw new BatchKeyTaken(error.eventId);
-      if (error instanceof WrongExpectedRevision || error instanceof EventIdConflict) throw new BatchRace(error.message);
+      if (error instanceof EventIdConflict && ours(error.eventId)) throw new BatchKeyTaken(error.eventId, written);
+      if (error instanceof WrongExpectedRevision || error instanceof EventIdConflict) throw new BatchRace(error.message, written);
       throw error;
     }
     if (results.some((result) => result.replayed === true)) {
+      // The other streams were written all the same.
+      const written = await this.written(touched, results, () => true);
       forget();
-      throw new BatchRace('a command of the batch was recorded meanwhile by another process');
+      throw new BatchRace('a command of the batch was recorded meanwhile by another process', written);
     }
     const positions = new Map<string, { revision: number; position: number }>();
     for (const [index, stream] of touched.entries()) {
-      const given = results[index]?.positions;
-      if (given !== undefined && given.length === stream.pending.length) {
-        stream.pending.forEach(({ event }, k) => positions.set(event.eventId, { revision: stream.startRevision + 1 + k, position: given[k]! }));
-        continue;
+      for (const [eventId, landed] of await this.landed(stream, results[index]!)) positions.set(eventId, landed);
+    }
+    return positions;
+  }
+
+  /** The outcomes of the commands of the streams a batch wrote (among those `appended` says were appended, not replayed), by command index. */
+  private async written(
+    touched: readonly BatchStream[],
+    results: readonly AppendResult[],
+    appended: (index: number) => boolean,
+  ): Promise<Map<number, BatchOutcome>> {
+    const written = new Map<number, BatchOutcome>();
+    for (const [index, stream] of touched.entries()) {
+      if (!appended(index) || results[index]!.replayed === true) continue;
+      const landed = await this.landed(stream, results[index]!);
+      for (const pending of stream.pending) {
+        const { revision, position } = landed.get(pending.event.eventId)!;
+        written.set(pending.index, batchAppended(stream.decider.streamId, pending.event, revision, position));
       }
-      // A store that does not say where each event landed: read them back.
-      for await (const recorded of this.store.readStream(stream.decider.streamId, { fromRevision: stream.startRevision + 1 })) {
-        positions.set(recorded.eventId, { revision: recorded.revision, position: recorded.position });
-      }
+    }
+    return written;
+  }
+
+  /** Where the events a stream of a batch appended landed: as the store said, else read back. */
+  private async landed(stream: BatchStream, result: AppendResult): Promise<Map<string, { revision: number; position: number }>> {
+    const positions = new Map<string, { revision: number; position: number }>();
+    const given = result.positions;
+    if (given !== undefined && given.length === stream.pending.length) {
+      stream.pending.forEach(({ event }, k) => positions.set(event.eventId, { revision: stream.startRevision + 1 + k, position: given[k]! }));
+      return positions;
+    }
+    for await (const recorded of this.store.readStream(stream.decider.streamId, { fromRevision: stream.startRevision + 1 })) {
+      positions.set(recorded.eventId, { revision: recorded.revision, position: recorded.position });
     }
     return positions;
   }
@@ -472,6 +537,11 @@ function applyRecorded<S, E extends { type: string; data: unknown }>(
       outcome: outcomeOf(recorded),
     });
   }
+}
+
+/** The outcome of a batch's command whose event the store holds at this revision and position. */
+function batchAppended(streamId: string, event: EventToAppend, revision: number, position: number): BatchOutcome {
+  return { ok: true, result: { eventId: event.eventId, type: event.type, streamId, streamRevision: revision, position, replayed: false, outcome: outcomeOf(event) } };
 }
 
 /** The answer to a command whose event the store holds at `result`. */
