@@ -44,16 +44,27 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
   // The pipeline's failure also destroys the parser, which ends the loop below with the error.
   const piping = pipeline(input, parser).catch(() => undefined);
   let columns: ReadonlyMap<string, number> | undefined;
+  let headerLength = 0;
   let index = 0;
   try {
     for await (const fields of parser as AsyncIterable<string[]>) {
       if (columns === undefined) {
         columns = headerColumns(fields);
+        headerLength = fields.length;
         const missing = options.requiredColumns.filter((column) => !columns!.has(column));
         if (missing.length > 0) throw new MissingColumns(missing);
         continue;
       }
       index += 1;
+      // A quote opened in a field and never closed joins the records after it into this one, up
+      // to the next quote: such a record runs over a line break and has the wrong number of
+      // fields. Reading on would lose records without a word.
+      if (fields.length !== headerLength && fields.some((field) => /[\r\n]/.test(field))) {
+        throw new CsvAbort(
+          `CSV error at record ${index} (line ${parser.info.lines}): it has ${fields.length} fields where the header has ` +
+            `${headerLength} and a field that runs over a line break: a quote opened in it is never closed`,
+        );
+      }
       const positions = columns;
       yield {
         index,
@@ -65,7 +76,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
     }
     if (columns === undefined) throw new MissingColumns(options.requiredColumns);
   } catch (error) {
-    if (error instanceof MissingColumns) throw error;
+    if (error instanceof MissingColumns || error instanceof CsvAbort) throw error;
     if (error instanceof CsvError) throw new CsvAbort(`CSV error after record ${index} (line ${parser.info.lines}): ${error.message}`);
     throw new CsvAbort(`cannot read ${path}: ${(error as Error).message}`);
   } finally {

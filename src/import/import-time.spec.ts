@@ -7,6 +7,9 @@ describe('import dates', () => {
     expect(parseIsoDate('2018-05-15')).toBe('2018-05-15');
     expect(parseIsoDate('2018-5-9')).toBe('2018-05-09');
     expect(parseIsoDate('2018-02-30')).toBeUndefined();
+    expect(parseIsoDate('2016-01-01 00:00:00.000')).toBe('2016-01-01');
+    expect(parseIsoDate('2016-01-01T00:00:00')).toBe('2016-01-01');
+    expect(parseIsoDate('2016-01-01 25')).toBeUndefined();
     expect(parseIsoDate('15/05/2018')).toBeUndefined();
   });
 

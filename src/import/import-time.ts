@@ -12,9 +12,12 @@ export function calendarDate(year: number, month: number, day: number): string |
   return date.toISOString().slice(0, 10);
 }
 
-/** `YYYY-MM-DD` (one-digit month and day accepted), checked against the calendar. */
+/**
+ * `YYYY-MM-DD` (one-digit month and day accepted), checked against the calendar; a time of day
+ * after it (`2016-01-01 00:00:00.000`, as UCDP's published files write dates) is left out.
+ */
 export function parseIsoDate(value: string): string | undefined {
-  const match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(value.trim());
+  const match = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$/.exec(value.trim());
   return match ? calendarDate(Number(match[1]), Number(match[2]), Number(match[3])) : undefined;
 }
 

@@ -80,6 +80,8 @@ export async function runImportCli(argv: readonly string[], io: ImportCliIo): Pr
   } catch {
     return fail(`cannot write the rejects file ${args.rejects}: its directory is missing or not writable`, EXIT_USAGE);
   }
+  const rejectsProblem = await rejectsPathProblem(args.rejects, args.file);
+  if (rejectsProblem !== undefined) return fail(`cannot write the rejects file ${args.rejects}: ${rejectsProblem}`, EXIT_USAGE);
   const url = serverUrl(args.url, env);
   let client: TimelineClient | undefined;
   if (!args.dryRun) {
@@ -174,4 +176,13 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Why the rejects file cannot be written over, checked before anything is read or sent: it is the input itself, or a directory. */
+async function rejectsPathProblem(rejects: string, input: string): Promise<string | undefined> {
+  const [target, source] = await Promise.all([stat(rejects).catch(() => undefined), stat(input).catch(() => undefined)]);
+  if (target === undefined) return undefined;
+  if (target.isDirectory()) return 'it is a directory';
+  if (source !== undefined && target.dev === source.dev && target.ino === source.ino) return 'it is the file being imported';
+  return undefined;
 }

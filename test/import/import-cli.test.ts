@@ -343,6 +343,56 @@ describe('import CLI, rejects and exit codes', () => {
     expect(server.timeline.events.some((e) => e.idempotencyKey === 'acled:SYR1001@1600000001:attack')).toBe(true);
   });
 
+  it('exits 2 on a quote opened mid-file and never closed, rather than lose the records it joins', async () => {
+    const file = join(dir, 'open-quote.csv');
+    writeAcledFile(file, ACLED_COLUMNS_2024, Array.from({ length: 6 }, (_, n) => acledRow(n + 1)));
+    // The fourth record's notes open a quote that never closes; the later notes are quoted (they hold a comma).
+    const text = readFileSync(file, 'utf8');
+    const broken = text.replace('"On 4 May 2018, regime forces clashed with IS fighters."', '"On 4 May 2018, clashes.');
+    expect(broken).not.toBe(text);
+    expect(broken).toContain('"On 5 May 2018, regime forces clashed with IS fighters."');
+    writeFileSync(file, broken);
+    const run = await importInProcess(['--format', 'acled', '--file', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^import: open-quote\.csv: CSV error at record 4 .*a quote opened in it is never closed; the rows before it were imported\n$/);
+    expect(server.timeline.events.some((e) => e.idempotencyKey === 'acled:SYR1003@1600000003:attack')).toBe(true);
+    expect(server.timeline.events.some((e) => e.idempotencyKey === 'acled:SYR1004@1600000004:attack')).toBe(false);
+  });
+
+  it('reads UCDP dates written with a time of day, as UCDP publishes them', async () => {
+    const text = readFileSync(UCDP_SLICE, 'utf8');
+    const rows = parse(text, { columns: true, bom: true }) as Record<string, string>[];
+    const columns = Object.keys(rows[0]!);
+    const timed = rows.map((row) => ({
+      ...row,
+      date_start: `${row['date_start']} 00:00:00.000`,
+      date_end: `${row['date_end']} 00:00:00.000`,
+      source_date: row['source_date']!.split(';').map((date) => (date.trim() === '' ? date : `${date.trim()} 00:00:00.000`)).join(';'),
+    }));
+    const quote = (value: string) => `"${value.replace(/"/g, '""')}"`;
+    const file = join(dir, 'ucdp-timed.csv');
+    writeFileSync(file, [columns.join(','), ...timed.map((row) => columns.map((c) => quote(row[c] ?? '')).join(','))].join('\n'));
+    const plain = await importInProcess(['--format', 'ucdp', '--file', UCDP_SLICE, '--dry-run']);
+    const run = await importInProcess(['--format', 'ucdp', '--file', file, '--dry-run']);
+    expect(run.code).toBe(0);
+    expect(summaryCount(run.stdout, 'refused:ROW_INVALID')).toBe(0);
+    expect(summaryCount(run.stdout, 'valid')).toBe(summaryCount(plain.stdout, 'valid'));
+    expect(summaryCount(run.stdout, 'warning:DATE_DROPPED')).toBe(summaryCount(plain.stdout, 'warning:DATE_DROPPED'));
+  });
+
+  it('exits 2, writing nothing, when the rejects file is the input itself or a directory', async () => {
+    const file = writeAcledFile(join(dir, 'self.csv'), ACLED_COLUMNS_2024, [acledRow(1)]);
+    const before = readFileSync(file, 'utf8');
+    const self = await importInProcess(['--format', 'acled', '--file', file, '--rejects', file]);
+    expect(self.code).toBe(2);
+    expect(self.stderr).toMatch(/cannot write the rejects file .*self\.csv: it is the file being imported/);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    const folder = await importInProcess(['--format', 'acled', '--file', file, '--rejects', dir]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toMatch(/: it is a directory/);
+    expect(server.timeline.batches).toBe(0);
+  });
+
   it.each([
     [['--format', 'gdelt', '--file', 'x.csv'], /--format must be acled or ucdp/],
     [['--format', 'ucdp', '--file', 'missing.csv'], /cannot read .*missing\.csv: ENOENT/],
