@@ -274,10 +274,10 @@ export class CommandPipeline {
     const positions = await this.appendBatch(touched);
     for (const stream of touched) {
       for (const { index, event } of stream.pending) {
-        const { revision, position } = positions.get(event.eventId)!;
+        const landed = positions.get(event.eventId)!;
         const keyed = stream.folded.keyed.get(event.eventId);
-        if (keyed !== undefined) stream.folded.keyed.set(event.eventId, { ...keyed, revision, position });
-        outcomes[index] = batchAppended(stream.decider.streamId, event, revision, position);
+        if (keyed !== undefined) stream.folded.keyed.set(event.eventId, { ...keyed, ...landed });
+        outcomes[index] = { ok: true, result: appended(stream.decider.streamId, event, landed, false) };
       }
       stream.decider.cache?.set(stream.decider.streamId, stream.folded as FoldedStream<NeighbourhoodState>);
     }
@@ -320,9 +320,12 @@ export class CommandPipeline {
     } else {
       const settled = await Promise.allSettled(appends.map((append) => this.store.append(append.streamId, append.events, append.expected)));
       const rejected = settled.find((outcome) => outcome.status === 'rejected');
-      results = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : { nextRevision: -1, position: -1 }));
       if (rejected !== undefined) {
-        failure = { error: rejected.reason, written: await this.written(touched, results, (index) => settled[index]!.status === 'fulfilled') };
+        const appended = settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : undefined));
+        failure = { error: rejected.reason, written: await this.written(touched, appended) };
+        results = [];
+      } else {
+        results = settled.map((outcome) => (outcome as PromiseFulfilledResult<AppendResult>).value);
       }
     }
     if (failure !== undefined) {
@@ -336,7 +339,7 @@ export class CommandPipeline {
     }
     if (results.some((result) => result.replayed === true)) {
       // The other streams were written all the same.
-      const written = await this.written(touched, results, () => true);
+      const written = await this.written(touched, results);
       forget();
       throw new BatchRace('a command of the batch was recorded meanwhile by another process', written);
     }
@@ -347,19 +350,15 @@ export class CommandPipeline {
     return positions;
   }
 
-  /** The outcomes of the commands of the streams a batch wrote (among those `appended` says were appended, not replayed), by command index. */
-  private async written(
-    touched: readonly BatchStream[],
-    results: readonly AppendResult[],
-    appended: (index: number) => boolean,
-  ): Promise<Map<number, BatchOutcome>> {
+  /** The outcomes of the commands of the streams a batch wrote (a result, not a replay; undefined: that append failed), by command index. */
+  private async written(touched: readonly BatchStream[], results: readonly (AppendResult | undefined)[]): Promise<Map<number, BatchOutcome>> {
     const written = new Map<number, BatchOutcome>();
     for (const [index, stream] of touched.entries()) {
-      if (!appended(index) || results[index]!.replayed === true) continue;
-      const landed = await this.landed(stream, results[index]!);
+      const result = results[index];
+      if (result === undefined || result.replayed === true) continue;
+      const landed = await this.landed(stream, result);
       for (const pending of stream.pending) {
-        const { revision, position } = landed.get(pending.event.eventId)!;
-        written.set(pending.index, batchAppended(stream.decider.streamId, pending.event, revision, position));
+        written.set(pending.index, { ok: true, result: appended(stream.decider.streamId, pending.event, landed.get(pending.event.eventId)!, false) });
       }
     }
     return written;
@@ -464,11 +463,11 @@ export class CommandPipeline {
             refolded = true;
             continue;
           }
-          return appended(decider.streamId, event, result, true);
+          return appended(decider.streamId, event, { revision: result.nextRevision, position: result.position }, true);
         }
         applyRecorded(decider, folded, { ...event, streamId: decider.streamId, revision: result.nextRevision, position: result.position });
         decider.cache?.set(decider.streamId, folded);
-        return appended(decider.streamId, event, result, false);
+        return appended(decider.streamId, event, { revision: result.nextRevision, position: result.position }, false);
       }
     });
   }
@@ -539,22 +538,9 @@ function applyRecorded<S, E extends { type: string; data: unknown }>(
   }
 }
 
-/** The outcome of a batch's command whose event the store holds at this revision and position. */
-function batchAppended(streamId: string, event: EventToAppend, revision: number, position: number): BatchOutcome {
-  return { ok: true, result: { eventId: event.eventId, type: event.type, streamId, streamRevision: revision, position, replayed: false, outcome: outcomeOf(event) } };
-}
-
-/** The answer to a command whose event the store holds at `result`. */
-function appended(streamId: string, event: EventToAppend, result: AppendResult, replayed: boolean): CommandResult {
-  return {
-    eventId: event.eventId,
-    type: event.type,
-    streamId,
-    streamRevision: result.nextRevision,
-    position: result.position,
-    replayed,
-    outcome: outcomeOf(event),
-  };
+/** The answer to a command whose event the store holds at this revision and position. */
+function appended(streamId: string, event: EventToAppend, at: { readonly revision: number; readonly position: number }, replayed: boolean): CommandResult {
+  return { eventId: event.eventId, type: event.type, streamId, streamRevision: at.revision, position: at.position, replayed, outcome: outcomeOf(event) };
 }
 
 function eventMetadata(metadata: CommandMetadata, now: Date): Record<string, unknown> {
