@@ -27,11 +27,14 @@ const FORBIDDEN_RANGES: readonly (readonly [string, number, 'ipv4' | 'ipv6'])[] 
   ['ff00::', 8, 'ipv6'],
 ];
 
-/** IPv6 prefixes that carry an IPv4 address, and where: NAT64 (RFC 6052, RFC 8215) in the last 32 bits, 6to4 (RFC 3056) right after 2002::/16. */
-const CARRIERS_OF_IPV4: readonly { readonly network: string; readonly prefix: number; readonly at: number }[] = [
-  { network: '64:ff9b::', prefix: 96, at: 6 },
-  { network: '64:ff9b:1::', prefix: 48, at: 6 },
-  { network: '2002::', prefix: 16, at: 1 },
+/**
+ * IPv6 prefixes that carry an IPv4 address, and at which 16-bit group it starts: NAT64 (RFC 6052,
+ * RFC 8215) in the last 32 bits, 6to4 (RFC 3056) right after 2002::/16.
+ */
+const CARRIERS_OF_IPV4: readonly { readonly prefix: BlockList; readonly at: number }[] = [
+  { prefix: subnet('64:ff9b::', 96), at: 6 },
+  { prefix: subnet('64:ff9b:1::', 48), at: 6 },
+  { prefix: subnet('2002::', 16), at: 1 },
 ];
 
 const FORBIDDEN = new BlockList();
@@ -43,7 +46,7 @@ export function isForbiddenAddress(address: string): boolean {
   if (family === 0) return true;
   if (family === 4) return FORBIDDEN.check(address, 'ipv4');
   if (FORBIDDEN.check(address, 'ipv6')) return true;
-  const carrier = CARRIERS_OF_IPV4.find(({ network, prefix }) => inSubnet(address, network, prefix));
+  const carrier = CARRIERS_OF_IPV4.find(({ prefix }) => prefix.check(address, 'ipv6'));
   if (carrier === undefined) return false;
   const groups = ipv6Groups(address);
   const high = groups[carrier.at]!;
@@ -51,10 +54,10 @@ export function isForbiddenAddress(address: string): boolean {
   return FORBIDDEN.check(`${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`, 'ipv4');
 }
 
-function inSubnet(address: string, network: string, prefix: number): boolean {
+function subnet(network: string, prefix: number): BlockList {
   const list = new BlockList();
   list.addSubnet(network, prefix, 'ipv6');
-  return list.check(address, 'ipv6');
+  return list;
 }
 
 /** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part counts as two). */
