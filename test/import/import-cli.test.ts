@@ -363,7 +363,7 @@ describe('import CLI, rejects and exit codes', () => {
     const text = readFileSync(UCDP_SLICE, 'utf8');
     const rows = parse(text, { columns: true, bom: true }) as Record<string, string>[];
     const columns = Object.keys(rows[0]!);
-    const timed = rows.map((row) => ({
+    const timed: Record<string, string>[] = rows.map((row) => ({
       ...row,
       date_start: `${row['date_start']} 00:00:00.000`,
       date_end: `${row['date_end']} 00:00:00.000`,
