@@ -114,6 +114,38 @@ describe('LiveLog', () => {
     expect((await take(behind, 2)).map((text) => Number(text.split(' ')[0]))).toEqual([54, 55]);
   });
 
+  it('hands consumers that gather on the same interval their entries at the same instants, however apart their first ones came', async () => {
+    const memory = new MemoryLog();
+    memory.append(1);
+    const log = liveLog(memory, 1_000);
+    const signal = new AbortController().signal;
+    // The second consumer's first entry comes about 20 ms after the first consumer's.
+    const all = log.follow(1, { signal, select: positionsOf, gatherMs: 40 });
+    const late = log.follow(1, { signal, select: (entry) => (entry.position >= 5 ? [entry.position] : []), gatherMs: 40 });
+    const batchesOf = async (iterator: AsyncGenerator<number[]>, count: number): Promise<number[][]> => {
+      const batches: number[][] = [];
+      for (let items = 0; items < count; ) {
+        const next = await iterator.next();
+        if (next.done === true) break;
+        batches.push(next.value);
+        items += next.value.length;
+      }
+      return batches;
+    };
+    const taken = Promise.all([batchesOf(all, 40), batchesOf(late, 36)]);
+    for (let index = 0; index < 40; index += 1) {
+      memory.append(1);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const [first, second] = await taken;
+    expect(first!.flat()).toEqual(range(2, 41));
+    expect(second!.flat()).toEqual(range(5, 41));
+    expect(first!.length).toBeLessThan(40);
+    // Once both have taken twice, each hand-over ends at the same entry for both.
+    const ends = (batches: number[][]): number[] => batches.map((batch) => batch[batch.length - 1]!).filter((end) => end >= 20);
+    expect(ends(second!)).toEqual(ends(first!));
+  });
+
   it('cuts off a consumer that falls too far behind once live, and tells it at once', async () => {
     const memory = new MemoryLog();
     memory.append(3);

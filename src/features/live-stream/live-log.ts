@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate } from 'node:timers/promises';
 import type { EventStore } from '../../event-store/index.js';
 import { LiveFold } from './live-fold.js';
 import type { LogEntry } from './live-message.js';
@@ -10,9 +10,11 @@ export interface FollowOptions<T> {
   /** What the consumer takes of an entry (possibly nothing). */
   readonly select: (entry: LogEntry) => readonly T[];
   /**
-   * Once live, the least time between two hand-overs (default: none, what the hub hands over in
-   * the same turn of the event loop goes together). A consumer that writes to a socket trades a
-   * little latency under load for far fewer writes.
+   * Once live, hand-overs at most once per interval of this many ms of a clock every consumer
+   * shares (default: none, what the hub hands over in the same turn of the event loop goes
+   * together). A consumer that writes to a socket trades a little latency under load for far
+   * fewer writes; consumers of the same interval wake together, so those that select alike take
+   * the very same items.
    */
   readonly gatherMs?: number;
   /**
@@ -54,6 +56,7 @@ export class LiveLog {
   private readonly logger = new Logger('LiveLog');
   private hub: Hub | undefined;
   private closed = false;
+  private readonly clock = new GatherClock();
 
   constructor(
     private readonly store: EventStore,
@@ -85,13 +88,15 @@ export class LiveLog {
           if (follower.exceeded) throw new BacklogExceeded('the consumer fell too far behind the log');
           if (follower.pending) {
             // What comes close together is taken in one go: one write per consumer, not one per
-            // entry. After a quiet spell the first entry goes at once; then at most one hand-over
-            // per `gatherMs`.
-            const wait = options.gatherMs === undefined ? 0 : follower.lastTaken + options.gatherMs - performance.now();
-            if (wait > 0) await sleep(wait);
+            // entry. After a quiet spell the first entry goes at once; then at the end of the
+            // shared interval it was taken in.
+            const gatherMs = options.gatherMs;
+            const due = gatherMs === undefined ? 0 : follower.lastTaken + gatherMs;
+            if (due > performance.now()) await this.clock.at(due);
             else await setImmediate();
             if (follower.exceeded) throw new BacklogExceeded('the consumer fell too far behind the log');
-            follower.lastTaken = performance.now();
+            const now = performance.now();
+            follower.lastTaken = gatherMs === undefined ? now : Math.floor(now / gatherMs) * gatherMs;
             yield follower.take();
             continue;
           }
@@ -169,6 +174,29 @@ export class LiveLog {
       // events came meanwhile: read on.
       if (!progressed) break;
     }
+  }
+}
+
+/**
+ * One timer per instant for every consumer that waits for it: consumers gathering on the same
+ * interval resume in the same turn of the event loop, with nothing handed over in between.
+ */
+class GatherClock {
+  private readonly waits = new Map<number, Promise<void>>();
+
+  /** Resolves at `instant` (on `performance.now()`'s clock). */
+  at(instant: number): Promise<void> {
+    let wait = this.waits.get(instant);
+    if (wait === undefined) {
+      wait = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          this.waits.delete(instant);
+          resolve();
+        }, Math.max(0, instant - performance.now())),
+      );
+      this.waits.set(instant, wait);
+    }
+    return wait;
   }
 }
 
@@ -281,7 +309,7 @@ class Follower<T> implements Listener {
   exceeded = false;
   /** What the consumer's `select` threw, handed to it at its next pull. */
   failure: unknown;
-  /** When the consumer last took what was handed over (performance.now()). */
+  /** When the consumer last took what was handed over (performance.now(), down to the start of its gather interval). */
   lastTaken = Number.NEGATIVE_INFINITY;
   private buffer: T[] = [];
   private bytes = 0;

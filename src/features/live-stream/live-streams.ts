@@ -31,6 +31,7 @@ export const STREAM_GATHER_MS = 50;
 export class LiveStreams {
   private readonly logger = new Logger('LiveStreams');
   private readonly open = new Set<OpenStream>();
+  private readonly frames = new SharedFrames();
   private closing = false;
 
   constructor(
@@ -52,7 +53,7 @@ export class LiveStreams {
       response.end(JSON.stringify({ statusCode: 503, code: 'SHUTTING_DOWN', message: 'The server is stopping; retry in a moment or on another node' }));
       return Promise.resolve();
     }
-    const stream = new OpenStream(response, this.log, this.limits, this.logger);
+    const stream = new OpenStream(response, this.log, this.limits, this.logger, this.frames);
     this.open.add(stream);
     return stream
       .run(headers, cursor, filter, audience)
@@ -70,6 +71,26 @@ export class LiveStreams {
   }
 }
 
+/**
+ * The bytes of a batch of messages. Streams gather on a shared clock (`STREAM_GATHER_MS`), so
+ * streams of the same filter and audience take the very same messages in the same turn: the
+ * last batch built for each audience is kept and handed to the next stream that takes the same.
+ */
+export class SharedFrames {
+  private readonly last: Partial<Record<Audience, { readonly messages: readonly LiveMessage[]; readonly bytes: Buffer }>> = {};
+
+  of(messages: readonly LiveMessage[], audience: Audience): Buffer {
+    if (messages.length === 1) return messages[0]!.frame(audience);
+    const last = this.last[audience];
+    if (last !== undefined && last.messages.length === messages.length && last.messages.every((message, index) => message === messages[index])) {
+      return last.bytes;
+    }
+    const bytes = Buffer.concat(messages.map((message) => message.frame(audience)));
+    this.last[audience] = { messages, bytes };
+    return bytes;
+  }
+}
+
 /** One consumer's stream: whole messages only, a heartbeat in silences, cut off when it falls too far behind. */
 class OpenStream {
   private readonly abort = new AbortController();
@@ -84,6 +105,7 @@ class OpenStream {
     private readonly log: LiveLog,
     private readonly limits: LiveStreamLimits,
     private readonly logger: Logger,
+    private readonly frames: SharedFrames,
   ) {}
 
   async run(headers: Record<string, string | number | readonly string[]>, cursor: LiveCursor, filter: LiveFilter, audience: Audience): Promise<void> {
@@ -122,7 +144,7 @@ class OpenStream {
       for await (const batch of messages) {
         if (this.abort.signal.aborted) break;
         // Whole messages only, and one write for the batch.
-        const writable = response.write(batch.length === 1 ? batch[0]!.frame(audience) : Buffer.concat(batch.map((message) => message.frame(audience))));
+        const writable = response.write(this.frames.of(batch, audience));
         this.heartbeat.refresh();
         if (!writable) await this.drained();
       }
