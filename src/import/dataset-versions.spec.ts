@@ -34,4 +34,24 @@ describe('ACLED versions', () => {
     index.record('n9', event('1', 'x'));
     expect(index.has('n9')).toBe(false);
   });
+
+  it('keeps every event of a row, in order, counts each once, and retracts only the one named', () => {
+    const index = new DatasetVersionIndex(4);
+    index.load('n1', [event('90', 'a'), event('100', 'b')]);
+    index.record('n1', event('100', 'b'));
+    index.record('n1', event('110', 'c'));
+    expect(index.versionsOf('n1', 'SYR1')).toEqual([event('90', 'a'), event('100', 'b'), event('110', 'c')]);
+    index.markRetracted('n1', 'b');
+    expect(index.versionsOf('n1', 'SYR1')).toEqual([event('90', 'a'), event('100', 'b', true), event('110', 'c')]);
+    // Three events held: one more neighbourhood of two goes past the bound of four, and the older one is forgotten.
+    index.load('n2', [event('1', 'x'), event('1', 'y')]);
+    expect(index.has('n1')).toBe(false);
+    expect(index.versionsOf('n2', 'SYR1')).toEqual([event('1', 'x'), event('1', 'y')]);
+  });
+
+  it('refuses to index a version or an event id with a space or a line break in it', () => {
+    const index = new DatasetVersionIndex();
+    expect(() => index.load('n1', [event('1 2', 'a')])).toThrow(/cannot index/);
+    expect(() => index.load('n1', [event('1', 'a\nb')])).toThrow(/cannot index/);
+  });
 });
