@@ -183,7 +183,8 @@ describe('GET /v1/neighbourhoods/:id/control-history', () => {
     expect(registration.type).toBe('NeighbourhoodRegistered');
     positions = registration.data.positions;
     controlAsOf = registration.data.controlAsOf;
-    sides = new Map((await get('/v1/actors')).items.map((a: { id: string; side: string }) => [a.id, a.side]));
+    // As of the scenario's last event: the actors read model may still be filing the registrations.
+    sides = new Map((await get(`/v1/actors?minPosition=${lastPosition}`)).items.map((a: { id: string; side: string }) => [a.id, a.side]));
     await new Promise((resolve) => setTimeout(resolve, 5));
     before = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 5));
