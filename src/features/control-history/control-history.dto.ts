@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IsInstant, QueryInteger } from '../input-limits.js';
+import { IsOptional } from 'class-validator';
+import { IsInstant } from '../input-limits.js';
 import { PerspectiveDto, PerspectiveQueryDto, SkippedReportDto } from '../neighbourhood-control/neighbourhood-control.dto.js';
-import { PAGE_LIMITS } from '../paging.js';
+import { PageCursor, PageLimit } from '../paging.js';
 
 /**
  * The perspective parameters of /control (with knownAt and minPosition), without asOf: a history
@@ -22,17 +22,8 @@ export class ControlHistoryPageQueryDto extends OmitType(PerspectiveQueryDto, ['
   @IsInstant()
   to?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: PAGE_LIMITS.maxItems, default: PAGE_LIMITS.defaultItems })
-  @IsOptional()
-  @QueryInteger(1, PAGE_LIMITS.maxItems)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page (opaque)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be the nextCursor of a previous page' })
-  cursor?: string;
+  @PageLimit() limit?: number;
+  @PageCursor() cursor?: string;
 }
 
 export class ControlHistoryItemDto {
