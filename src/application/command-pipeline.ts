@@ -65,6 +65,12 @@ export interface BatchCommand {
   readonly metadata: CommandMetadata;
 }
 
+/** Where an appended event landed: its stream revision and log position. */
+interface Landed {
+  readonly revision: number;
+  readonly position: number;
+}
+
 /** What became of one command of a batch. */
 export type BatchOutcome = { readonly ok: true; readonly result: CommandResult } | { readonly ok: false; readonly error: unknown };
 
@@ -299,7 +305,7 @@ export class CommandPipeline {
    * their outcomes, and only the rest is decided again (an unkeyed command decided twice would
    * be recorded twice).
    */
-  private async appendBatch(touched: readonly BatchStream[]): Promise<Map<string, { revision: number; position: number }>> {
+  private async appendBatch(touched: readonly BatchStream[]): Promise<Map<string, Landed>> {
     const appends: StreamAppend[] = touched.map((stream) => ({
       streamId: stream.decider.streamId,
       events: stream.pending.map((pending) => pending.event),
@@ -343,7 +349,7 @@ export class CommandPipeline {
       forget();
       throw new BatchRace('a command of the batch was recorded meanwhile by another process', written);
     }
-    const positions = new Map<string, { revision: number; position: number }>();
+    const positions = new Map<string, Landed>();
     for (const [index, stream] of touched.entries()) {
       for (const [eventId, landed] of await this.landed(stream, results[index]!)) positions.set(eventId, landed);
     }
@@ -365,8 +371,8 @@ export class CommandPipeline {
   }
 
   /** Where the events a stream of a batch appended landed: as the store said, else read back. */
-  private async landed(stream: BatchStream, result: AppendResult): Promise<Map<string, { revision: number; position: number }>> {
-    const positions = new Map<string, { revision: number; position: number }>();
+  private async landed(stream: BatchStream, result: AppendResult): Promise<Map<string, Landed>> {
+    const positions = new Map<string, Landed>();
     const given = result.positions;
     if (given !== undefined && given.length === stream.pending.length) {
       stream.pending.forEach(({ event }, k) => positions.set(event.eventId, { revision: stream.startRevision + 1 + k, position: given[k]! }));
@@ -539,7 +545,7 @@ function applyRecorded<S, E extends { type: string; data: unknown }>(
 }
 
 /** The answer to a command whose event the store holds at this revision and position. */
-function appended(streamId: string, event: EventToAppend, at: { readonly revision: number; readonly position: number }, replayed: boolean): CommandResult {
+function appended(streamId: string, event: EventToAppend, at: Landed, replayed: boolean): CommandResult {
   return { eventId: event.eventId, type: event.type, streamId, streamRevision: at.revision, position: at.position, replayed, outcome: outcomeOf(event) };
 }
 
