@@ -90,13 +90,19 @@ export class LiveLog {
             // What comes close together is taken in one go: one write per consumer, not one per
             // entry. After a quiet spell the first entry goes at once; then at the end of the
             // shared interval it was taken in.
+            // The interval is the one waited for, not read off the clock after the wait: a timer
+            // that fires late must not put consumers that woke together in different intervals.
             const gatherMs = options.gatherMs;
-            const due = gatherMs === undefined ? 0 : follower.lastTaken + gatherMs;
-            if (due > performance.now()) await this.clock.at(due);
-            else await setImmediate();
-            if (follower.exceeded) throw new BacklogExceeded('the consumer fell too far behind the log');
             const now = performance.now();
-            follower.lastTaken = gatherMs === undefined ? now : Math.floor(now / gatherMs) * gatherMs;
+            const due = gatherMs === undefined ? now : follower.lastTaken + gatherMs;
+            if (due > now) {
+              follower.lastTaken = due;
+              await this.clock.at(due);
+            } else {
+              if (gatherMs !== undefined) follower.lastTaken = Math.floor(now / gatherMs) * gatherMs;
+              await setImmediate();
+            }
+            if (follower.exceeded) throw new BacklogExceeded('the consumer fell too far behind the log');
             yield follower.take();
             continue;
           }
