@@ -132,7 +132,7 @@ describe('LiveLog', () => {
       }
       return batches;
     };
-    const taken = Promise.all([batchesOf(all, 40), batchesOf(late, 36)]);
+    const taken = Promise.all([batchesOf(all, 40), batchesOf(late, 37)]);
     for (let index = 0; index < 40; index += 1) {
       memory.append(1);
       await new Promise((resolve) => setTimeout(resolve, 5));
