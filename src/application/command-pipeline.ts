@@ -105,7 +105,8 @@ class BatchKeyTaken extends BatchRetry {
 
 /** Another process won the race for the stream this many times in a row: give up with 412. */
 const MAX_CONCURRENCY_RETRIES = 5;
-export const STREAM_CACHE_SIZE = Symbol('StreamCacheSize');
+/** The budget, in events, of the folded neighbourhood states kept in memory. */
+export const STREAM_CACHE_EVENTS = Symbol('StreamCacheEvents');
 
 /**
  * The one write path: load the stream, fold, decide, append at the exact revision that was
@@ -130,9 +131,9 @@ export class CommandPipeline {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(STREAM_CACHE_SIZE) cacheSize: number,
+    @Inject(STREAM_CACHE_EVENTS) cacheEvents: number,
   ) {
-    this.neighbourhoods = new StreamCache(cacheSize);
+    this.neighbourhoods = new StreamCache(cacheEvents, (folded) => folded.revision + 1);
   }
 
   registerActor(command: RegisterActor, metadata: CommandMetadata): Promise<CommandResult> {

@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, idleTimeoutMs: 72_000, shutdownDrainMs: 8_000 },
       maxHeavyQueries: 4,
+      streamCacheEvents: 200_000,
       liveFeed: expect.any(Object),
     });
     expect(config.apiKeyList).toBeUndefined();
@@ -37,6 +38,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ TIMELINE_MAX_HEAVY_QUERIES: '16' }).maxHeavyQueries).toBe(16);
     expect(() => loadConfig({ TIMELINE_MAX_HEAVY_QUERIES: '-1' })).toThrow(/TIMELINE_MAX_HEAVY_QUERIES/);
     expect(() => loadConfig({ TIMELINE_MAX_HEAVY_QUERIES: 'four' })).toThrow(/TIMELINE_MAX_HEAVY_QUERIES/);
+  });
+
+  it('takes the budget of cached stream events, 0 for none, and refuses anything but a whole number', () => {
+    expect(loadConfig({ TIMELINE_STREAM_CACHE_EVENTS: '0' }).streamCacheEvents).toBe(0);
+    expect(loadConfig({ TIMELINE_STREAM_CACHE_EVENTS: '1000000' }).streamCacheEvents).toBe(1_000_000);
+    expect(() => loadConfig({ TIMELINE_STREAM_CACHE_EVENTS: '-1' })).toThrow(/TIMELINE_STREAM_CACHE_EVENTS/);
+    expect(() => loadConfig({ TIMELINE_STREAM_CACHE_EVENTS: '2e5' })).toThrow(/TIMELINE_STREAM_CACHE_EVENTS/);
   });
 
   it('takes CORS origins and refuses anything that is not an origin', () => {

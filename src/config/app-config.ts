@@ -26,6 +26,11 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   /** Heavy queries (exports, perspective folds) answered at once (TIMELINE_MAX_HEAVY_QUERIES); 0: no cap. */
   readonly maxHeavyQueries: number;
+  /**
+   * Events of folded neighbourhood states the write side keeps in memory, least recently used
+   * evicted first (TIMELINE_STREAM_CACHE_EVENTS). `loadConfig` always sets it; absent, the default.
+   */
+  readonly streamCacheEvents?: number;
   /** Timeouts of the HTTP connections and the drain of a graceful stop. */
   readonly http: HttpTimeouts;
   /** The live feed: the event stream and webhooks. `loadConfig` always sets it; absent, the defaults apply. */
@@ -153,6 +158,12 @@ const DEFAULTS = {
   TIMELINE_RATE_LIMIT_PER_SECOND: 2000,
   TIMELINE_MAX_HEAVY_QUERIES: 4,
 } as const;
+
+/**
+ * Events of folded neighbourhood states kept for the write side. A folded event holds about
+ * 0.5 KB, so the default stays near 100 MB while keeping every place of a large import warm.
+ */
+export const DEFAULT_STREAM_CACHE_EVENTS = 200_000;
 
 /**
  * The HTTP defaults. Idle: longer than the 60 s idle timeout of common load balancers, which
@@ -321,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
   const tileUrl = parseTileUrl(env);
   const http = parseHttpTimeouts(env);
   const maxHeavyQueries = parseInteger(env, 'TIMELINE_MAX_HEAVY_QUERIES', DEFAULTS.TIMELINE_MAX_HEAVY_QUERIES, 0, 10_000);
+  const streamCacheEvents = parseInteger(env, 'TIMELINE_STREAM_CACHE_EVENTS', DEFAULT_STREAM_CACHE_EVENTS, 0, 100_000_000);
   const liveFeed = parseLiveFeed(env, eventStore);
   const config: AppConfig = {
     port,
@@ -332,6 +344,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions = 
     logLevel,
     http,
     maxHeavyQueries,
+    streamCacheEvents,
     liveFeed,
     ...(kurrentDbConnectionString !== undefined && { kurrentDbConnectionString }),
     ...(apiKeyList !== undefined && { apiKeyList }),

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { CLOCK, systemClock } from '../application/clock.js';
-import { CommandPipeline, STREAM_CACHE_SIZE } from '../application/command-pipeline.js';
+import { CommandPipeline, STREAM_CACHE_EVENTS } from '../application/command-pipeline.js';
+import { DEFAULT_STREAM_CACHE_EVENTS, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { AssessReportController } from './assess-report/assess-report.controller.js';
 import { AssessReportHandler } from './assess-report/assess-report.handler.js';
 import { BatchController } from './batch/batch.controller.js';
@@ -29,9 +31,6 @@ import { RetractReportHandler } from './retract-report/retract-report.handler.js
 import { RetreatController } from './retreat/retreat.controller.js';
 import { RetreatHandler } from './retreat/retreat.handler.js';
 
-/** Folded neighbourhood states kept in memory, least recently used evicted first. */
-const DEFAULT_STREAM_CACHE_SIZE = 1_000;
-
 /** The write side: every command endpoint, and the audit view of the raw streams. */
 @Module({
   imports: [CqrsModule],
@@ -52,7 +51,11 @@ const DEFAULT_STREAM_CACHE_SIZE = 1_000;
   ],
   providers: [
     { provide: CLOCK, useValue: systemClock },
-    { provide: STREAM_CACHE_SIZE, useValue: DEFAULT_STREAM_CACHE_SIZE },
+    {
+      provide: STREAM_CACHE_EVENTS,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): number => config.streamCacheEvents ?? DEFAULT_STREAM_CACHE_EVENTS,
+    },
     CommandPipeline,
     RegisterActorHandler,
     RegisterNeighbourhoodHandler,
