@@ -376,3 +376,64 @@ describe('CommandPipeline batches', () => {
     expect(outcome).toMatchObject({ ok: false, error: { code: 'NOT_CONTROLLED' } });
   });
 });
+
+/** Places registered in batches, each with a casualty report: two events per stream. */
+async function registerPlaces(pipeline: CommandPipeline, count: number): Promise<string[]> {
+  await pipeline.registerActor({ type: 'RegisterActor', actorId: 'syrian-regime', name: 'Regime', side: 'pro-government' }, WRITER);
+  const ids = Array.from({ length: count }, (_, index) => `place-${index}`);
+  for (let start = 0; start < count; start += 500) {
+    const slice = ids.slice(start, start + 500);
+    const registered = await pipeline.handleBatch(slice.map((neighbourhoodId) => ({ command: { ...registerTadamon, neighbourhoodId }, metadata: WRITER })));
+    const reported = await pipeline.handleBatch(slice.map((neighbourhoodId) => ({ command: { ...casualties(WEDNESDAY), neighbourhoodId }, metadata: WRITER })));
+    expect([...registered, ...reported].every((outcome) => outcome.ok)).toBe(true);
+  }
+  return ids;
+}
+
+describe('CommandPipeline stream cache', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let eventsRead: number;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pipeline-cache-'));
+    store = SqliteEventStore.openInDirectory(dir);
+    const readStream = store.readStream.bind(store);
+    eventsRead = 0;
+    store.readStream = async function* (streamId, options) {
+      for await (const recorded of readStream(streamId, options)) {
+        eventsRead += 1;
+        yield recorded;
+      }
+    };
+  });
+
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const keyedCasualties = (neighbourhoodId: string) => ({
+    command: { ...casualties(THURSDAY), neighbourhoodId },
+    metadata: { ...WRITER, idempotencyKey: `thursday-${neighbourhoodId}`, requestHash: 'hash-of-the-request' },
+  });
+
+  it('keeps more short streams than any count bound would when their events fit the budget: a keyed command reads only its tail', async () => {
+    const pipeline = new CommandPipeline(store, clock, 10_000);
+    const places = await registerPlaces(pipeline, 1_500);
+    eventsRead = 0;
+    const outcomes = await pipeline.handleBatch(places.map(keyedCasualties));
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    expect(eventsRead).toBe(0);
+  });
+
+  it('folds a stream again from the log once the budget has evicted it', async () => {
+    const pipeline = new CommandPipeline(store, clock, 1_000);
+    const places = await registerPlaces(pipeline, 1_500);
+    eventsRead = 0;
+    const outcomes = await pipeline.handleBatch(places.slice(0, 10).map(keyedCasualties));
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    // The first places were evicted by the later ones: each is read whole (registration and report).
+    expect(eventsRead).toBe(20);
+  });
+});
