@@ -39,13 +39,17 @@ describe('StreamCache', () => {
     expect(streams.heldWeight).toBe(80);
   });
 
-  it('never keeps a stream longer than the whole budget, and evicts nothing for it', () => {
+  it('keeps a stream longer than the whole budget alone, until another is set', () => {
     const streams = cache(100);
     streams.set('a', folded(60));
-    streams.set('long', folded(101));
+    streams.set('long', folded(150));
+    expect(streams.get('a')).toBeUndefined();
+    expect(streams.get('long')).toEqual(folded(150));
+    expect(streams.heldWeight).toBe(150);
+    streams.set('b', folded(10));
     expect(streams.get('long')).toBeUndefined();
-    expect(streams.get('a')).toEqual(folded(60));
-    expect(streams.heldWeight).toBe(60);
+    expect(streams.get('b')).toEqual(folded(10));
+    expect(streams.heldWeight).toBe(10);
   });
 
   it('counts an empty state as one event, so the budget also bounds the count', () => {

@@ -24,16 +24,18 @@ export class StreamCache<V> {
     return entry.value;
   }
 
-  /** Keeps the value as the youngest entry, then evicts the oldest until the budget holds. */
+  /**
+   * Keeps the value as the youngest entry, then evicts the oldest until the budget holds. The
+   * youngest is always kept, even alone over the budget: deciding on a stream needs it folded in
+   * memory anyway, and refolding a very long stream for every command would cost far more.
+   */
   set(key: string, value: V): void {
     this.delete(key);
     const weight = Math.max(1, this.weigh(value));
-    // A stream longer than the whole budget is never kept: it would evict everything else.
-    if (weight > this.maxWeight) return;
     this.entries.set(key, { value, weight });
     this.weight += weight;
     for (const [oldest, entry] of this.entries) {
-      if (this.weight <= this.maxWeight) break;
+      if (this.weight <= this.maxWeight || oldest === key) break;
       this.entries.delete(oldest);
       this.weight -= entry.weight;
     }
