@@ -40,7 +40,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TIMELINE_MAX_HEAVY_QUERIES: 'four' })).toThrow(/TIMELINE_MAX_HEAVY_QUERIES/);
   });
 
-  it('takes the budget of cached stream events, 0 for none, and refuses anything but a whole number', () => {
+  it('takes the budget of cached stream events, 0 keeping only the last stream decided, and refuses anything but a whole number', () => {
     expect(loadConfig({ TIMELINE_STREAM_CACHE_EVENTS: '0' }).streamCacheEvents).toBe(0);
     expect(loadConfig({ TIMELINE_STREAM_CACHE_EVENTS: '1000000' }).streamCacheEvents).toBe(1_000_000);
     expect(() => loadConfig({ TIMELINE_STREAM_CACHE_EVENTS: '-1' })).toThrow(/TIMELINE_STREAM_CACHE_EVENTS/);
