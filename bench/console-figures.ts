@@ -23,6 +23,11 @@ export interface ConsoleFiguresResult {
 }
 
 const CHROMIUM = '/usr/bin/chromium';
+
+/** Why the console figures cannot be measured on this machine, or undefined when they can. */
+export function consoleFiguresUnavailable(): string | undefined {
+  return existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (apt-get install chromium): the console figures need it`;
+}
 const THOUSAND = 'bench-console-thousand';
 
 /**
@@ -33,7 +38,8 @@ const THOUSAND = 'bench-console-thousand';
  * (GET /health, to its load event), alternating, each in a fresh browser context.
  */
 export async function measureConsoleFigures(options: ConsoleFiguresOptions): Promise<ConsoleFiguresResult> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+  const unavailable = consoleFiguresUnavailable();
+  if (unavailable !== undefined) throw new Error(unavailable);
   const server = await startServer(options.dataDir);
   try {
     const http = new KeepAliveClient(server.url, { authorization: `Bearer ${BENCH_KEYS.analyst}` });

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { runJsonChild } from './child-processes.js';
 import { type BatchThroughputResult, measureBatchThroughput } from './batch-throughput.js';
 import { type CommandThroughputResult, measureCommandThroughput } from './command-throughput.js';
-import { type ConsoleFiguresResult, measureConsoleFigures } from './console-figures.js';
+import { type ConsoleFiguresResult, consoleFiguresUnavailable, measureConsoleFigures } from './console-figures.js';
 import { type HttpThroughputResult, measureHttpThroughput } from './http-throughput.js';
 import { type ImportRunResult, measureImport } from './import-run.js';
 import { type LiveFeedResult, measureLiveFeed } from './live-feed.js';
@@ -151,6 +151,9 @@ async function main(): Promise<void> {
   const json = args.has('--json');
   const keep = args.has('--keep');
   const settings = quick ? QUICK : FULL;
+  // Said before the minutes of work that come before the console figures, not after them.
+  const unavailable = consoleFiguresUnavailable();
+  if (unavailable !== undefined) throw new Error(unavailable);
   const started = performance.now();
   const host = machine();
   progress(`${quick ? 'quick' : 'full'} run on ${host.nproc} cores, ${host.memGiB} GiB, node ${host.node}`);
