@@ -3,6 +3,7 @@ import { getEventListeners } from 'node:events';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import Database from 'better-sqlite3';
 import {
   EventIdConflict,
@@ -411,6 +412,67 @@ describe('SqliteEventStore', () => {
 
     describe('with polling too slow to matter', () => {
       const neverPolls = { pollIntervalMs: 3_600_000 };
+
+      it('hands subscribers that keep up what it has just committed without a query: what another connection reads, filtered or not, failed appends left out', async () => {
+        const store = openStore(neverPolls);
+        const other = openStore(neverPolls);
+        rawConnection().exec(`
+          CREATE TRIGGER reject_poison BEFORE INSERT ON events WHEN NEW.type = 'Poison'
+          BEGIN SELECT RAISE(ABORT, 'poisoned event'); END;`);
+        const filters = [undefined, { streamPrefixes: ['actor-'] }, { eventTypes: ['AttackLaunched'] }, { streamPrefixes: [] }];
+        const controller = new AbortController();
+        const seen = filters.map(() => [] as RecordedEvent[]);
+        const following = filters.map(async (filter, index) => {
+          for await (const event of store.subscribe({ signal: controller.signal, ...(filter !== undefined && { filter }) })) seen[index]!.push(event);
+        });
+        await nextTurn();
+        const statement = Object.getPrototypeOf(rawConnection().prepare('SELECT 1')) as { iterate: (...args: unknown[]) => unknown };
+        const queries = jest.spyOn(statement, 'iterate');
+
+        let written = 0;
+        for (let round = 0; round < 20; round += 1) {
+          const outcomes = await Promise.allSettled([
+            store.append(`neighbourhood-${round % 3}`, [newEvent('AttackLaunched', { round }), newEvent()], 'any'),
+            store.append(`actor-${round}`, [newEvent('ActorRegistered', { name: `é ${round}` })], 'no_stream'),
+            store.append('neighbourhood-x', [newEvent(), newEvent('Poison')], 'any'),
+          ]);
+          written += outcomes.filter((outcome) => outcome.status === 'fulfilled').length === 2 ? 3 : 0;
+          await nextTurn();
+        }
+        while (seen[0]!.length < written) await nextTurn();
+        await nextTurn();
+        controller.abort();
+        await Promise.all(following);
+        const queriesWhileFollowing = queries.mock.calls.length;
+        queries.mockRestore();
+
+        expect(written).toBe(60);
+        expect(queriesWhileFollowing).toBe(0);
+        for (const [index, filter] of filters.entries()) {
+          expect(seen[index]).toEqual(await collect(other.readAll(filter === undefined ? {} : { filter })));
+        }
+        expect(seen.map((events) => events.length)).toEqual([60, 20, 20, 0]);
+      });
+
+      it('reads what another connection committed in between, and nothing twice, when it wakes on its own commit', async () => {
+        const store = openStore(neverPolls);
+        const other = openStore(neverPolls);
+        const controller = new AbortController();
+        const iterator = store.subscribe({ signal: controller.signal })[Symbol.asyncIterator]();
+        const positions: number[] = [];
+
+        await store.append('neighbourhood-1', [newEvent()], 'no_stream');
+        positions.push((await iterator.next()).value!.position);
+        const between = await other.append('neighbourhood-2', [newEvent(), newEvent()], 'no_stream');
+        const mine = await store.append('neighbourhood-1', [newEvent()], 0);
+        for (let count = 0; count < 3; count += 1) positions.push((await iterator.next()).value!.position);
+        controller.abort();
+
+        expect(between.positions).toEqual([2, 3]);
+        expect(mine.position).toBe(4);
+        expect(positions).toEqual([1, 2, 3, 4]);
+        expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      });
 
       it('wakes a wait for the head on a commit through the same instance, and answers false on abort and on close', async () => {
         const store = openStore(neverPolls);

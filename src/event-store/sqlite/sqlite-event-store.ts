@@ -24,6 +24,7 @@ import {
   type StreamAppend,
   type SubscribeOptions,
 } from '../event-store.port.js';
+import { RecentCommits } from './recent-commits.js';
 import { sqliteStorageFailure } from './sqlite-storage-failure.js';
 import { type StorageLogger, SqliteStorageWatch } from './sqlite-storage-watch.js';
 
@@ -129,6 +130,9 @@ const DEFAULT_PAGE_SIZE = 500;
 const PAGE_BYTES = 4 * 1024 * 1024;
 /** A filtered read examines at most this many pages' worth of positions per query. */
 const SCAN_WINDOW_PAGES = 20;
+/** The last commits kept for subscribers that keep up (see `RecentCommits`): rows, and characters of text. */
+const RECENT_COMMIT_ROWS = 2 * DEFAULT_PAGE_SIZE;
+const RECENT_COMMIT_CHARS = PAGE_BYTES;
 
 interface EventRow {
   readonly position: number;
@@ -262,6 +266,7 @@ export class SqliteEventStore implements EventStore {
   private closing: Promise<void> | undefined;
   private closed = false;
   private readonly storage: SqliteStorageWatch;
+  private readonly recent = new RecentCommits<EventRow>(RECENT_COMMIT_ROWS, RECENT_COMMIT_CHARS);
 
   private constructor(
     private readonly db: Database.Database,
@@ -521,10 +526,12 @@ export class SqliteEventStore implements EventStore {
     if (group.length === 0) return;
     const { statements, db } = this;
     const outcomes: AppendOutcome[] = [];
+    const committed: EventRow[] = [];
     let wrote = false;
     try {
       statements.begin.run();
       for (const pending of group) {
+        const rows: EventRow[] = [];
         // Several events are undone as a whole through a savepoint. One event is one INSERT, the
         // only write of its append, and SQLite undoes a failed statement by itself.
         const savepoint = pending.batches.length > 1 || pending.batches[0]!.events.length > 1;
@@ -532,12 +539,13 @@ export class SqliteEventStore implements EventStore {
         try {
           const results: AppendResult[] = [];
           for (const batch of pending.batches) {
-            const { result, written } = this.appendInTransaction(batch);
+            const { result, written } = this.appendInTransaction(batch, rows);
             results.push(result);
             wrote ||= written;
           }
           if (savepoint) statements.release.run();
           outcomes.push({ ok: true, results });
+          committed.push(...rows);
         } catch (error) {
           // An I/O or corruption error can end the whole transaction; only an error that left
           // it open is this append's alone.
@@ -559,6 +567,7 @@ export class SqliteEventStore implements EventStore {
         }
       }
       // Nothing of the group was committed: a full disk or an I/O error fails every append of it.
+      this.recent.clear();
       const failure = this.storage.failed(groupError, 'write');
       group.forEach((pending, index) => {
         const own = outcomes[index];
@@ -572,6 +581,7 @@ export class SqliteEventStore implements EventStore {
       else pending.reject(this.storage.failed(outcome.error, 'write'));
     });
     if (wrote) {
+      this.recent.add(committed);
       this.storage.succeeded();
       this.wakeSubscribers();
     }
@@ -582,8 +592,11 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  /** Runs inside the group's transaction, so it sees the appends committed earlier in the group. */
-  private appendInTransaction(batch: StreamBatch): { result: AppendResult; written: boolean } {
+  /**
+   * Runs inside the group's transaction, so it sees the appends committed earlier in the group;
+   * adds the rows it inserts to `rows`.
+   */
+  private appendInTransaction(batch: StreamBatch, rows: EventRow[]): { result: AppendResult; written: boolean } {
     const { streamId, events, expected } = batch;
     const head = this.statements.streamHead.get(streamId);
     const actual = head?.revision ?? -1;
@@ -599,15 +612,11 @@ export class SqliteEventStore implements EventStore {
     if (events.length === 0) return { result: { nextRevision: actual, position: head?.position ?? 0 }, written: false };
 
     const positions = events.map((event, index) => {
-      const inserted = this.statements.insert.run(
-        event.eventId,
-        streamId,
-        actual + 1 + index,
-        event.type,
-        event.data,
-        event.metadata,
-      );
-      return Number(inserted.lastInsertRowid);
+      const revision = actual + 1 + index;
+      const inserted = this.statements.insert.run(event.eventId, streamId, revision, event.type, event.data, event.metadata);
+      const position = Number(inserted.lastInsertRowid);
+      rows.push({ position, eventId: event.eventId, streamId, revision, type: event.type, data: event.data, metadata: event.metadata });
+      return position;
     });
     return { result: { nextRevision: actual + events.length, position: positions.at(-1)!, positions }, written: true };
   }
@@ -642,15 +651,20 @@ export class SqliteEventStore implements EventStore {
     // A sparse filter would otherwise scan the whole log in one synchronous query; a window of
     // positions keeps each query short, and the callers yield to the event loop between windows.
     const windowEnd = Math.min(until, after + this.pageSize * SCAN_WINDOW_PAGES);
-    const rows = this.read(() =>
-      boundedPage(
-        filter.prefixes === null && filter.types === null
-          ? this.statements.readAllPageUnfiltered.iterate(after, windowEnd, limit)
-          : filter.onlyPrefix !== undefined
-            ? this.statements.readAllPageOnePrefix.iterate({ after, until: windowEnd, prefix: filter.onlyPrefix, limit })
-            : this.statements.readAllPage.iterate({ after, until: windowEnd, prefixes: filter.prefixes, types: filter.types, limit }),
-      ),
-    );
+    // What this instance has just committed needs no query.
+    const recent = this.recent.span(after, windowEnd);
+    const rows =
+      recent !== undefined
+        ? boundedPage(matching(recent, filter, limit))
+        : this.read(() =>
+            boundedPage(
+              filter.prefixes === null && filter.types === null
+                ? this.statements.readAllPageUnfiltered.iterate(after, windowEnd, limit)
+                : filter.onlyPrefix !== undefined
+                  ? this.statements.readAllPageOnePrefix.iterate({ after, until: windowEnd, prefix: filter.onlyPrefix, limit })
+                  : this.statements.readAllPage.iterate({ after, until: windowEnd, prefixes: filter.prefixes, types: filter.types, limit }),
+            ),
+          );
     // A page cut short by its size has not scanned past its last row.
     const scannedTo = rows.length === limit || rows.truncated ? rows[rows.length - 1]!.position : windowEnd;
     return { rows, scannedTo };
@@ -729,10 +743,24 @@ export class SqliteEventStore implements EventStore {
 }
 
 interface CompiledFilter {
+  /** The lists as JSON, for the queries; null for no list. */
   readonly prefixes: string | null;
   readonly types: string | null;
   /** The one prefix of a filter of exactly one prefix and no types. */
   readonly onlyPrefix?: string;
+  /** The rows the queries' WHERE keeps, for rows held in memory (`RecentCommits`). */
+  readonly matches: (row: EventRow) => boolean;
+}
+
+/** The first `limit` rows the filter keeps. */
+function* matching(rows: readonly EventRow[], filter: CompiledFilter, limit: number): Generator<EventRow, void, undefined> {
+  let count = 0;
+  for (const row of rows) {
+    if (count >= limit) return;
+    if (!filter.matches(row)) continue;
+    count += 1;
+    yield row;
+  }
 }
 
 function compileFilter(filter: ReadAllFilter | undefined): CompiledFilter {
@@ -742,7 +770,11 @@ function compileFilter(filter: ReadAllFilter | undefined): CompiledFilter {
   const prefixes = asJson(filter?.streamPrefixes, 'streamPrefixes');
   const types = asJson(filter?.eventTypes, 'eventTypes');
   const onlyPrefix = types === null && filter?.streamPrefixes?.length === 1 ? filter.streamPrefixes[0] : undefined;
-  return { prefixes, types, ...(onlyPrefix !== undefined && { onlyPrefix }) };
+  const prefixList = filter?.streamPrefixes;
+  const typeList = filter?.eventTypes === undefined ? undefined : new Set(filter.eventTypes);
+  const matches = (row: EventRow): boolean =>
+    (prefixList === undefined || prefixList.some((prefix) => row.streamId.startsWith(prefix))) && (typeList === undefined || typeList.has(row.type));
+  return { prefixes, types, ...(onlyPrefix !== undefined && { onlyPrefix }), matches };
 }
 
 /** `PRAGMA synchronous` answers a number; SQLite's documentation names the levels. */
