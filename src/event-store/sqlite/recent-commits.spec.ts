@@ -4,13 +4,17 @@ function rows(from: number, to: number, text = 'x'): CommittedRow[] {
   return Array.from({ length: to - from + 1 }, (_, index) => ({ position: from + index, data: text, metadata: '' }));
 }
 
+function addAll(recent: RecentCommits<CommittedRow>, added: readonly CommittedRow[]): void {
+  for (const row of added) recent.add(row);
+}
+
 const positions = (held: readonly CommittedRow[] | undefined): number[] | undefined => held?.map((row) => row.position);
 
 describe('RecentCommits', () => {
   it('answers a span only when it holds every position of it', () => {
     const recent = new RecentCommits(100, 1_000);
-    recent.add(rows(5, 7));
-    recent.add(rows(8, 9));
+    addAll(recent, rows(5, 7));
+    addAll(recent, rows(8, 9));
 
     expect(positions(recent.span(4, 9))).toEqual([5, 6, 7, 8, 9]);
     expect(positions(recent.span(6, 8))).toEqual([7, 8]);
@@ -23,8 +27,8 @@ describe('RecentCommits', () => {
 
   it('starts again after a gap in the positions: another connection committed in between', () => {
     const recent = new RecentCommits(100, 1_000);
-    recent.add(rows(1, 3));
-    recent.add(rows(6, 7));
+    addAll(recent, rows(1, 3));
+    addAll(recent, rows(6, 7));
 
     expect(recent.span(2, 3)).toBeUndefined();
     expect(recent.span(3, 7)).toBeUndefined();
@@ -33,11 +37,11 @@ describe('RecentCommits', () => {
 
   it('keeps at most its rows and its characters of text, dropping the oldest', () => {
     const byRows = new RecentCommits(3, 1_000);
-    for (let position = 1; position <= 10; position += 1) byRows.add(rows(position, position));
+    for (let position = 1; position <= 10; position += 1) addAll(byRows, rows(position, position));
     const byText = new RecentCommits(100, 10);
-    byText.add(rows(1, 4, 'abcd'));
+    addAll(byText, rows(1, 4, 'abcd'));
     const tooLong = new RecentCommits(100, 10);
-    tooLong.add(rows(1, 1, 'x'.repeat(11)));
+    addAll(tooLong, rows(1, 1, 'x'.repeat(11)));
 
     expect(positions(byRows.span(7, 10))).toEqual([8, 9, 10]);
     expect(byRows.span(6, 10)).toBeUndefined();
@@ -48,9 +52,9 @@ describe('RecentCommits', () => {
 
   it('holds nothing after clear', () => {
     const recent = new RecentCommits(100, 1_000);
-    recent.add(rows(1, 3));
+    addAll(recent, rows(1, 3));
     recent.clear();
-    recent.add(rows(4, 4));
+    addAll(recent, rows(4, 4));
 
     expect(recent.span(0, 4)).toBeUndefined();
     expect(positions(recent.span(3, 4))).toEqual([4]);

@@ -24,14 +24,12 @@ export class RecentCommits<Row extends CommittedRow> {
     private readonly maxChars: number,
   ) {}
 
-  /** Rows just committed, in position order. */
-  add(rows: readonly Row[]): void {
-    for (const row of rows) {
-      const last = this.rows.length > this.first ? this.rows[this.rows.length - 1]! : undefined;
-      if (last !== undefined && row.position !== last.position + 1) this.clear();
-      this.rows.push(row);
-      this.chars += row.data.length + row.metadata.length;
-    }
+  /** A row just committed; rows come in position order. */
+  add(row: Row): void {
+    const last = this.rows.length > this.first ? this.rows[this.rows.length - 1]! : undefined;
+    if (last !== undefined && row.position !== last.position + 1) this.clear();
+    this.rows.push(row);
+    this.chars += row.data.length + row.metadata.length;
     while (this.rows.length - this.first > this.maxRows || (this.chars > this.maxChars && this.rows.length - this.first > 0)) {
       const dropped = this.rows[this.first]!;
       this.chars -= dropped.data.length + dropped.metadata.length;
@@ -53,6 +51,7 @@ export class RecentCommits<Row extends CommittedRow> {
     return this.rows.slice(start, start + (until - after));
   }
 
+  /** Forgets every row: the next one added starts a new run. */
   clear(): void {
     this.rows = [];
     this.first = 0;

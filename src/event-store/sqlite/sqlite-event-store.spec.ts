@@ -454,6 +454,48 @@ describe('SqliteEventStore', () => {
         expect(seen.map((events) => events.length)).toEqual([60, 20, 20, 0]);
       });
 
+      it('hands over what the file gives back, where that differs from what was appended or from what JavaScript would match', async () => {
+        const store = openStore(neverPolls);
+        const prefixes = ['keep-'];
+        const filters = [
+          undefined,
+          { streamPrefixes: prefixes },
+          { streamPrefixes: ['a\u0000'] },
+          { streamPrefixes: ['\uD83D'] },
+          { streamPrefixes: ['s-\uD800'] },
+          { eventTypes: ['T\uDC00'] },
+        ];
+        const controller = new AbortController();
+        const seen = filters.map(() => [] as RecordedEvent[]);
+        const following = filters.map(async (filter, index) => {
+          for await (const event of store.subscribe({ signal: controller.signal, ...(filter !== undefined && { filter }) })) seen[index]!.push(event);
+        });
+        await nextTurn();
+        // The caller's list changes after the subscription started: the subscription does not.
+        prefixes.push('other-');
+
+        // SQLite stores text as UTF-8: a lone surrogate does not come back as it was written.
+        await store.append('s-\uD800', [{ ...newEvent('T\uDC00'), eventId: `${randomUUID()}\uD83D` }], 'any');
+        // SQLite's length() stops at a NUL, and it matches whole characters, not halves of one.
+        await store.append('a\u0000b', [newEvent()], 'any');
+        await store.append('\u{1F600}-1', [newEvent()], 'any');
+        await store.append('other-1', [newEvent()], 'any');
+        await store.append('keep-1', [newEvent()], 'any');
+        while (seen[0]!.length < 5) await nextTurn();
+        await nextTurn();
+        controller.abort();
+        await Promise.all(following);
+        const other = openStore(neverPolls);
+
+        for (const [index, filter] of filters.entries()) {
+          expect(seen[index]).toEqual(await collect(other.readAll(filter === undefined ? {} : { filter: { ...filter, ...(index === 1 && { streamPrefixes: ['keep-'] }) } })));
+        }
+        expect(seen[0]![0]!.streamId).not.toBe('s-\uD800');
+        expect(seen[1]!.map((event) => event.streamId)).toEqual(['keep-1']);
+        // A NUL or half a character matches nothing; a lone surrogate in a filter is stored as the file stores it, and matches.
+        expect(seen.slice(2).map((events) => events.length)).toEqual([0, 0, 1, 1]);
+      });
+
       it('reads what another connection committed in between, and nothing twice, when it wakes on its own commit', async () => {
         const store = openStore(neverPolls);
         const other = openStore(neverPolls);

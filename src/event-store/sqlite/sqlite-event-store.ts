@@ -581,7 +581,10 @@ export class SqliteEventStore implements EventStore {
       else pending.reject(this.storage.failed(outcome.error, 'write'));
     });
     if (wrote) {
-      this.recent.add(committed);
+      for (const row of committed) {
+        if (readsBackAsWritten(row)) this.recent.add(row);
+        else this.recent.clear();
+      }
       this.storage.succeeded();
       this.wakeSubscribers();
     }
@@ -652,10 +655,10 @@ export class SqliteEventStore implements EventStore {
     // positions keeps each query short, and the callers yield to the event loop between windows.
     const windowEnd = Math.min(until, after + this.pageSize * SCAN_WINDOW_PAGES);
     // What this instance has just committed needs no query.
-    const recent = this.recent.span(after, windowEnd);
+    const recent = filter.matches === undefined ? undefined : this.recent.span(after, windowEnd);
     const rows =
       recent !== undefined
-        ? boundedPage(matching(recent, filter, limit))
+        ? boundedPage(matching(recent, filter.matches!, limit))
         : this.read(() =>
             boundedPage(
               filter.prefixes === null && filter.types === null
@@ -748,16 +751,28 @@ interface CompiledFilter {
   readonly types: string | null;
   /** The one prefix of a filter of exactly one prefix and no types. */
   readonly onlyPrefix?: string;
-  /** The rows the queries' WHERE keeps, for rows held in memory (`RecentCommits`). */
-  readonly matches: (row: EventRow) => boolean;
+  /**
+   * The rows the queries' WHERE keeps, for rows held in memory (`RecentCommits`); undefined for a
+   * filter that only the queries answer exactly (see `compileFilter`).
+   */
+  readonly matches: ((row: EventRow) => boolean) | undefined;
+}
+
+/**
+ * Whether the file gives the row's text back exactly as it was written. SQLite stores text as
+ * UTF-8, so a lone surrogate (not well-formed UTF-16) comes back as other characters; JSON text
+ * (data, metadata) never holds one.
+ */
+function readsBackAsWritten(row: EventRow): boolean {
+  return row.streamId.isWellFormed() && row.type.isWellFormed() && row.eventId.isWellFormed();
 }
 
 /** The first `limit` rows the filter keeps. */
-function* matching(rows: readonly EventRow[], filter: CompiledFilter, limit: number): Generator<EventRow, void, undefined> {
+function* matching(rows: readonly EventRow[], matches: (row: EventRow) => boolean, limit: number): Generator<EventRow, void, undefined> {
   let count = 0;
   for (const row of rows) {
     if (count >= limit) return;
-    if (!filter.matches(row)) continue;
+    if (!matches(row)) continue;
     count += 1;
     yield row;
   }
@@ -770,10 +785,17 @@ function compileFilter(filter: ReadAllFilter | undefined): CompiledFilter {
   const prefixes = asJson(filter?.streamPrefixes, 'streamPrefixes');
   const types = asJson(filter?.eventTypes, 'eventTypes');
   const onlyPrefix = types === null && filter?.streamPrefixes?.length === 1 ? filter.streamPrefixes[0] : undefined;
-  const prefixList = filter?.streamPrefixes;
+  // Copies, as the JSON above is: a list the caller changes later changes neither.
+  const prefixList = filter?.streamPrefixes === undefined ? undefined : [...filter.streamPrefixes];
   const typeList = filter?.eventTypes === undefined ? undefined : new Set(filter.eventTypes);
-  const matches = (row: EventRow): boolean =>
-    (prefixList === undefined || prefixList.some((prefix) => row.streamId.startsWith(prefix))) && (typeList === undefined || typeList.has(row.type));
+  // A prefix's match is the same in JavaScript and in SQLite for well-formed text without NUL
+  // (SQLite's length() stops at a NUL); anything else is left to the queries.
+  const exact = (value: string): boolean => value.isWellFormed() && !value.includes('\0');
+  const inMemory = (prefixList ?? []).every(exact) && [...(typeList ?? [])].every(exact);
+  const matches = inMemory
+    ? (row: EventRow): boolean =>
+        (prefixList === undefined || prefixList.some((prefix) => row.streamId.startsWith(prefix))) && (typeList === undefined || typeList.has(row.type))
+    : undefined;
   return { prefixes, types, ...(onlyPrefix !== undefined && { onlyPrefix }), matches };
 }
 
