@@ -394,15 +394,21 @@ describe('CommandPipeline stream cache', () => {
   let dir: string;
   let store: SqliteEventStore;
   let eventsRead: number;
+  /** When set, a read fails after yielding this many events. */
+  let failAfter: number | undefined;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pipeline-cache-'));
     store = SqliteEventStore.openInDirectory(dir);
     const readStream = store.readStream.bind(store);
     eventsRead = 0;
+    failAfter = undefined;
     store.readStream = async function* (streamId, options) {
+      let yielded = 0;
       for await (const recorded of readStream(streamId, options)) {
+        if (failAfter !== undefined && yielded === failAfter) throw new Error('the disk went away');
         eventsRead += 1;
+        yielded += 1;
         yield recorded;
       }
     };
@@ -435,5 +441,23 @@ describe('CommandPipeline stream cache', () => {
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
     // The first places were evicted by the later ones: each is read whole (registration and report).
     expect(eventsRead).toBe(20);
+  });
+
+  it('weighs a cached stream again when reading its tail fails part-way, so the budget still holds', async () => {
+    const pipeline = new CommandPipeline(store, clock, 4);
+    const otherProcess = new CommandPipeline(store, clock, 0);
+    const [first, second] = await registerPlaces(pipeline, 2);
+    // Both places are cached, two events each: the budget of four is full.
+    for (let report = 0; report < 3; report += 1) {
+      expect((await otherProcess.handleBatch([{ command: { ...casualties(THURSDAY), neighbourhoodId: first }, metadata: WRITER }]))[0].ok).toBe(true);
+    }
+    failAfter = 1;
+    await expect(pipeline.handleNeighbourhoodCommand(keyedCasualties(first).command, keyedCasualties(first).metadata)).rejects.toThrow('the disk went away');
+    failAfter = undefined;
+    // The first place now holds three events in memory: the second, older, no longer fits.
+    eventsRead = 0;
+    const outcomes = await pipeline.handleBatch([keyedCasualties(second)]);
+    expect(outcomes[0].ok).toBe(true);
+    expect(eventsRead).toBe(2);
   });
 });

@@ -482,11 +482,15 @@ export class CommandPipeline {
   /** The stream from its cached state, if any, brought up to date with the events after it. */
   private async load<S, E extends { type: string; data: unknown }>(decider: StreamDecider<S, E>): Promise<FoldedStream<S>> {
     const folded = decider.cache?.get(decider.streamId) ?? { state: decider.initial(), revision: -1, keyed: new Map() };
-    for await (const recorded of this.store.readStream(decider.streamId, { fromRevision: folded.revision + 1 })) {
-      applyRecorded(decider, folded, recorded);
+    try {
+      for await (const recorded of this.store.readStream(decider.streamId, { fromRevision: folded.revision + 1 })) {
+        applyRecorded(decider, folded, recorded);
+      }
+    } finally {
+      // Set even after a failed read: a cached state folded in place must be weighed again.
+      // Streams that do not exist are not cached: ids sent by anyone must not fill the memory.
+      if (folded.revision >= 0) decider.cache?.set(decider.streamId, folded);
     }
-    // Streams that do not exist are not cached: ids sent by anyone must not fill the memory.
-    if (folded.revision >= 0) decider.cache?.set(decider.streamId, folded);
     return folded;
   }
 

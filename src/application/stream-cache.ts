@@ -27,7 +27,7 @@ export class StreamCache<V> {
   /**
    * Keeps the value as the youngest entry, then evicts the oldest until the budget holds. The
    * youngest is always kept, even alone over the budget: deciding on a stream needs it folded in
-   * memory anyway, and refolding a very long stream for every command would cost far more.
+   * memory anyway. An entry over the budget is therefore kept only until another one is set.
    */
   set(key: string, value: V): void {
     this.delete(key);
