@@ -15,7 +15,7 @@ import { clientErrorResponse, HttpExceptionFilter, REQUEST_BODY_LIMIT_BYTES, sen
 import { strictJsonParser } from './json-body.parser.js';
 import { isLingering, lingerBeforeClosing } from './lingering-close.js';
 import { setupOpenApi } from './openapi.js';
-import { QueryParametersInterceptor } from './query-parameters.interceptor.js';
+import { QueryParametersGuard } from './query-parameters.guard.js';
 import { createValidationPipe } from './validation.js';
 
 export const API_PREFIX = 'v1';
@@ -289,7 +289,8 @@ function apiKeysOf(app: NestFastifyApplication): ApiKeyStore | undefined {
 export function configureHttpApp(app: NestFastifyApplication, config: AppConfig, options: HttpAppOptions = {}): void {
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.ALL }] });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalInterceptors(new QueryParametersInterceptor());
+  // After the key guard, which Nest registered from its module when the app was created.
+  app.useGlobalGuards(new QueryParametersGuard());
   app.useGlobalFilters(new HttpExceptionFilter(app.get(HttpAdapterHost)));
   const fastify = app.getHttpAdapter().getInstance();
   app.useBodyParser('application/json', { bodyLimit: REQUEST_BODY_LIMIT_BYTES }, strictJsonParser(fastify));

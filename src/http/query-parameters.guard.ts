@@ -1,5 +1,4 @@
-import { Injectable, Query, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { Observable } from 'rxjs';
+import { Injectable, Query, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ApiHttpException } from './api-http-exception.js';
 import { MAX_VALIDATION_DETAILS, quoteName } from './validation.js';
 
@@ -13,7 +12,7 @@ interface RouteArguments {
  * Nest keeps the parameters a route handler takes as metadata of its controller; its format is
  * Nest's own. It is read here off a probe decorated with Nest's public `@Query()`, so that a
  * Nest that records parameters otherwise stops the start instead of letting query strings
- * through unchecked (and `query-parameters.interceptor.spec.ts` fails).
+ * through unchecked (and `query-parameters.guard.spec.ts` fails).
  */
 export function readRouteArguments(): RouteArguments {
   class Probe {
@@ -31,20 +30,22 @@ export function readRouteArguments(): RouteArguments {
  * Refuses query parameters on routes that take none. A route that takes a query DTO has the
  * validation pipe refuse the parameters the DTO does not declare; a route without one would
  * otherwise ignore whatever a client sends (`?asOf=` on a route that has no such notion, a
- * misspelt parameter meant for another route). Runs after the guard, so 401 and 403 come first.
+ * misspelt parameter meant for another route). A global guard registered after the key guard,
+ * so 401 and 403 come first; a guard rather than an interceptor, because any interceptor puts
+ * every request of the server through Nest's Observable path.
  */
 @Injectable()
-export class QueryParametersInterceptor implements NestInterceptor {
+export class QueryParametersGuard implements CanActivate {
   private readonly routeArguments = readRouteArguments();
   private readonly takesQuery = new WeakMap<Function, boolean>();
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  canActivate(context: ExecutionContext): true {
     if (context.getType() === 'http') {
       const query = context.switchToHttp().getRequest<{ query?: unknown }>().query;
       const names = typeof query === 'object' && query !== null ? Object.keys(query) : [];
       if (names.length > 0 && !this.routeTakesQuery(context)) throw unknownParameters(names);
     }
-    return next.handle();
+    return true;
   }
 
   private routeTakesQuery(context: ExecutionContext): boolean {
