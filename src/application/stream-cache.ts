@@ -47,13 +47,4 @@ export class StreamCache<V> {
     this.entries.delete(key);
     this.weight -= entry.weight;
   }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  /** The events the entries held when they were last set. */
-  get heldWeight(): number {
-    return this.weight;
-  }
 }
