@@ -55,7 +55,7 @@ describe('ACLED rows', () => {
   });
 
   it('reads a row: date, precision, place, outlets without repeats, notes, fatalities, actor kinds of both code sets', () => {
-    const plan = ACLED_FORMAT.map(row(), today) as ImportRow;
+    const plan = ACLED_FORMAT.map(row(), { today }) as ImportRow;
     expect(plan).toMatchObject({
       kind: 'import',
       rowId: 'SYR1',
@@ -82,12 +82,12 @@ describe('ACLED rows', () => {
     [{ location: ' ' }, 'location is empty'],
     [{ actor1: '' }, 'actor1 is empty'],
   ])('refuses a row with %j', (fields, message) => {
-    const plan = ACLED_FORMAT.map(row(fields), today);
+    const plan = ACLED_FORMAT.map(row(fields), { today });
     expect(plan).toMatchObject({ kind: 'invalid', message: expect.stringContaining(message) });
   });
 
   it('turns a row into commands: the dataset source with its reference, outlets rated F/6, keys per role', () => {
-    const plan = ACLED_FORMAT.map(row(), today) as ImportRow;
+    const plan = ACLED_FORMAT.map(row(), { today }) as ImportRow;
     const built = rowCommands(ACLED_FORMAT, plan, { neighbourhoodId: 'n', positionId: 'site' }, actorResolver(new Map()), { outlets: new Map() }, Date.parse('2024-01-01T00:00:00Z'));
     expect(built.commands.map((c) => [c.role, c.path, c.idempotencyKey])).toEqual([
       ['attack', '/v1/neighbourhoods/n/attacks', 'acled:SYR1@1600000000:attack'],
@@ -113,7 +113,7 @@ describe('ACLED rows', () => {
 
   it('lets only an unidentified actor stand on both sides; drops another from the defenders with a warning', () => {
     const same = (name: string) => {
-      const plan = ACLED_FORMAT.map(row({ actor1: name, actor2: name, inter1: '3', inter2: '3' }), today) as ImportRow;
+      const plan = ACLED_FORMAT.map(row({ actor1: name, actor2: name, inter1: '3', inter2: '3' }), { today }) as ImportRow;
       return rowCommands(ACLED_FORMAT, plan, { neighbourhoodId: 'n', positionId: 'site' }, actorResolver(new Map()), { outlets: new Map() }, Date.now());
     };
     const unidentified = same('Unidentified Armed Group (Syria)');
@@ -125,7 +125,7 @@ describe('ACLED rows', () => {
   });
 
   it('makes a handover a retreat by actor2 yielding to actor1, recorded as a claim', () => {
-    const plan = ACLED_FORMAT.map(row({ event_type: 'Strategic developments', sub_event_type: 'Non-violent transfer of territory', fatalities: '0' }), today) as ImportRow;
+    const plan = ACLED_FORMAT.map(row({ event_type: 'Strategic developments', sub_event_type: 'Non-violent transfer of territory', fatalities: '0' }), { today }) as ImportRow;
     const built = rowCommands(ACLED_FORMAT, plan, { neighbourhoodId: 'n', positionId: 'site' }, actorResolver(new Map()), { outlets: new Map() }, Date.now());
     expect(built.commands).toHaveLength(1);
     expect(built.commands[0]).toMatchObject({
@@ -144,6 +144,10 @@ describe('the default side table', () => {
     ['SDF', 'kurdish', 'rebel-group'],
     ['Government of Turkey', 'external-forces', 'external-force'],
     ['Military Forces of Russia (2000-)', 'pro-government', 'external-force'],
+    ['Military Forces of Syria (2000-2024)', 'pro-government', 'state-forces'],
+    ['Military Forces of Syria (2000-)', 'pro-government', 'state-forces'],
+    ['Military Forces of Syria (2024-)', 'transitional-government', 'state-forces'],
+    ['Police Forces of Syria (2024-)', 'transitional-government', 'state-forces'],
     ['Military Forces of Turkey (2016-)', 'external-forces', 'external-force'],
     ['Civilians (Syria)', 'civilians', 'civilians'],
     ['Unidentified Armed Group (Syria)', 'unknown', 'unidentified'],

@@ -12,7 +12,7 @@ import {
 } from './dataset-format.js';
 import type { ImportActorKind } from './import-commands.js';
 import { cleanName, cleanText, cutAtWord } from './import-text.js';
-import { parseAcledDate, type ImportPrecision } from './import-time.js';
+import { dateProblem, parseDatasetDate, type DateReading, type ImportPrecision } from './import-time.js';
 
 const PRECISION_BY_TIME_PRECISION: Readonly<Record<string, ImportPrecision>> = { '1': 'day', '2': 'week', '3': 'month' };
 
@@ -62,7 +62,7 @@ export const ACLED_FORMAT: DatasetFormat = {
   map: mapAcledRecord,
 };
 
-function mapAcledRecord(record: CsvRecord, today: Date): RowPlan {
+function mapAcledRecord(record: CsvRecord, dates: DateReading): RowPlan {
   const rowId = record.value('event_id_cnty').trim();
   if (!ROW_ID_PATTERN.test(rowId)) return invalid(rowId, `event_id_cnty ${JSON.stringify(rowId.slice(0, 40))} must be 1 to 100 visible ASCII characters other than @`);
   const actor1 = cleanName(record.value('actor1'));
@@ -72,15 +72,13 @@ function mapAcledRecord(record: CsvRecord, today: Date): RowPlan {
 
   const version = record.value('timestamp').trim();
   if (!/^\d{1,15}$/.test(version)) return invalid(rowId, `timestamp ${JSON.stringify(version.slice(0, 40))} must be a Unix time in seconds`);
-  if (actor1 === '') return invalid(rowId, 'actor1 is empty');
-  const date = parseAcledDate(record.value('event_date'), today);
-  if (date === undefined) {
-    return invalid(rowId, `event_date ${JSON.stringify(record.value('event_date'))} is not a date (2020-05-09, 9-May-20 or 09 May 2020)`);
-  }
+  if (actor1 === '') return invalid(rowId, 'actor1 is empty', version);
+  const date = parseDatasetDate(record.value('event_date'), dates);
+  if (date === undefined) return invalid(rowId, dateProblem('event_date', record.value('event_date'), dates), version);
   const precision = PRECISION_BY_TIME_PRECISION[record.value('time_precision').trim()];
-  if (precision === undefined) return invalid(rowId, `time_precision ${JSON.stringify(record.value('time_precision'))} must be 1, 2 or 3`);
+  if (precision === undefined) return invalid(rowId, `time_precision ${JSON.stringify(record.value('time_precision'))} must be 1, 2 or 3`, version);
   const location = acledLocation(record);
-  if (typeof location === 'string') return invalid(rowId, location);
+  if (typeof location === 'string') return invalid(rowId, location, version);
 
   const warnings: string[] = [];
   const fatalities = count(record.value('fatalities'));
@@ -155,6 +153,6 @@ function acledLocation(record: CsvRecord): DatasetLocation | string {
   };
 }
 
-function invalid(rowId: string, message: string): RowPlan {
-  return { kind: 'invalid', rowId, message };
+function invalid(rowId: string, message: string, version?: string): RowPlan {
+  return { kind: 'invalid', rowId, ...(version !== undefined ? { version } : {}), message };
 }

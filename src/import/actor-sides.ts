@@ -13,6 +13,7 @@ export const UNKNOWN_SIDE = 'unknown';
 
 const entry = (side: string, kind: ImportActorKind, id?: string): ActorDefaults => ({ side, kind, ...(id ? { id } : {}) });
 const government = entry('pro-government', 'state-forces');
+const transitionalGovernment = entry('transitional-government', 'state-forces');
 const proGovernmentMilitia = entry('pro-government', 'militia');
 const proGovernmentForeign = entry('pro-government', 'external-force');
 const external = entry('external-forces', 'external-force');
@@ -26,8 +27,9 @@ const civilians = entry('civilians', 'civilians', 'civilians');
  * Sides of the actors of the UCDP GED Syria extract (every name in it but four clans and one
  * brigade, left `unknown`) and of ACLED's usual Syrian actor names (matched without their
  * trailing parentheses, e.g. `Military Forces of Syria (2000-)`). Sides:
- * - `pro-government`: the Syrian state, its militias, Russia, Iran, Hezbollah, the pro-government
- *   Palestinian factions;
+ * - `pro-government`: the Syrian state until December 2024, its militias, Russia, Iran, Hezbollah,
+ *   the pro-government Palestinian factions;
+ * - `transitional-government`: the Syrian state's forces since December 2024 (ACLED `(2024-)`);
  * - `opposition`: the Syrian insurgents, the FSA and SNA factions, the Islamist rebel groups;
  * - `jihadist`: al-Qaida and its Syrian affiliates (Jabhat Fateh al-Sham, HTS, Hurras ad-Din);
  * - `isis`: the Islamic State and the groups that pledged to it;
@@ -79,7 +81,11 @@ export const DEFAULT_ACTORS: ReadonlyMap<string, ActorDefaults> = new Map<string
     'Northern Hawks Brigade', 'Al-Sultan Mohammad al-Fatih', 'Tajamu Shuhada al-Sharqiya', 'Humat al-Aqida',
     'al-Majd Legion',
   ].map((name): [string, ActorDefaults] => [name, opposition]),
-  // ACLED, Syria (names without their trailing parentheses)
+  // ACLED, Syria. Since December 2024 ACLED names the transitional government's forces
+  // `(2024-)` and the former government's `(2000-2024)`: the first two are matched by their
+  // whole name, the rest without their trailing parentheses.
+  ['Military Forces of Syria (2024-)', transitionalGovernment],
+  ['Police Forces of Syria (2024-)', transitionalGovernment],
   ['Military Forces of Syria', government],
   ['Police Forces of Syria', government],
   ['NDF: National Defence Forces', proGovernmentMilitia],

@@ -20,7 +20,7 @@ const casualty = (neighbourhoodId: string, n: number): ImportCommand => ({
   role: 'casualties',
   path: `/v1/neighbourhoods/${neighbourhoodId}/casualties`,
   idempotencyKey: `ucdp:${n}:casualties`,
-  body: { occurredAt: '2018-05-01T00:00:00Z', timePrecision: 'day', sources: [{ name: 'UCDP GED 19.1', kind: 'dataset', reliability: 'B', credibility: 2 }], killed: { best: n } },
+  body: { occurredAt: '2018-05-01T00:00:00Z', timePrecision: 'day', sources: [{ name: 'UCDP GED', kind: 'dataset', reliability: 'B', credibility: 2 }], killed: { best: n } },
 });
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));

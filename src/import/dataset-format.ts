@@ -1,5 +1,5 @@
 import type { CasualtyFigure, ImportActorKind } from './import-commands.js';
-import type { ImportPrecision } from './import-time.js';
+import type { DateReading, ImportPrecision } from './import-time.js';
 
 /** One data record of the file: values by header name (case-insensitive), `''` when absent. */
 export interface CsvRecord {
@@ -62,7 +62,7 @@ export type RowPlan =
   /** A row of a kind the importer does not map: counted as `skipped:<type>`. */
   | { readonly kind: 'skip'; readonly type: string }
   /** A row missing a required value or holding one that cannot be read: refused `ROW_INVALID`. */
-  | { readonly kind: 'invalid'; readonly rowId: string; readonly message: string };
+  | { readonly kind: 'invalid'; readonly rowId: string; readonly version?: string; readonly message: string };
 
 export type DatasetName = 'acled' | 'ucdp';
 
@@ -77,7 +77,7 @@ export interface DatasetFormat {
   readonly requiredColumns: readonly string[];
   /** Columns read when present. */
   readonly optionalColumns: readonly string[];
-  map(record: CsvRecord, today: Date): RowPlan;
+  map(record: CsvRecord, dates: DateReading): RowPlan;
 }
 
 /** The row's id and version as they appear in keys and references: `<id>@<version>` or `<id>`. */
@@ -88,9 +88,10 @@ export function rowKey(row: Pick<ImportRow, 'rowId' | 'version'>): string {
 /** Row ids and versions go into idempotency keys: visible ASCII only. */
 export const ROW_ID_PATTERN = /^[\x21-\x3F\x41-\x7E]{1,100}$/;
 
-/** Degrees within ±limit, written as a plain decimal number. */
+/** Degrees within ±limit, written as a plain decimal number (`33.5`, or `33,5` as many spreadsheets save it). */
 export function coordinate(value: string, limit: number): number | undefined {
-  const text = value.trim();
+  const trimmed = value.trim();
+  const text = /^[-+]?\d+,\d+$/.test(trimmed) ? trimmed.replace(',', '.') : trimmed;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)$/.test(text)) return undefined;
   const number = Number(text);
   return Math.abs(number) <= limit ? number : undefined;

@@ -4,6 +4,7 @@ import { CsvAbort, readCsvRecords } from './csv-records.js';
 import { rowKey, type CsvRecord, type DatasetFormat, type ImportRow } from './dataset-format.js';
 import { DatasetVersionIndex, decideVersion } from './dataset-versions.js';
 import type { BatchResult, ImportCommand } from './import-commands.js';
+import type { DateOrder, DateReading } from './import-time.js';
 import { NO_PROGRESS, type ProgressSink } from './import-progress.js';
 import { classifyResult, ImportTally } from './import-summary.js';
 import type { ImportMapping } from './mapping-file.js';
@@ -26,6 +27,8 @@ export interface ImportRunOptions {
   readonly signal?: AbortSignal;
   /** Bound of the supersede check's memory, in events. */
   readonly maxIndexedEvents?: number;
+  /** Which comes first in the file's numeric dates (`15/03/2020`), when it has any. */
+  readonly dateOrder?: DateOrder;
 }
 
 export interface ImportReport {
@@ -62,7 +65,7 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
   const progress = options.progress ?? NO_PROGRESS;
   const limits = options.limits ?? DEFAULT_BATCH_LIMITS;
   const tally = new ImportTally();
-  const today = new Date(clock());
+  const dates: DateReading = { today: new Date(clock()), ...(options.dateOrder !== undefined ? { order: options.dateOrder } : {}) };
   const registered = new Map<string, RegistrationState>();
   const versions = new DatasetVersionIndex(options.maxIndexedEvents);
   const lookupFailures = new Map<string, string>();
@@ -95,7 +98,7 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
   const dispatcher = client === undefined ? undefined : new BatchDispatcher(client, limits, onResult);
 
   const prepare = (record: CsvRecord): PreparedRow | undefined => {
-    const plan = format.map(record, today);
+    const plan = format.map(record, dates);
     if (plan.kind === 'skip') {
       tally.skip(plan.type);
       return undefined;

@@ -13,12 +13,13 @@ export function calendarDate(year: number, month: number, day: number): string |
 }
 
 /**
- * `YYYY-MM-DD` (one-digit month and day accepted), checked against the calendar; a time of day
- * after it (`2016-01-01 00:00:00.000`, as UCDP's published files write dates) is left out.
+ * `YYYY-MM-DD` or `YYYY/MM/DD` (one-digit month and day accepted), checked against the calendar;
+ * a time of day after it (`2016-01-01 00:00:00.000`, as UCDP's published files write dates, or
+ * `2016-01-01T00:00:00Z`) is left out: the date is the one written.
  */
 export function parseIsoDate(value: string): string | undefined {
-  const match = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$/.exec(value.trim());
-  return match ? calendarDate(Number(match[1]), Number(match[2]), Number(match[3])) : undefined;
+  const match = /^(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(value.trim());
+  return match ? calendarDate(Number(match[1]), Number(match[3]), Number(match[4])) : undefined;
 }
 
 const MONTHS: Readonly<Record<string, number>> = {
@@ -27,20 +28,60 @@ const MONTHS: Readonly<Record<string, number>> = {
   november: 11, dec: 12, december: 12,
 };
 
+/** Which comes first in a numeric date such as `03/04/2020`: the day (`dmy`) or the month (`mdy`). */
+export type DateOrder = 'dmy' | 'mdy';
+export const DATE_ORDERS: readonly DateOrder[] = ['dmy', 'mdy'];
+
+/** How a file's dates are read: `today` settles two-digit years; `order` the numeric dates a spreadsheet writes. */
+export interface DateReading {
+  readonly today: Date;
+  readonly order?: DateOrder;
+}
+
+/** `15/03/2020`, `3/15/20`, `15.03.2020` or `15-03-2020`, with a time of day after it or not. */
+const NUMERIC_DATE = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:\s?[AaPp][Mm])?)?$/;
+
 /**
- * ACLED's `event_date` as the export writes it (`2020-05-09`) or as a spreadsheet saves it
- * (`9-May-20`, `09 May 2020`, `9 May 2020`, `09-May-2020`, `9 September 2020`). A two-digit
- * year is 20yy unless that date lies after `today`, then 19yy.
+ * A dataset date as the export writes it (`2020-05-09`, UCDP's `2016-01-01 00:00:00.000`) or as
+ * a spreadsheet saves it: `9-May-20`, `09 May 2020`, `9 May 2020`, `09-May-2020`,
+ * `9 September 2020`, `March 15, 2020`, and, when `reading.order` says which comes first, `09/05/2020`,
+ * `5/9/20 0:00` or `09.05.2020`. A two-digit year is 20yy unless that date lies after `today`,
+ * then 19yy.
  */
-export function parseAcledDate(value: string, today: Date): string | undefined {
+export function parseDatasetDate(value: string, reading: DateReading): string | undefined {
   const iso = parseIsoDate(value);
   if (iso !== undefined) return iso;
-  const match = /^(\d{1,2})[-\s]([A-Za-z]{3,9})\.?[-\s,]\s*(\d{4}|\d{2})$/.exec(value.trim());
-  if (!match) return undefined;
-  const day = Number(match[1]);
-  const month = MONTHS[match[2]!.toLowerCase()];
-  if (month === undefined) return undefined;
-  const year = match[3]!;
+  const text = value.trim();
+  const numeric = NUMERIC_DATE.exec(text);
+  if (numeric !== null) {
+    if (reading.order === undefined) return undefined;
+    const [first, second] = [Number(numeric[1]), Number(numeric[2])];
+    return reading.order === 'dmy' ? withYear(numeric[3]!, second, first, reading.today) : withYear(numeric[3]!, first, second, reading.today);
+  }
+  const dayFirst = /^(\d{1,2})[-\s]([A-Za-z]{3,9})\.?[-\s,]\s*(\d{4}|\d{2})$/.exec(text);
+  // `March 15, 2024`, as a spreadsheet in English writes a long date.
+  const monthFirst = dayFirst === null ? /^([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$/.exec(text) : null;
+  const [day, name, year] = dayFirst !== null ? [dayFirst[1]!, dayFirst[2]!, dayFirst[3]!] : monthFirst !== null ? [monthFirst[2]!, monthFirst[1]!, monthFirst[3]!] : [];
+  if (day === undefined || name === undefined || year === undefined) return undefined;
+  const month = MONTHS[name.toLowerCase()];
+  return month === undefined ? undefined : withYear(year, month, Number(day), reading.today);
+}
+
+/**
+ * Why `value` of `column` is no date, in one sentence: a numeric date read without an order
+ * asks for `--date-order`.
+ */
+export function dateProblem(column: string, value: string, reading: DateReading): string {
+  const quoted = JSON.stringify(value.slice(0, 40));
+  if (NUMERIC_DATE.test(value.trim())) {
+    return reading.order === undefined
+      ? `${column} ${quoted} is a spreadsheet's date with the day and month in an order the file does not say: give --date-order dmy or mdy`
+      : `${column} ${quoted} is not a date read as ${reading.order}`;
+  }
+  return `${column} ${quoted} is not a date (2020-05-09, 9-May-20, 09 May 2020, or 09/05/2020 with --date-order)`;
+}
+
+function withYear(year: string, month: number, day: number, today: Date): string | undefined {
   if (year.length === 4) return calendarDate(Number(year), month, day);
   const twentieth = calendarDate(2000 + Number(year), month, day);
   if (twentieth === undefined) return undefined;

@@ -7,6 +7,8 @@ describe('import arguments', () => {
       args: { format: 'acled', file: '/w/in.csv', map: '/w/m.json', dryRun: true, keyFile: '/k.json', url: 'http://h:1', rejects: '/w/in.csv.rejects.csv' },
     });
     expect(parseImportArgs(['--format', 'ucdp', '--file', 'g.csv', '--rejects', 'r.csv'], '/w')).toMatchObject({ args: { rejects: '/w/r.csv', dryRun: false } });
+    expect(parseImportArgs(['--format', 'ucdp', '--file', 'g.csv', '--date-order', 'mdy'], '/w')).toMatchObject({ args: { dateOrder: 'mdy' } });
+    expect(parseImportArgs(['--format', 'ucdp', '--file', 'g.csv'], '/w')).not.toHaveProperty('args.dateOrder');
     expect(parseImportArgs(['-h'], '/w')).toEqual({ kind: 'help' });
   });
 
@@ -18,6 +20,8 @@ describe('import arguments', () => {
     [['--format', 'ucdp', '--file', '--dry-run'], '--file needs a value'],
     [['--format', 'ucdp', '--file', 'a', '--file', 'b'], '--file is given twice'],
     [['--format', 'ucdp', '--file', 'a', '--batch', '5'], 'unknown argument "--batch"'],
+    [['--format', 'ucdp', '--file', 'a', '--date-order', 'ymd'], '--date-order must be dmy or mdy, not "ymd"'],
+    [['--format', 'ucdp', '--file', 'a', '--date-order'], '--date-order needs a value'],
   ])('refuses %j', (argv, message) => {
     expect(parseImportArgs(argv, '/w')).toEqual({ kind: 'usage-error', message: expect.stringContaining(message) });
   });

@@ -1,8 +1,10 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { DatasetName } from './dataset-format.js';
+import { DATE_ORDERS, type DateOrder } from './import-time.js';
 
 export const IMPORT_USAGE = `Usage: npm run import -- --format acled|ucdp --file <F.csv> [--url <http://127.0.0.1:3000>]
-         [--key-file <data/api-keys.json>] [--map <mapping.json>] [--dry-run] [--rejects <F.csv.rejects.csv>]
+         [--key-file <data/api-keys.json>] [--map <mapping.json>] [--date-order dmy|mdy] [--dry-run]
+         [--rejects <F.csv.rejects.csv>]
 
 Imports an ACLED or UCDP GED export into the timeline through POST /v1/batches. Every command
 carries an idempotency key derived from the row, so running it again writes nothing new and an
@@ -16,6 +18,9 @@ the mapping of every column.
                        superseded ACLED rows; default TIMELINE_API_KEY (one key for everything),
                        else <TIMELINE_DATA_DIR or ./data>/api-keys.json
   --map <file>         places, actor overrides and source ratings (schema in docs/import.md)
+  --date-order dmy|mdy which comes first in numeric dates such as 03/04/2020, as a spreadsheet
+                       re-saves them (dmy: day first, as in Europe; mdy: month first, as in the US);
+                       without it such dates are refused and ISO dates are read as always
   --dry-run            map and check every row locally; send nothing
   --rejects <file>     where refused commands are listed (default <F.csv>.rejects.csv)
   -h, --help           print this
@@ -30,6 +35,7 @@ export interface ImportArgs {
   readonly url?: string;
   readonly keyFile?: string;
   readonly map?: string;
+  readonly dateOrder?: DateOrder;
   readonly dryRun: boolean;
   readonly rejects: string;
 }
@@ -39,7 +45,7 @@ export type ParsedImportArgs =
   | { readonly kind: 'help' }
   | { readonly kind: 'usage-error'; readonly message: string };
 
-const VALUE_OPTIONS = ['--format', '--file', '--url', '--key-file', '--map', '--rejects'] as const;
+const VALUE_OPTIONS = ['--format', '--file', '--url', '--key-file', '--map', '--date-order', '--rejects'] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
 /** `--name value` and `--name=value`; every option at most once; paths resolved against `cwd`. */
@@ -72,6 +78,10 @@ export function parseImportArgs(argv: readonly string[], cwd: string): ParsedImp
   const url = values.get('--url');
   const keyFile = values.get('--key-file');
   const map = values.get('--map');
+  const dateOrder = values.get('--date-order');
+  if (dateOrder !== undefined && !DATE_ORDERS.some((order) => order === dateOrder)) {
+    return usageError(`--date-order must be dmy or mdy, not ${JSON.stringify(dateOrder.slice(0, 20))}`);
+  }
   return {
     kind: 'run',
     args: {
@@ -80,6 +90,7 @@ export function parseImportArgs(argv: readonly string[], cwd: string): ParsedImp
       ...(url !== undefined ? { url } : {}),
       ...(keyFile !== undefined ? { keyFile: path(keyFile) } : {}),
       ...(map !== undefined ? { map: path(map) } : {}),
+      ...(dateOrder !== undefined ? { dateOrder: dateOrder as DateOrder } : {}),
       dryRun,
       rejects: path(values.get('--rejects') ?? `${file}.rejects.csv`),
     },

@@ -112,6 +112,7 @@ export async function runImportCli(argv: readonly string[], io: ImportCliIo): Pr
       rejects,
       progress: progressReporter({ write: io.stderr, isTTY: io.isTTY === true, totalBytes: size, clock }),
       clock,
+      ...(args.dateOrder !== undefined ? { dateOrder: args.dateOrder } : {}),
       ...(io.limits !== undefined ? { limits: io.limits } : {}),
       ...(io.signal !== undefined ? { signal: io.signal } : {}),
     });

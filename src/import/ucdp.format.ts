@@ -13,7 +13,7 @@ import {
 } from './dataset-format.js';
 import type { CasualtyFigure } from './import-commands.js';
 import { cleanName, cleanText, cutAtWord, decodeHtmlEntities } from './import-text.js';
-import { parseIsoDate, type ImportPrecision } from './import-time.js';
+import { dateProblem, parseDatasetDate, type DateReading, type ImportPrecision } from './import-time.js';
 
 /** UCDP's name for the target of one-sided violence (type 3). */
 export const UCDP_CIVILIANS = 'Civilians';
@@ -27,7 +27,7 @@ const PRECISION_BY_DATE_PREC: Readonly<Record<string, ImportPrecision>> = { '1':
  */
 export const UCDP_FORMAT: DatasetFormat = {
   name: 'ucdp',
-  sourceName: 'UCDP GED 19.1',
+  sourceName: 'UCDP GED',
   controlAsOf: '1989-01-01T00:00:00Z',
   requiredColumns: [
     'id', 'type_of_violence', 'side_a', 'side_b', 'source_office', 'source_date', 'source_headline', 'where_prec',
@@ -37,14 +37,14 @@ export const UCDP_FORMAT: DatasetFormat = {
   map: mapUcdpRecord,
 };
 
-function mapUcdpRecord(record: CsvRecord): RowPlan {
+function mapUcdpRecord(record: CsvRecord, dates: DateReading): RowPlan {
   const rowId = record.value('id').trim();
   if (!ROW_ID_PATTERN.test(rowId)) return invalid(rowId, `id ${JSON.stringify(rowId.slice(0, 40))} must be 1 to 100 visible ASCII characters other than @`);
   const type = record.value('type_of_violence').trim();
   if (type !== '1' && type !== '2' && type !== '3') return { kind: 'skip', type: `type_of_violence=${type || '(empty)'}` };
 
-  const date = parseIsoDate(record.value('date_start'));
-  if (date === undefined) return invalid(rowId, `date_start ${JSON.stringify(record.value('date_start'))} is not a date (YYYY-MM-DD)`);
+  const date = parseDatasetDate(record.value('date_start'), dates);
+  if (date === undefined) return invalid(rowId, dateProblem('date_start', record.value('date_start'), dates));
   const precision = PRECISION_BY_DATE_PREC[record.value('date_prec').trim()];
   if (precision === undefined) return invalid(rowId, `date_prec ${JSON.stringify(record.value('date_prec'))} must be 1 to 5`);
   const location = ucdpLocation(record);
@@ -66,7 +66,7 @@ function mapUcdpRecord(record: CsvRecord): RowPlan {
     ...(killed !== undefined ? { killed } : {}),
     date,
     precision,
-    outlets: ucdpOutlets(record),
+    outlets: ucdpOutlets(record, dates),
     ...(notes !== '' ? { notes } : {}),
     actorKinds: new Map(),
     warnings,
@@ -108,7 +108,7 @@ function ucdpKilled(record: CsvRecord, warnings: string[]): CasualtyFigure | und
 
 
 /** source_office, source_date and source_article list the outlets in the same order (`;`). */
-function ucdpOutlets(record: CsvRecord): OutletCitation[] {
+function ucdpOutlets(record: CsvRecord, reading: DateReading): OutletCitation[] {
   const offices = record.value('source_office').split(';');
   const dates = record.value('source_date').split(';');
   const articles = splitArticles(record.value('source_article'));
@@ -117,7 +117,7 @@ function ucdpOutlets(record: CsvRecord): OutletCitation[] {
     const name = cleanName(decodeHtmlEntities(office));
     if (name === '') return;
     const rawDate = (dates[index] ?? '').trim();
-    const date = rawDate === '' ? undefined : parseIsoDate(rawDate);
+    const date = rawDate === '' ? undefined : parseDatasetDate(rawDate, reading);
     const article = articles.length === offices.length ? cleanName(decodeHtmlEntities(articles[index]!)) : '';
     outlets.push({
       name,

@@ -456,3 +456,104 @@ describe('import CLI, rejects and exit codes', () => {
     expect(readRejects(`${file}.rejects.csv`)).toHaveLength(2);
   });
 });
+
+/** The rows as a spreadsheet in a `;` locale saves them: `;` between fields, decimal commas. */
+function semicolonCsv(columns: readonly string[], rows: readonly AcledRow[]): string {
+  const field = (value: string): string => (/[;"\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  const lines = [columns, ...rows.map((row) => columns.map((column) => row[column] ?? ''))].map((fields) => fields.map(field).join(';'));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** `2018-05-09` as `09.05.2018` (day first) or `5/9/2018` (month first). */
+const numericDate = (iso: string, order: 'dmy' | 'mdy'): string => {
+  const [year, month, day] = iso.split('-');
+  return order === 'dmy' ? `${day}.${month}.${year}` : `${Number(month)}/${Number(day)}/${year}`;
+};
+
+describe('import CLI, files as spreadsheets save them', () => {
+  const rows = (): AcledRow[] => Array.from({ length: 6 }, (_, n) => acledRow(n + 1, n === 2 ? { notes: 'two lines,\nof notes' } : {}));
+
+  it('reads numeric dates in the order --date-order gives, and asks for it when it is missing', async () => {
+    const file = writeAcledFile(
+      join(dir, 'us.csv'),
+      ACLED_COLUMNS_2024,
+      rows().map((row) => ({ ...row, event_date: numericDate(row['event_date']!, 'mdy') })),
+    );
+    const without = await importInProcess(['--format', 'acled', '--file', file, '--dry-run']);
+    expect(without.code).toBe(1);
+    expect(summaryCount(without.stdout, 'refused:ROW_INVALID')).toBe(6);
+    expect(readRejects(`${file}.rejects.csv`)[0]!.version).toBe('1600000001');
+    expect(readRejects(`${file}.rejects.csv`)[0]!.message).toBe(
+      'event_date "5/2/2018" is a spreadsheet\'s date with the day and month in an order the file does not say: give --date-order dmy or mdy',
+    );
+
+    const iso = writeAcledFile(join(dir, 'iso.csv'), ACLED_COLUMNS_2024, rows());
+    expect((await importInProcess(['--format', 'acled', '--file', iso])).code).toBe(0);
+    const events = server.timeline.events.length;
+    // The same rows with their dates month first: every command is a replay of the ISO file's.
+    const run = await importInProcess(['--format', 'acled', '--file', file, '--date-order', 'mdy']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('refused:');
+    expect(summaryCount(run.stdout, 'replayed')).toBeGreaterThan(0);
+    expect(server.timeline.events.length).toBe(events);
+  });
+
+  it('reads a file with ; between fields, decimal commas and dates day first as the comma file', async () => {
+    const iso = writeAcledFile(join(dir, 'iso.csv'), ACLED_COLUMNS_2024, rows());
+    expect((await importInProcess(['--format', 'acled', '--file', iso])).code).toBe(0);
+    const events = server.timeline.events.length;
+    const file = join(dir, 'de.csv');
+    const german = rows().map((row) => ({
+      ...row,
+      event_date: numericDate(row['event_date']!, 'dmy'),
+      latitude: row['latitude']!.replace('.', ','),
+      longitude: row['longitude']!.replace('.', ','),
+    }));
+    writeFileSync(file, `\uFEFF${semicolonCsv(ACLED_COLUMNS_2024, german)}`);
+    expect(readFileSync(file, 'utf8')).toContain(';33,4728;36,3000;');
+    const run = await importInProcess(['--format', 'acled', '--file', file, '--date-order', 'dmy']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('refused:');
+    expect(summaryCount(run.stdout, 'replayed')).toBeGreaterThan(0);
+    expect(server.timeline.events.length).toBe(events);
+  });
+
+  it('reads rows with one more, empty, field than the header, and skips the empty rows below the data', async () => {
+    const file = join(dir, 'trailing.csv');
+    const text = writeAcledFile(join(dir, 'plain.csv'), ACLED_COLUMNS_2024, rows());
+    const lines = readFileSync(text, 'utf8');
+    // Every record ends in a comma (the third one's notes run over two lines); then three rows of commas.
+    writeFileSync(file, `${lines.replace(/\r\n(?=SYR|$)/g, ',\r\n')}${','.repeat(30)}\r\n${','.repeat(30)}\r\n,,,\r\n`);
+    expect(readFileSync(file, 'utf8')).toContain('"two lines,\nof notes"');
+    const run = await importInProcess(['--format', 'acled', '--file', file, '--dry-run']);
+    expect(run.stderr).not.toContain('CSV error');
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('refused:');
+    expect(run.stdout).toMatch(/: 6 records in /);
+  });
+
+  it('stops at the first byte that is not UTF-8, after importing the whole rows before it, and exits 2', async () => {
+    const file = join(dir, 'cp1252.csv');
+    const utf8 = readFileSync(writeAcledFile(join(dir, 'u.csv'), ACLED_COLUMNS_2024, rows().map((row, n) => (n === 3 ? { ...row, location: 'Medellín' } : row))));
+    // Windows-1252 writes í as the one byte 0xED, which is no UTF-8.
+    const at = utf8.indexOf(Buffer.from('í'));
+    writeFileSync(file, Buffer.concat([utf8.subarray(0, at), Buffer.from([0xed]), utf8.subarray(at + 2)]));
+    const run = await importInProcess(['--format', 'acled', '--file', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `import: cp1252.csv: the file is not UTF-8 text (byte ${at + 1} is not); save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)"); the rows before it were imported\n`,
+    );
+    const attacks = server.timeline.events.filter((e) => e.kind === 'attacks').map((e) => e.idempotencyKey);
+    expect(attacks).toEqual(['acled:SYR1001@1600000001:attack', 'acled:SYR1002@1600000002:attack', 'acled:SYR1003@1600000003:attack']);
+  });
+
+  it('exits 2 on UTF-16 text before sending anything', async () => {
+    const file = join(dir, 'utf16.csv');
+    const text = readFileSync(writeAcledFile(join(dir, 'u.csv'), ACLED_COLUMNS_2024, rows()), 'utf8');
+    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const run = await importInProcess(['--format', 'acled', '--file', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('the file is UTF-16 text; save it as UTF-8');
+    expect(server.timeline.batches).toBe(0);
+  });
+});

@@ -98,7 +98,7 @@ describe('the importer against the server', () => {
       if (cursor === undefined) break;
     }
     expect(place).toBeDefined();
-    const timeline = await server.get(`/v1/neighbourhoods/${place!.id}/timeline?source=${encodeURIComponent('UCDP GED 19.1')}&limit=1000`, { as: 'analyst' });
+    const timeline = await server.get(`/v1/neighbourhoods/${place!.id}/timeline?source=${encodeURIComponent('UCDP GED')}&limit=1000`, { as: 'analyst' });
     expect(timeline.status).toBe(200);
     const references = timeline.body.items.flatMap((item: { sources: { kind: string; reference?: string }[] }) =>
       item.sources.filter((source) => source.kind === 'dataset').map((source) => source.reference),

@@ -43,7 +43,7 @@ describe('UCDP GED import', () => {
     const tadamon = byKey('ucdp:259516:attack');
     expect(tadamon).toMatchObject({ attackers: ['government-of-syria'], defenders: ['is'], occurredAt: expect.stringMatching(/^2018-05-\d\dT00:00:00Z$/) });
     expect(tadamon.notes).toContain('ISIS loses al-Hajar al-Aswad');
-    expect((tadamon.sources as { kind: string }[])[0]).toEqual({ name: 'UCDP GED 19.1', kind: 'dataset', reliability: 'B', credibility: 2, reference: '259516' });
+    expect((tadamon.sources as { kind: string }[])[0]).toEqual({ name: 'UCDP GED', kind: 'dataset', reliability: 'B', credibility: 2, reference: '259516' });
 
     const rows = parse(readFileSync(SLICE), { columns: true }) as UcdpRow[];
     for (const row of rows) {
