@@ -134,8 +134,8 @@ export function acledIncident(
 function acledLocation(record: CsvRecord): DatasetLocation | string {
   const name = cleanName(record.value('location'));
   if (name === '') return 'location is empty';
-  const lat = coordinate(record.value('latitude'), 90);
-  const lon = coordinate(record.value('longitude'), 180);
+  const lat = coordinate(record.value('latitude'), 90, record.decimalComma);
+  const lon = coordinate(record.value('longitude'), 180, record.decimalComma);
   if (lat === undefined || lon === undefined) {
     return `latitude ${JSON.stringify(record.value('latitude'))} and longitude ${JSON.stringify(record.value('longitude'))} must be degrees`;
   }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +15,9 @@ export class MissingColumns extends Error {
 /** The CSV cannot be read on (an unclosed quote, an unreadable file). */
 export class CsvAbort extends Error {}
 
+/** The file is text in an encoding that would lose characters: nothing is read or sent. */
+export class WrongEncoding extends Error {}
+
 export interface CsvReadOptions {
   readonly requiredColumns: readonly string[];
   /** Called with the number of bytes read so far, as the file is read. */
@@ -22,22 +26,24 @@ export interface CsvReadOptions {
 
 /**
  * Streams the data records of a CSV file (RFC 4180) through csv-parse, in constant memory.
- * Liberal where exports differ: a UTF-8 byte order mark, CRLF or LF, `;` or tab between fields
- * where the header says so (spreadsheets in many locales save so), extra columns, any column
- * order, header names in any case, stray quotes inside unquoted fields, rows with missing or
- * extra trailing fields, empty lines and rows of empty fields. Strict about the header: a
- * required column missing throws {@link MissingColumns} before the first record. Strict about
- * the encoding: text that is not UTF-8 (a spreadsheet's "CSV" in Windows-1252, UTF-16) stops
- * the read at its first byte that is not, rather than import names with bytes lost.
+ * Liberal where exports differ: a UTF-8 or UTF-16LE byte order mark, CRLF or LF, `;` or tab
+ * between fields where the header says so (spreadsheets in many locales save so), extra
+ * columns, any column order, header names in any case, stray quotes inside unquoted fields,
+ * rows with missing or extra trailing fields, empty lines and rows of empty fields. Strict
+ * about the header: a required column missing throws {@link MissingColumns} before the first
+ * record. Strict about the encoding: a file that is neither UTF-8 nor UTF-16LE with its byte
+ * order mark (a spreadsheet's "CSV" in Windows-1252) throws {@link WrongEncoding} before the
+ * first record, naming its first byte that is not UTF-8.
  */
 export async function* readCsvRecords(path: string, options: CsvReadOptions): AsyncGenerator<CsvRecord> {
   let delimiter: string;
   try {
-    delimiter = await headerDelimiter(path, options.requiredColumns);
+    delimiter = await checkedDelimiter(path, options.requiredColumns);
   } catch (error) {
-    if (error instanceof CsvAbort) throw error;
+    if (error instanceof WrongEncoding) throw error;
     throw new CsvAbort(`cannot read ${path}: ${(error as Error).message}`);
   }
+  const decimalComma = delimiter !== ',';
   const input = createReadStream(path);
   let bytes = 0;
   input.on('data', (chunk) => {
@@ -54,8 +60,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
     skip_empty_lines: true,
   });
   // The pipeline's failure also destroys the parser, which ends the loop below with the error.
-  let encodingProblem: string | undefined;
-  const piping = pipeline(input, utf8Only((problem) => (encodingProblem = problem)), parser).catch(() => undefined);
+  const piping = pipeline(input, parser).catch(() => undefined);
   let columns: ReadonlyMap<string, number> | undefined;
   let header: readonly string[] = [];
   let index = 0;
@@ -83,16 +88,15 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
       const positions = columns;
       yield {
         index,
+        decimalComma,
         value: (column: string): string => {
           const at = positions.get(column);
           return at === undefined ? '' : (fields[at] ?? '');
         },
       };
     }
-    if (encodingProblem !== undefined) throw new CsvAbort(encodingProblem);
     if (columns === undefined) throw new MissingColumns(options.requiredColumns);
   } catch (error) {
-    if (encodingProblem !== undefined) throw new CsvAbort(encodingProblem);
     if (error instanceof MissingColumns || error instanceof CsvAbort) throw error;
     if (error instanceof CsvError) throw new CsvAbort(`CSV error after record ${index} (near line ${parser.info.lines}): ${error.message}`);
     throw new CsvAbort(`cannot read ${path}: ${(error as Error).message}`);
@@ -113,19 +117,35 @@ function fitsHeader(fields: readonly string[], header: readonly string[]): boole
 }
 
 const DELIMITERS = [',', ';', '\t'] as const;
+const ADVICE = 'save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)") and run the import again';
 
-/** The delimiter that makes the file's first line hold the most required columns; `,` unless another holds more. */
-async function headerDelimiter(path: string, requiredColumns: readonly string[]): Promise<string> {
+/**
+ * Checks the file's encoding (the whole file, before anything is sent: an import half done
+ * would have to be undone) and returns the delimiter that makes its header hold the most
+ * required columns; `,` unless another holds more.
+ */
+async function checkedDelimiter(path: string, requiredColumns: readonly string[]): Promise<string> {
   const file = await open(path, 'r');
-  let head: string;
+  let head: Buffer;
   try {
     const buffer = Buffer.alloc(64 * 1024);
     const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
-    head = buffer.subarray(0, bytesRead).toString('utf8');
+    head = buffer.subarray(0, bytesRead);
   } finally {
     await file.close();
   }
-  const firstLine = head.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/, 1)[0] ?? '';
+  let text: string;
+  if (head[0] === 0xff && head[1] === 0xfe) {
+    // UTF-16LE with its mark loses nothing, and the parser reads it.
+    text = head.subarray(2, head.length - (head.length % 2)).toString('utf16le');
+  } else if (head[0] === 0xfe && head[1] === 0xff) {
+    throw new WrongEncoding(`the file is UTF-16 big-endian text; ${ADVICE}`);
+  } else {
+    const invalid = await firstInvalidUtf8Byte(path);
+    if (invalid !== undefined) throw new WrongEncoding(`the file is not UTF-8 text (byte ${invalid + 1} is not); ${ADVICE}`);
+    text = head.toString('utf8');
+  }
+  const firstLine = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).find((line) => line.trim() !== '') ?? '';
   const found = (delimiter: string): number => {
     const names = new Set(firstLine.split(delimiter).map((name) => name.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase()));
     return requiredColumns.filter((column) => names.has(column)).length;
@@ -135,53 +155,35 @@ async function headerDelimiter(path: string, requiredColumns: readonly string[])
   return best;
 }
 
-/**
- * Passes the file's bytes on, line by line as they check out as UTF-8 (so that a record is never
- * cut short); at the first byte that is not, it passes on the whole lines before it, reports
- * the problem and ends the stream there.
- */
-function utf8Only(report: (problem: string) => void): (source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
-  return async function* (source) {
-    const decoder = new TextDecoder('utf-8', { fatal: true });
-    const advice = 'save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)")';
-    let offset = 0;
-    let carry = Buffer.alloc(0);
-    for await (const chunk of source) {
-      if (offset === 0 && chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
-        report(`the file is UTF-16 text; ${advice}`);
-        return;
-      }
-      let valid = chunk.length;
-      try {
-        decoder.decode(chunk, { stream: true });
-      } catch {
-        valid = validPrefix(chunk);
-      }
-      const bytes = Buffer.concat([carry, chunk.subarray(0, valid)]);
-      const lines = Math.max(bytes.lastIndexOf(0x0a), bytes.lastIndexOf(0x0d)) + 1;
-      if (lines > 0) yield bytes.subarray(0, lines);
-      if (valid < chunk.length) {
-        report(`the file is not UTF-8 text (byte ${offset + valid + 1} is not); ${advice}`);
-        return;
-      }
-      carry = bytes.subarray(lines);
-      offset += chunk.length;
-    }
-    try {
-      decoder.decode();
-    } catch {
-      report(`the file is not UTF-8 text (it ends within a character); ${advice}`);
-      return;
-    }
-    if (carry.length > 0) yield carry;
-  };
+/** The 0-based offset of the file's first byte that is not UTF-8, or undefined when it all is. */
+async function firstInvalidUtf8Byte(path: string): Promise<number | undefined> {
+  let offset = 0;
+  let carry = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    const bytes = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+    // Checked up to the start of the last character, so that no character is cut in two.
+    let end = bytes.length;
+    for (let back = 0; back < 3 && end > 0 && (bytes[end - 1]! & 0xc0) === 0x80; back += 1) end -= 1;
+    if (end > 0) end -= 1;
+    const block = bytes.subarray(0, end);
+    if (!isUtf8(block)) return offset + firstInvalidIn(block);
+    offset += end;
+    carry = Buffer.from(bytes.subarray(end));
+  }
+  return carry.length === 0 || isUtf8(carry) ? undefined : offset + firstInvalidIn(carry);
 }
 
-/** How many bytes at the start of the chunk are whole UTF-8 characters, up to the first invalid byte. */
-function validPrefix(chunk: Buffer): number {
-  const text = new TextDecoder('utf-8').decode(chunk);
-  const replaced = text.indexOf('\uFFFD');
-  return replaced === -1 ? chunk.length : Buffer.byteLength(text.slice(0, replaced));
+/** Where in a block that begins on a character, and is not all UTF-8, the first byte that is not lies. */
+function firstInvalidIn(block: Buffer): number {
+  const text = new TextDecoder('utf-8').decode(block);
+  let at = 0;
+  for (const character of text) {
+    const code = character.codePointAt(0)!;
+    // A replacement character the file itself holds is three bytes of valid UTF-8.
+    if (code === 0xfffd && !(block[at] === 0xef && block[at + 1] === 0xbf && block[at + 2] === 0xbd)) return at;
+    at += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+  }
+  return at;
 }
 
 /** Header names compare trimmed and in lower case; the first of a repeated name wins. */

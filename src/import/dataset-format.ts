@@ -5,6 +5,8 @@ import type { DateReading, ImportPrecision } from './import-time.js';
 export interface CsvRecord {
   /** 1-based, the header not counted. */
   readonly index: number;
+  /** The file separates fields by `;` or tab, so that a number may be written `33,5`. */
+  readonly decimalComma?: boolean;
   value(column: string): string;
 }
 
@@ -88,10 +90,13 @@ export function rowKey(row: Pick<ImportRow, 'rowId' | 'version'>): string {
 /** Row ids and versions go into idempotency keys: visible ASCII only. */
 export const ROW_ID_PATTERN = /^[\x21-\x3F\x41-\x7E]{1,100}$/;
 
-/** Degrees within ±limit, written as a plain decimal number (`33.5`, or `33,5` as many spreadsheets save it). */
-export function coordinate(value: string, limit: number): number | undefined {
+/**
+ * Degrees within ±limit, written as a plain decimal number (`33.5`; `33,5` too in a file that
+ * separates fields by `;` or tab, as spreadsheets in such locales save it).
+ */
+export function coordinate(value: string, limit: number, decimalComma = false): number | undefined {
   const trimmed = value.trim();
-  const text = /^[-+]?\d+,\d+$/.test(trimmed) ? trimmed.replace(',', '.') : trimmed;
+  const text = decimalComma && /^[-+]?\d+,\d+$/.test(trimmed) ? trimmed.replace(',', '.') : trimmed;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)$/.test(text)) return undefined;
   const number = Number(text);
   return Math.abs(number) <= limit ? number : undefined;

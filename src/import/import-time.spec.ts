@@ -62,6 +62,8 @@ describe('import dates', () => {
     ['15/03/2024', 'mdy'],
     ['31/02/2024', 'dmy'],
     ['15/03/2024/1', 'dmy'],
+    ['24-03-15', 'dmy'],
+    ['15-03-24', 'dmy'],
   ] as const)('refuses %s read as %s', (text, order) => {
     expect(parseDatasetDate(text, { today, order })).toBeUndefined();
   });
@@ -70,7 +72,10 @@ describe('import dates', () => {
     expect(dateProblem('event_date', '3/15/2024', { today })).toBe(
       'event_date "3/15/2024" is a spreadsheet\'s date with the day and month in an order the file does not say: give --date-order dmy or mdy',
     );
-    expect(dateProblem('event_date', '3/15/2024', { today, order: 'dmy' })).toBe('event_date "3/15/2024" is not a date read as dmy');
+    expect(dateProblem('event_date', '3/15/2024', { today, order: 'dmy' })).toBe(
+      'event_date "3/15/2024" is not a date read as dmy but is one read as mdy: is --date-order right? (a date whose day and month are both 12 or less reads either way)',
+    );
+    expect(dateProblem('event_date', '31/31/2024', { today, order: 'dmy' })).toBe('event_date "31/31/2024" is not a date read as dmy');
     expect(dateProblem('date_start', 'someday', { today })).toBe(
       'date_start "someday" is not a date (2020-05-09, 9-May-20, 09 May 2020, or 09/05/2020 with --date-order)',
     );

@@ -38,8 +38,11 @@ export interface DateReading {
   readonly order?: DateOrder;
 }
 
-/** `15/03/2020`, `3/15/20`, `15.03.2020` or `15-03-2020`, with a time of day after it or not. */
-const NUMERIC_DATE = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:\s?[AaPp][Mm])?)?$/;
+/**
+ * `15/03/2020`, `3/15/20`, `15.03.2020` or `15-03-2020`, with a time of day after it or not
+ * (`-` only with a four-digit year: `24-03-15` may be year first).
+ */
+const NUMERIC_DATE = /^(\d{1,2})(?:[/.](\d{1,2})[/.](\d{4}|\d{2})|-(\d{1,2})-(\d{4}))(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:\s?[AaPp][Mm])?)?$/;
 
 /**
  * A dataset date as the export writes it (`2020-05-09`, UCDP's `2016-01-01 00:00:00.000`) or as
@@ -55,8 +58,7 @@ export function parseDatasetDate(value: string, reading: DateReading): string | 
   const numeric = NUMERIC_DATE.exec(text);
   if (numeric !== null) {
     if (reading.order === undefined) return undefined;
-    const [first, second] = [Number(numeric[1]), Number(numeric[2])];
-    return reading.order === 'dmy' ? withYear(numeric[3]!, second, first, reading.today) : withYear(numeric[3]!, first, second, reading.today);
+    return numericDate(numeric, reading.order, reading.today);
   }
   const dayFirst = /^(\d{1,2})[-\s]([A-Za-z]{3,9})\.?[-\s,]\s*(\d{4}|\d{2})$/.exec(text);
   // `March 15, 2024`, as a spreadsheet in English writes a long date.
@@ -73,12 +75,23 @@ export function parseDatasetDate(value: string, reading: DateReading): string | 
  */
 export function dateProblem(column: string, value: string, reading: DateReading): string {
   const quoted = JSON.stringify(value.slice(0, 40));
-  if (NUMERIC_DATE.test(value.trim())) {
-    return reading.order === undefined
-      ? `${column} ${quoted} is a spreadsheet's date with the day and month in an order the file does not say: give --date-order dmy or mdy`
-      : `${column} ${quoted} is not a date read as ${reading.order}`;
+  const numeric = NUMERIC_DATE.exec(value.trim());
+  if (numeric !== null) {
+    if (reading.order === undefined) {
+      return `${column} ${quoted} is a spreadsheet's date with the day and month in an order the file does not say: give --date-order dmy or mdy`;
+    }
+    const other = reading.order === 'dmy' ? 'mdy' : 'dmy';
+    // A file in the other order reads some of its dates (days up to 12) wrongly and refuses the rest.
+    return numericDate(numeric, other, reading.today) === undefined
+      ? `${column} ${quoted} is not a date read as ${reading.order}`
+      : `${column} ${quoted} is not a date read as ${reading.order} but is one read as ${other}: is --date-order right? (a date whose day and month are both 12 or less reads either way)`;
   }
   return `${column} ${quoted} is not a date (2020-05-09, 9-May-20, 09 May 2020, or 09/05/2020 with --date-order)`;
+}
+
+function numericDate(match: RegExpExecArray, order: DateOrder, today: Date): string | undefined {
+  const [first, second, year] = match[2] !== undefined ? [match[1]!, match[2], match[3]!] : [match[1]!, match[4]!, match[5]!];
+  return order === 'dmy' ? withYear(year, Number(second), Number(first), today) : withYear(year, Number(first), Number(second), today);
 }
 
 function withYear(year: string, month: number, day: number, today: Date): string | undefined {

@@ -82,8 +82,8 @@ export function splitSide(side: string): string[] {
 function ucdpLocation(record: CsvRecord): DatasetLocation | string {
   const name = cleanName(decodeHtmlEntities(record.value('where_coordinates')));
   if (name === '') return 'where_coordinates is empty';
-  const lat = coordinate(record.value('latitude'), 90);
-  const lon = coordinate(record.value('longitude'), 180);
+  const lat = coordinate(record.value('latitude'), 90, record.decimalComma);
+  const lon = coordinate(record.value('longitude'), 180, record.decimalComma);
   if (lat === undefined || lon === undefined) {
     return `latitude ${JSON.stringify(record.value('latitude'))} and longitude ${JSON.stringify(record.value('longitude'))} must be degrees`;
   }

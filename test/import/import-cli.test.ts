@@ -532,7 +532,7 @@ describe('import CLI, files as spreadsheets save them', () => {
     expect(run.stdout).toMatch(/: 6 records in /);
   });
 
-  it('stops at the first byte that is not UTF-8, after importing the whole rows before it, and exits 2', async () => {
+  it('exits 2 on a file that is not UTF-8, naming its first such byte, before sending anything', async () => {
     const file = join(dir, 'cp1252.csv');
     const utf8 = readFileSync(writeAcledFile(join(dir, 'u.csv'), ACLED_COLUMNS_2024, rows().map((row, n) => (n === 3 ? { ...row, location: 'Medellín' } : row))));
     // Windows-1252 writes í as the one byte 0xED, which is no UTF-8.
@@ -541,19 +541,21 @@ describe('import CLI, files as spreadsheets save them', () => {
     const run = await importInProcess(['--format', 'acled', '--file', file]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      `import: cp1252.csv: the file is not UTF-8 text (byte ${at + 1} is not); save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)"); the rows before it were imported\n`,
+      `import: cp1252.csv: the file is not UTF-8 text (byte ${at + 1} is not); save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)") and run the import again; nothing was sent\n`,
     );
-    const attacks = server.timeline.events.filter((e) => e.kind === 'attacks').map((e) => e.idempotencyKey);
-    expect(attacks).toEqual(['acled:SYR1001@1600000001:attack', 'acled:SYR1002@1600000002:attack', 'acled:SYR1003@1600000003:attack']);
+    expect(server.timeline.batches).toBe(0);
   });
 
-  it('exits 2 on UTF-16 text before sending anything', async () => {
+  it('reads UTF-16LE text with its byte order mark as the UTF-8 file', async () => {
+    const utf8 = writeAcledFile(join(dir, 'u.csv'), ACLED_COLUMNS_2024, rows());
+    expect((await importInProcess(['--format', 'acled', '--file', utf8])).code).toBe(0);
+    const events = server.timeline.events.length;
     const file = join(dir, 'utf16.csv');
-    const text = readFileSync(writeAcledFile(join(dir, 'u.csv'), ACLED_COLUMNS_2024, rows()), 'utf8');
-    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(utf8, 'utf8'), 'utf16le')]));
     const run = await importInProcess(['--format', 'acled', '--file', file]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('the file is UTF-16 text; save it as UTF-8');
-    expect(server.timeline.batches).toBe(0);
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain('refused:');
+    expect(summaryCount(run.stdout, 'replayed')).toBeGreaterThan(0);
+    expect(server.timeline.events.length).toBe(events);
   });
 });

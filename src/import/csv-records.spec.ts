@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCsvRecords, WrongEncoding } from './csv-records.js';
+import { coordinate, type CsvRecord } from './dataset-format.js';
+
+const REQUIRED = ['id', 'name', 'lat'];
+/** The size of the chunks the file is read in: defects hide at their edges. */
+const CHUNK = 64 * 1024;
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'csv-records-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: Buffer | string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+async function records(path: string): Promise<CsvRecord[]> {
+  const read: CsvRecord[] = [];
+  for await (const record of readCsvRecords(path, { requiredColumns: REQUIRED })) read.push(record);
+  return read;
+}
+
+async function encodingError(path: string): Promise<string> {
+  const error = await records(path).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(WrongEncoding);
+  return (error as Error).message;
+}
+
+/** `id,name,lat` rows of ASCII up to `bytes` long in all (the header included). */
+function asciiRows(bytes: number): string {
+  let text = 'id,name,lat\n';
+  for (let n = 1; text.length < bytes; n += 1) text += `${n},place ${n},33.5\n`;
+  return text.slice(0, text.lastIndexOf('\n', bytes - 1) + 1);
+}
+
+describe('reading CSV records', () => {
+  it('names the first byte that is not UTF-8 when it is the last byte of a chunk, and yields nothing', async () => {
+    const head = Buffer.from(asciiRows(CHUNK - 40));
+    const line = Buffer.from(`${'9'.repeat(CHUNK - head.length - 8)},Medell`);
+    const content = Buffer.concat([head, line, Buffer.from([0xed]), Buffer.from('n,33.5\n')]);
+    expect(head.length + line.length + 1).toBe(CHUNK);
+    expect(await encodingError(file('edge.csv', content))).toBe(
+      `the file is not UTF-8 text (byte ${CHUNK} is not); save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)") and run the import again`,
+    );
+  });
+
+  it('reads a character cut in two by a chunk as one, and names the byte that is not UTF-8 after it', async () => {
+    const head = Buffer.from(asciiRows(CHUNK - 100));
+    const pad = Buffer.from(`1,${'x'.repeat(CHUNK - head.length - 3)}`);
+    // í (C3 AD) across the chunk's end; then, a line later, a Windows-1252 í.
+    const content = Buffer.concat([head, pad, Buffer.from('í,1\n2,Medell'), Buffer.from([0xed]), Buffer.from('n,1\n')]);
+    expect(content.indexOf(Buffer.from('í'))).toBe(CHUNK - 1);
+    const bad = content.indexOf(0xed, CHUNK + 1);
+    expect(await encodingError(file('split.csv', content))).toContain(`(byte ${bad + 1} is not)`);
+  });
+
+  it('takes a replacement character the file holds for text, not for the byte that is not UTF-8', async () => {
+    const content = Buffer.concat([Buffer.from('id,name,lat\n1,a\uFFFDb,1\n2,Medell'), Buffer.from([0xed]), Buffer.from('n,2\n')]);
+    expect(await encodingError(file('fffd.csv', content))).toContain(`(byte ${content.indexOf(0xed) + 1} is not)`);
+  });
+
+  it('refuses a file whose bad byte lies in a field of several lines before yielding any record', async () => {
+    const content = Buffer.concat([Buffer.from('id,name,lat\n1,a,1\n2,"two\nlines Medell'), Buffer.from([0xed]), Buffer.from('n",2\n3,c,3\n')]);
+    expect(await encodingError(file('multiline.csv', content))).toContain(`(byte ${content.indexOf(0xed) + 1} is not)`);
+  });
+
+  it('refuses a file that ends within a character, and UTF-16 big-endian text', async () => {
+    const cut = Buffer.concat([Buffer.from('id,name,lat\n1,a,1\n2,b'), Buffer.from([0xd8])]);
+    expect(await encodingError(file('cut.csv', cut))).toContain(`(byte ${cut.length} is not)`);
+    const bigEndian = Buffer.from('id,name,lat\n1,a,1\n', 'utf16le').swap16();
+    expect(await encodingError(file('be.csv', Buffer.concat([Buffer.from([0xfe, 0xff]), bigEndian])))).toContain('UTF-16 big-endian');
+  });
+
+  it('reads UTF-16LE text with its mark as the same records as UTF-8', async () => {
+    const text = 'id,name,lat\n1,اليرموك,33.5\n2,Medellín,6.2\n';
+    const utf16 = await records(file('le.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])));
+    const utf8 = await records(file('u8.csv', text));
+    expect(utf16.map((r) => [r.value('id'), r.value('name'), r.value('lat')])).toEqual(utf8.map((r) => [r.value('id'), r.value('name'), r.value('lat')]));
+    expect(utf8.map((r) => r.value('name'))).toEqual(['اليرموك', 'Medellín']);
+  });
+
+  it('takes the delimiter from the header, after blank lines, and says when numbers may have decimal commas', async () => {
+    const semicolon = await records(file('de.csv', '\n\nid;name;lat\n1;"a, b";33,5\n'));
+    expect(semicolon.map((r) => [r.value('name'), r.value('lat'), r.decimalComma])).toEqual([['a, b', '33,5', true]]);
+    const tab = await records(file('tab.csv', 'id\tname\tlat\n1\ta;b\t33.5\n'));
+    expect(tab.map((r) => [r.value('name'), r.decimalComma])).toEqual([['a;b', true]]);
+    const comma = await records(file('en.csv', 'id,name,lat\n1,a;b,"33,5"\n'));
+    expect(comma.map((r) => [r.value('name'), r.value('lat'), r.decimalComma])).toEqual([['a;b', '33,5', false]]);
+  });
+});
+
+describe('coordinates', () => {
+  it('reads a decimal comma only in a file that separates fields otherwise', () => {
+    expect(coordinate('33,4728', 90, true)).toBe(33.4728);
+    expect(coordinate('-6,25', 180, true)).toBe(-6.25);
+    expect(coordinate('33,4728', 90)).toBeUndefined();
+    expect(coordinate('1,000', 90)).toBeUndefined();
+    expect(coordinate('1,000,5', 90, true)).toBeUndefined();
+    expect(coordinate('33.4728', 90, true)).toBe(33.4728);
+  });
+});
