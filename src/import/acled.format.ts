@@ -58,6 +58,7 @@ export const ACLED_FORMAT: DatasetFormat = {
     'event_id_cnty', 'event_date', 'time_precision', 'event_type', 'sub_event_type', 'actor1', 'actor2', 'country',
     'admin1', 'admin2', 'location', 'latitude', 'longitude', 'geo_precision', 'source', 'notes', 'fatalities', 'timestamp',
   ],
+  dateColumns: ['event_date'],
   optionalColumns: ['admin3', 'inter1', 'inter2'],
   map: mapAcledRecord,
 };

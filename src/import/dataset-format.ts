@@ -77,6 +77,8 @@ export interface DatasetFormat {
   readonly controlAsOf: string;
   /** Columns whose absence stops the import (exit 2) before anything is sent. */
   readonly requiredColumns: readonly string[];
+  /** Columns that hold dates (several, `;` between, in one field at most), for settling a file's date order. */
+  readonly dateColumns: readonly string[];
   /** Columns read when present. */
   readonly optionalColumns: readonly string[];
   map(record: CsvRecord, dates: DateReading): RowPlan;

@@ -2,6 +2,7 @@ import { BatchDispatcher, DEFAULT_BATCH_LIMITS, type BatchLimits, type Outgoing 
 import { commandProblems } from './command-limits.js';
 import { CsvAbort, readCsvRecords } from './csv-records.js';
 import { rowKey, type CsvRecord, type DatasetFormat, type ImportRow } from './dataset-format.js';
+import { numericDates, settleDateOrder } from './date-order.js';
 import { DatasetVersionIndex, decideVersion } from './dataset-versions.js';
 import type { BatchResult, ImportCommand } from './import-commands.js';
 import type { DateOrder, DateReading } from './import-time.js';
@@ -65,7 +66,9 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
   const progress = options.progress ?? NO_PROGRESS;
   const limits = options.limits ?? DEFAULT_BATCH_LIMITS;
   const tally = new ImportTally();
-  const dates: DateReading = { today: new Date(clock()), ...(options.dateOrder !== undefined ? { order: options.dateOrder } : {}) };
+  let dates: DateReading = { today: new Date(clock()), ...(options.dateOrder !== undefined ? { order: options.dateOrder } : {}) };
+  /** Settled from the whole file at its first numeric date (see `settleDateOrder`). */
+  let dateOrderSettled = false;
   const registered = new Map<string, RegistrationState>();
   const versions = new DatasetVersionIndex(options.maxIndexedEvents);
   const lookupFailures = new Map<string, string>();
@@ -291,6 +294,10 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
       }
       tally.records += 1;
       progress.update(tally.records, bytesRead);
+      if (!dateOrderSettled && numericDates(record, format).length > 0) {
+        dates = { ...dates, order: await settleDateOrder(options.file, format, dates) };
+        dateOrderSettled = true;
+      }
       const prepared = prepare(record);
       if (prepared === undefined) continue;
       // A window never holds two versions of one row: the second must see the first's answers.

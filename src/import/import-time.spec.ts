@@ -77,7 +77,7 @@ describe('import dates', () => {
     );
     expect(dateProblem('event_date', '31/31/2024', { today, order: 'dmy' })).toBe('event_date "31/31/2024" is not a date read as dmy');
     expect(dateProblem('date_start', 'someday', { today })).toBe(
-      'date_start "someday" is not a date (2020-05-09, 9-May-20, 09 May 2020, or 09/05/2020 with --date-order)',
+      'date_start "someday" is not a date (2020-05-09, 9-May-20, 09 May 2020, or 09/05/2020 in the file\'s order)',
     );
   });
 

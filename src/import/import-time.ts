@@ -69,6 +69,11 @@ export function parseDatasetDate(value: string, reading: DateReading): string | 
   return month === undefined ? undefined : withYear(year, month, Number(day), reading.today);
 }
 
+/** A date as a spreadsheet writes it with numbers only (`03/04/2020`), whose order the file must say. */
+export function isNumericDate(value: string): boolean {
+  return NUMERIC_DATE.test(value.trim());
+}
+
 /**
  * Why `value` of `column` is no date, in one sentence: a numeric date read without an order
  * asks for `--date-order`.
@@ -86,7 +91,7 @@ export function dateProblem(column: string, value: string, reading: DateReading)
       ? `${column} ${quoted} is not a date read as ${reading.order}`
       : `${column} ${quoted} is not a date read as ${reading.order} but is one read as ${other}: is --date-order right? (a date whose day and month are both 12 or less reads either way)`;
   }
-  return `${column} ${quoted} is not a date (2020-05-09, 9-May-20, 09 May 2020, or 09/05/2020 with --date-order)`;
+  return `${column} ${quoted} is not a date (2020-05-09, 9-May-20, 09 May 2020, or 09/05/2020 in the file's order)`;
 }
 
 function numericDate(match: RegExpExecArray, order: DateOrder, today: Date): string | undefined {

@@ -20,7 +20,8 @@ the mapping of every column.
   --map <file>         places, actor overrides and source ratings (schema in docs/import.md)
   --date-order dmy|mdy which comes first in numeric dates such as 03/04/2020, as a spreadsheet
                        re-saves them (dmy: day first, as in Europe; mdy: month first, as in the US);
-                       without it such dates are refused and ISO dates are read as always
+                       without it a date such as 15/03/2020 in the file settles it, and a file
+                       whose every date reads either way stops at its first one
   --dry-run            map and check every row locally; send nothing
   --rejects <file>     where refused commands are listed (default <F.csv>.rejects.csv)
   -h, --help           print this

@@ -33,6 +33,7 @@ export const UCDP_FORMAT: DatasetFormat = {
     'id', 'type_of_violence', 'side_a', 'side_b', 'source_office', 'source_date', 'source_headline', 'where_prec',
     'where_coordinates', 'adm_1', 'adm_2', 'latitude', 'longitude', 'country', 'date_prec', 'date_start', 'low', 'best', 'high',
   ],
+  dateColumns: ['date_start', 'source_date'],
   optionalColumns: ['source_article'],
   map: mapUcdpRecord,
 };

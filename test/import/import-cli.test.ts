@@ -473,19 +473,19 @@ const numericDate = (iso: string, order: 'dmy' | 'mdy'): string => {
 describe('import CLI, files as spreadsheets save them', () => {
   const rows = (): AcledRow[] => Array.from({ length: 6 }, (_, n) => acledRow(n + 1, n === 2 ? { notes: 'two lines,\nof notes' } : {}));
 
-  it('reads numeric dates in the order --date-order gives, and asks for it when it is missing', async () => {
+  it('reads numeric dates in the order --date-order gives, and asks for it when no date of the file settles it', async () => {
+    // Every date of these rows has its day at 12 or less: each reads either way.
     const file = writeAcledFile(
       join(dir, 'us.csv'),
       ACLED_COLUMNS_2024,
       rows().map((row) => ({ ...row, event_date: numericDate(row['event_date']!, 'mdy') })),
     );
-    const without = await importInProcess(['--format', 'acled', '--file', file, '--dry-run']);
-    expect(without.code).toBe(1);
-    expect(summaryCount(without.stdout, 'refused:ROW_INVALID')).toBe(6);
-    expect(readRejects(`${file}.rejects.csv`)[0]!.version).toBe('1600000001');
-    expect(readRejects(`${file}.rejects.csv`)[0]!.message).toBe(
-      'event_date "5/2/2018" is a spreadsheet\'s date with the day and month in an order the file does not say: give --date-order dmy or mdy',
+    const without = await importInProcess(['--format', 'acled', '--file', file]);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toBe(
+      'import: us.csv: every numeric date in the file reads both day first and month first (e.g. 5/2/2018 at record 1): give --date-order dmy or mdy; the rows before it were imported\n',
     );
+    expect(server.timeline.batches).toBe(0);
 
     const iso = writeAcledFile(join(dir, 'iso.csv'), ACLED_COLUMNS_2024, rows());
     expect((await importInProcess(['--format', 'acled', '--file', iso])).code).toBe(0);
@@ -496,6 +496,37 @@ describe('import CLI, files as spreadsheets save them', () => {
     expect(run.stdout).not.toContain('refused:');
     expect(summaryCount(run.stdout, 'replayed')).toBeGreaterThan(0);
     expect(server.timeline.events.length).toBe(events);
+  });
+
+  it('settles the date order from the whole file, and refuses an order no date allows or a file of both', async () => {
+    const iso = [acledRow(1), acledRow(2), acledRow(3, { event_date: '2018-05-20' })];
+    const written = (name: string, order: 'dmy' | 'mdy', extra: AcledRow[] = []): string =>
+      writeAcledFile(join(dir, name), ACLED_COLUMNS_2024, [...iso, ...extra].map((row) => ({ ...row, event_date: numericDate(row['event_date']!, order) })));
+    // The last row's 5/20/2018 reads only month first: it settles the rows before it, which read either way.
+    const monthFirst = written('mdy.csv', 'mdy');
+    const settled = await importInProcess(['--format', 'acled', '--file', monthFirst, '--dry-run']);
+    expect(settled.code).toBe(0);
+    expect(settled.stdout).not.toContain('refused:');
+
+    const wrong = await importInProcess(['--format', 'acled', '--file', monthFirst, '--date-order', 'dmy']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--date-order dmy does not fit the file: 5/20/2018 at record 3 reads only mdy');
+    expect(server.timeline.batches).toBe(0);
+
+    const both = written('both.csv', 'mdy', [{ ...acledRow(4), event_date: '2018-05-21' }]);
+    writeFileSync(both, readFileSync(both, 'utf8').replace('5/21/2018', '21/5/2018'));
+    const mixed = await importInProcess(['--format', 'acled', '--file', both]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain('the file writes dates both day first (21/5/2018 at record 4) and month first (5/20/2018 at record 3): make them one order');
+    expect(server.timeline.batches).toBe(0);
+
+    // A file whose first rows have ISO dates sends them, and stops at its first numeric date.
+    const late = writeAcledFile(join(dir, 'late.csv'), ACLED_COLUMNS_2024, [acledRow(1), { ...acledRow(2), event_date: '5/3/2018' }]);
+    const run = await importInProcess(['--format', 'acled', '--file', late]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('(e.g. 5/3/2018 at record 2): give --date-order dmy or mdy; the rows before it were imported');
+    expect(server.timeline.events.map((e) => e.idempotencyKey)).toContain('acled:SYR1001@1600000001:attack');
+    expect(server.timeline.events.map((e) => e.idempotencyKey)).not.toContain('acled:SYR1002@1600000002:attack');
   });
 
   it('reads a file with ; between fields, decimal commas and dates day first as the comma file', async () => {
