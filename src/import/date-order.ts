@@ -24,15 +24,21 @@ interface Witness {
 export async function settleDateOrder(file: string, format: DatasetFormat, reading: DateReading): Promise<DateOrder> {
   const witnesses: Partial<Record<DateOrder, Witness>> = {};
   let ambiguous: Witness | undefined;
-  for await (const record of readCsvRecords(file, { requiredColumns: format.requiredColumns })) {
-    for (const value of numericDates(record, format)) {
-      const dmy = parseDatasetDate(value, { today: reading.today, order: 'dmy' }) !== undefined;
-      const mdy = parseDatasetDate(value, { today: reading.today, order: 'mdy' }) !== undefined;
-      if (dmy && mdy) ambiguous ??= { record: record.index, value };
-      else if (dmy) witnesses.dmy ??= { record: record.index, value };
-      else if (mdy) witnesses.mdy ??= { record: record.index, value };
+  try {
+    for await (const record of readCsvRecords(file, { requiredColumns: format.requiredColumns })) {
+      for (const value of numericDates(record, format)) {
+        const dmy = parseDatasetDate(value, { today: reading.today, order: 'dmy' }) !== undefined;
+        const mdy = parseDatasetDate(value, { today: reading.today, order: 'mdy' }) !== undefined;
+        if (dmy && mdy) ambiguous ??= { record: record.index, value };
+        else if (dmy) witnesses.dmy ??= { record: record.index, value };
+        else if (mdy) witnesses.mdy ??= { record: record.index, value };
+      }
+      if (witnesses.dmy !== undefined && witnesses.mdy !== undefined) break;
     }
-    if (witnesses.dmy !== undefined && witnesses.mdy !== undefined) break;
+  } catch (error) {
+    // A file the parser cannot read to its end is settled by the dates before that point; the
+    // import itself stops there, and says so.
+    if (!(error instanceof CsvAbort)) throw error;
   }
   const { dmy, mdy } = witnesses;
   const at = (witness: Witness): string => `${witness.value} at record ${witness.record}`;

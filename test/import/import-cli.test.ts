@@ -529,6 +529,20 @@ describe('import CLI, files as spreadsheets save them', () => {
     expect(server.timeline.events.map((e) => e.idempotencyKey)).not.toContain('acled:SYR1002@1600000002:attack');
   });
 
+  it('settles the date order from the dates before a point the parser cannot read past, and stops there', async () => {
+    const rowsWithDates = [1, 2, 3, 4, 5, 6].map((n) => ({ ...acledRow(n), event_date: n === 3 ? '5/20/2018' : `5/${n}/2018` }));
+    const file = writeAcledFile(join(dir, 'broken.csv'), ACLED_COLUMNS_2024, rowsWithDates);
+    const text = readFileSync(file, 'utf8');
+    const broken = text.replace('"On 5 May 2018, regime forces clashed with IS fighters."', '"On 5 May 2018, clashes.');
+    expect(broken).not.toBe(text);
+    writeFileSync(file, broken);
+    const run = await importInProcess(['--format', 'acled', '--file', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^import: broken\.csv: CSV error at record 5 .*a quote opened in it is never closed; the rows before it were imported\n$/);
+    const attacks = server.timeline.events.filter((e) => e.kind === 'attacks').map((e) => e.idempotencyKey);
+    expect(attacks).toEqual([1, 2, 3, 4].map((n) => `acled:SYR${1000 + n}@${1_600_000_000 + n}:attack`));
+  });
+
   it('reads a file with ; between fields, decimal commas and dates day first as the comma file', async () => {
     const iso = writeAcledFile(join(dir, 'iso.csv'), ACLED_COLUMNS_2024, rows());
     expect((await importInProcess(['--format', 'acled', '--file', iso])).code).toBe(0);
