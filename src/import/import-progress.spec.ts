@@ -26,4 +26,18 @@ describe('progress', () => {
     progress.finish();
     expect(lines).toEqual(['import: 50% of the file, 2,000 records, 200/s\n']);
   });
+
+  it('writes a note on a line of its own, clearing the bar first on a terminal', () => {
+    let now = 1000;
+    let out = '';
+    const progress = progressReporter({ write: (t) => (out += t), isTTY: true, totalBytes: 1000, clock: () => now });
+    progress.note('before any bar');
+    now = 2000;
+    progress.update(500, 500);
+    progress.note('over the bar');
+    expect(out).toBe(`import: before any bar\n\r\x1b[K[${'#'.repeat(15)}${'-'.repeat(15)}]  50%  500 records, 500/s\r\x1b[Kimport: over the bar\n`);
+    const lines: string[] = [];
+    progressReporter({ write: (t) => lines.push(t), isTTY: false, totalBytes: 1, clock: () => now }).note('plain');
+    expect(lines).toEqual(['import: plain\n']);
+  });
 });

@@ -1,6 +1,8 @@
 export interface ProgressSink {
   /** Records read so far and bytes of the file read so far. */
   update(records: number, bytes: number): void;
+  /** A line about the run (what it is doing besides sending, what it found), above the bar. */
+  note(text: string): void;
   /** Clears the bar (on a terminal) before the summary is printed. */
   finish(): void;
 }
@@ -43,6 +45,11 @@ export function progressReporter(options: ProgressOptions): ProgressSink {
         options.write(`import: ${percent}% of the file, ${text}\n`);
       }
     },
+    note(text) {
+      // The bar is drawn again by the next update.
+      options.write(`${drawn ? '\r\x1b[K' : ''}import: ${text}\n`);
+      drawn = false;
+    },
     finish() {
       if (drawn) options.write('\r\x1b[K');
       drawn = false;
@@ -51,4 +58,4 @@ export function progressReporter(options: ProgressOptions): ProgressSink {
 }
 
 /** For runs nobody watches. */
-export const NO_PROGRESS: ProgressSink = { update: () => undefined, finish: () => undefined };
+export const NO_PROGRESS: ProgressSink = { update: () => undefined, note: () => undefined, finish: () => undefined };

@@ -295,7 +295,9 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
       tally.records += 1;
       progress.update(tally.records, bytesRead);
       if (!dateOrderSettled && numericDates(record, format).length > 0) {
+        progress.note(`record ${record.index} has a date of numbers only: reading every date of the file for their order`);
         dates = { ...dates, order: await settleDateOrder(options.file, format, dates) };
+        progress.note(`dates of numbers only are read ${dates.order === 'dmy' ? 'day' : 'month'} first`);
         dateOrderSettled = true;
       }
       const prepared = prepare(record);

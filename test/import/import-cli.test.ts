@@ -483,7 +483,8 @@ describe('import CLI, files as spreadsheets save them', () => {
     const without = await importInProcess(['--format', 'acled', '--file', file]);
     expect(without.code).toBe(2);
     expect(without.stderr).toBe(
-      'import: us.csv: every numeric date in the file reads both day first and month first (e.g. 5/2/2018 at record 1): give --date-order dmy or mdy; the rows before it were imported\n',
+      'import: record 1 has a date of numbers only: reading every date of the file for their order\n' +
+        'import: us.csv: every numeric date in the file reads both day first and month first (e.g. 5/2/2018 at record 1): give --date-order dmy or mdy; the rows before it were imported\n',
     );
     expect(server.timeline.batches).toBe(0);
 
@@ -507,6 +508,7 @@ describe('import CLI, files as spreadsheets save them', () => {
     const settled = await importInProcess(['--format', 'acled', '--file', monthFirst, '--dry-run']);
     expect(settled.code).toBe(0);
     expect(settled.stdout).not.toContain('refused:');
+    expect(settled.stderr).toContain('import: dates of numbers only are read month first\n');
 
     const wrong = await importInProcess(['--format', 'acled', '--file', monthFirst, '--date-order', 'dmy']);
     expect(wrong.code).toBe(2);
@@ -538,7 +540,12 @@ describe('import CLI, files as spreadsheets save them', () => {
     writeFileSync(file, broken);
     const run = await importInProcess(['--format', 'acled', '--file', file]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^import: broken\.csv: CSV error at record 5 .*a quote opened in it is never closed; the rows before it were imported\n$/);
+    expect(run.stderr.split('\n')).toEqual([
+      'import: record 1 has a date of numbers only: reading every date of the file for their order',
+      'import: dates of numbers only are read month first',
+      expect.stringMatching(/^import: broken\.csv: CSV error at record 5 .*a quote opened in it is never closed; the rows before it were imported$/),
+      '',
+    ]);
     const attacks = server.timeline.events.filter((e) => e.kind === 'attacks').map((e) => e.idempotencyKey);
     expect(attacks).toEqual([1, 2, 3, 4].map((n) => `acled:SYR${1000 + n}@${1_600_000_000 + n}:attack`));
   });
