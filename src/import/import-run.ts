@@ -292,14 +292,20 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
         window = [];
         break;
       }
-      tally.records += 1;
-      progress.update(tally.records, bytesRead);
       if (!dateOrderSettled && numericDates(record, format).length > 0) {
         progress.note(`record ${record.index} has a date of numbers only: reading every date of the file for their order`);
-        dates = { ...dates, order: await settleDateOrder(options.file, format, dates) };
-        progress.note(`dates of numbers only are read ${dates.order === 'dmy' ? 'day' : 'month'} first`);
+        const order = await settleDateOrder(options.file, format, dates, record.index, options.signal);
+        if (order === undefined) {
+          interrupted = true;
+          window = [];
+          break;
+        }
+        dates = { ...dates, order };
+        progress.note(`dates of numbers only are read ${order === 'dmy' ? 'day' : 'month'} first`);
         dateOrderSettled = true;
       }
+      tally.records += 1;
+      progress.update(tally.records, bytesRead);
       const prepared = prepare(record);
       if (prepared === undefined) continue;
       // A window never holds two versions of one row: the second must see the first's answers.

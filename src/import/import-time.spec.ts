@@ -75,7 +75,7 @@ describe('import dates', () => {
     expect(dateProblem('event_date', '3/15/2024', { today, order: 'dmy' })).toBe(
       'event_date "3/15/2024" is not a date read as dmy but is one read as mdy: is --date-order right? (a date whose day and month are both 12 or less reads either way)',
     );
-    expect(dateProblem('event_date', '31/31/2024', { today, order: 'dmy' })).toBe('event_date "31/31/2024" is not a date read as dmy');
+    expect(dateProblem('event_date', '31/31/2024', { today, order: 'dmy' })).toBe('event_date "31/31/2024" is not a date, day or month first');
     expect(dateProblem('date_start', 'someday', { today })).toBe(
       'date_start "someday" is not a date (2020-05-09, 9-May-20, 09 May 2020, or 09/05/2020 in the file\'s order)',
     );

@@ -88,7 +88,7 @@ export function dateProblem(column: string, value: string, reading: DateReading)
     const other = reading.order === 'dmy' ? 'mdy' : 'dmy';
     // A file in the other order reads some of its dates (days up to 12) wrongly and refuses the rest.
     return numericDate(numeric, other, reading.today) === undefined
-      ? `${column} ${quoted} is not a date read as ${reading.order}`
+      ? `${column} ${quoted} is not a date, day or month first`
       : `${column} ${quoted} is not a date read as ${reading.order} but is one read as ${other}: is --date-order right? (a date whose day and month are both 12 or less reads either way)`;
   }
   return `${column} ${quoted} is not a date (2020-05-09, 9-May-20, 09 May 2020, or 09/05/2020 in the file's order)`;

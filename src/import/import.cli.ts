@@ -139,7 +139,10 @@ export async function runImportCli(argv: readonly string[], io: ImportCliIo): Pr
   );
   for (const line of tally.lines()) io.stdout(`${line}\n`);
   io.stdout(`rejects: ${args.rejects} (${report.rejected.toLocaleString('en-US')} line${report.rejected === 1 ? '' : 's'})\n`);
-  if (report.csvAbort !== undefined) return fail(`${basename(args.file)}: ${report.csvAbort}; the rows before it were imported`, EXIT_USAGE);
+  if (report.csvAbort !== undefined) {
+    const before = args.dryRun ? 'nothing was sent (dry run)' : tally.landed() > 0 ? 'the rows before it were imported' : 'nothing was imported';
+    return fail(`${basename(args.file)}: ${report.csvAbort}; ${before}`, EXIT_USAGE);
+  }
   if (report.interrupted) return fail('interrupted: run the same command again to finish', EXIT_INTERRUPTED);
   if (tally.landed() === 0) return fail(`nothing was ${args.dryRun ? 'valid' : 'created, replayed or already there'}`, EXIT_FAILED);
   return EXIT_OK;

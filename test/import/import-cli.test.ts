@@ -484,7 +484,7 @@ describe('import CLI, files as spreadsheets save them', () => {
     expect(without.code).toBe(2);
     expect(without.stderr).toBe(
       'import: record 1 has a date of numbers only: reading every date of the file for their order\n' +
-        'import: us.csv: every numeric date in the file reads both day first and month first (e.g. 5/2/2018 at record 1): give --date-order dmy or mdy; the rows before it were imported\n',
+        'import: us.csv: stopped at record 1, the first with a date of numbers only: every numeric date in the file reads both day first and month first (e.g. 5/2/2018 at record 1): give --date-order dmy or mdy; nothing was imported\n',
     );
     expect(server.timeline.batches).toBe(0);
 
@@ -548,6 +548,47 @@ describe('import CLI, files as spreadsheets save them', () => {
     ]);
     const attacks = server.timeline.events.filter((e) => e.kind === 'attacks').map((e) => e.idempotencyKey);
     expect(attacks).toEqual([1, 2, 3, 4].map((n) => `acled:SYR${1000 + n}@${1_600_000_000 + n}:attack`));
+  });
+
+  it('refuses on its own row a date that reads in neither order, and says a dry run sent nothing when it stops', async () => {
+    const file = writeAcledFile(join(dir, 'neither.csv'), ACLED_COLUMNS_2024, [acledRow(1), { ...acledRow(2), event_date: '31/02/2018' }, acledRow(3)]);
+    const run = await importInProcess(['--format', 'acled', '--file', file]);
+    expect(run.code).toBe(0);
+    expect(summaryCount(run.stdout, 'refused:ROW_INVALID')).toBe(1);
+    expect(readRejects(`${file}.rejects.csv`).map((r) => [r.dataset_id, r.message])).toEqual([['SYR1002', 'event_date "31/02/2018" is not a date, day or month first']]);
+    expect(server.timeline.events.filter((e) => e.kind === 'attacks')).toHaveLength(2);
+
+    const ambiguous = writeAcledFile(join(dir, 'ambiguous.csv'), ACLED_COLUMNS_2024, [acledRow(1), { ...acledRow(2), event_date: '5/3/2018' }]);
+    const dry = await importInProcess(['--format', 'acled', '--file', ambiguous, '--dry-run']);
+    expect(dry.code).toBe(2);
+    expect(dry.stderr).toContain(
+      'import: ambiguous.csv: stopped at record 2, the first with a date of numbers only: every numeric date in the file reads both day first and month first (e.g. 5/3/2018 at record 2): give --date-order dmy or mdy; nothing was sent (dry run)\n',
+    );
+    expect(dry.stdout).toMatch(/: 1 records in /);
+  });
+
+  it('stops reading the dates for their order on an interrupt, and exits 130', async () => {
+    const file = writeAcledFile(
+      join(dir, 'long-numeric.csv'),
+      ACLED_COLUMNS_2024,
+      Array.from({ length: 3000 }, (_, n) => ({ ...acledRow(n + 1), event_date: '5/3/2018' })),
+    );
+    const interrupt = new AbortController();
+    let stderr = '';
+    const code = await runImportCli(['--format', 'acled', '--file', file, '--url', server.url, '--key-file', keyFile], {
+      stdout: () => undefined,
+      stderr: (text) => {
+        stderr += text;
+        // Interrupted as soon as the reading for the order begins.
+        if (text.includes('reading every date of the file')) interrupt.abort();
+      },
+      signal: interrupt.signal,
+    });
+    expect(code).toBe(130);
+    expect(stderr).toBe(
+      'import: record 1 has a date of numbers only: reading every date of the file for their order\nimport: interrupted: run the same command again to finish\n',
+    );
+    expect(server.timeline.batches).toBe(0);
   });
 
   it('reads a file with ; between fields, decimal commas and dates day first as the comma file', async () => {
