@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCsvRecords, WrongEncoding } from './csv-records.js';
+import { gzipSync } from 'node:zlib';
+import { NotCsv, readCsvRecords, WrongEncoding } from './csv-records.js';
 import { coordinate, type CsvRecord } from './dataset-format.js';
 
 const REQUIRED = ['id', 'name', 'lat'];
@@ -33,6 +34,17 @@ async function encodingError(path: string): Promise<string> {
   );
   expect(error).toBeInstanceOf(WrongEncoding);
   return (error as Error).message;
+}
+
+/** A ZIP archive's local entry (stored, checksum left out: only the first bytes are looked at). */
+function zipEntry(name: string, content: string): Buffer {
+  const header = Buffer.alloc(30);
+  header.writeUInt32LE(0x04034b50, 0);
+  header.writeUInt16LE(20, 4);
+  header.writeUInt32LE(Buffer.byteLength(content), 18);
+  header.writeUInt32LE(Buffer.byteLength(content), 22);
+  header.writeUInt16LE(Buffer.byteLength(name), 26);
+  return Buffer.concat([header, Buffer.from(name), Buffer.from(content)]);
 }
 
 /** `id,name,lat` rows of ASCII up to `bytes` long in all (the header included). */
@@ -95,6 +107,38 @@ describe('reading CSV records', () => {
     expect(tab.map((r) => [r.value('name'), r.decimalComma])).toEqual([['a;b', true]]);
     const comma = await records(file('en.csv', 'id,name,lat\n1,a;b,"33,5"\n'));
     expect(comma.map((r) => [r.value('name'), r.value('lat'), r.decimalComma])).toEqual([['a;b', '33,5', false]]);
+  });
+});
+
+describe('files that are no CSV text', () => {
+  const CSV = 'id,name,lat\n1,a,33.5\n';
+  const SAVE_AS_CSV = 'save it as CSV UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)"; in LibreOffice: Text CSV, UTF-8)';
+  const cases: readonly (readonly [string, Buffer, string])[] = [
+    ['an Excel workbook', Buffer.concat([zipEntry('[Content_Types].xml', '<Types/>'), zipEntry('xl/workbook.xml', '<workbook/>')]), `an Excel workbook (.xlsx), not CSV: ${SAVE_AS_CSV}`],
+    ['an OpenDocument spreadsheet', zipEntry('mimetype', 'application/vnd.oasis.opendocument.spreadsheet'), `an OpenDocument spreadsheet (.ods), not CSV: ${SAVE_AS_CSV}`],
+    ['a ZIP archive of the CSV', zipEntry('ged251.csv', CSV), 'a ZIP archive, not CSV: unpack it (unzip) and import the CSV file inside'],
+    ['an Excel 97-2003 workbook', Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]), `an Excel 97-2003 workbook (.xls), not CSV: ${SAVE_AS_CSV}`],
+    ['a gzip-compressed CSV', gzipSync(CSV), 'gzip-compressed, not CSV: unpack it (gunzip) and import the CSV file inside'],
+    ['a bzip2-compressed CSV', Buffer.from('BZh91AY&SY'), 'bzip2-compressed, not CSV: unpack it (bunzip2) and import the CSV file inside'],
+    ['JSON from an API, with a byte order mark', Buffer.from('\uFEFF {"status":200,"data":[{"event_id_cnty":"SYR1"}]}'), 'JSON, not CSV: export the data as CSV'],
+    ['a JSON array', Buffer.from('[{"id":1}]'), 'JSON, not CSV: export the data as CSV'],
+    ['a Stata file', Buffer.from('<stata_dta><header><release>118</release>'), "a Stata file (.dta), not CSV: download the dataset's CSV version"],
+    ['an R data file', Buffer.from('RDX3\nX\n\u0000\u0000'), "an R data file, not CSV: download the dataset's CSV version"],
+    ['a Parquet file', Buffer.concat([Buffer.from('PAR1'), Buffer.from([0x15, 0x04, 0x15])]), "a Parquet file, not CSV: download the dataset's CSV version"],
+  ];
+
+  it.each(cases)('names %s, and what to do instead, before reading a record', async (_, content, message) => {
+    const error = await records(file('export', content)).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(NotCsv);
+    expect((error as Error).message).toBe(`the file is ${message}`);
+  });
+
+  it('reads a CSV whose first column name only looks like one of those', async () => {
+    const read = await records(file('plain.csv', 'PAR1,id,name,lat\n1,2,a,33.5\n'));
+    expect(read.map((record) => record.value('name'))).toEqual(['a']);
   });
 });
 

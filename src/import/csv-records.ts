@@ -18,6 +18,9 @@ export class CsvAbort extends Error {}
 /** The file is text in an encoding that would lose characters: nothing is read or sent. */
 export class WrongEncoding extends Error {}
 
+/** The file is no text at all (a workbook, an archive, JSON): nothing is read or sent. */
+export class NotCsv extends Error {}
+
 export interface CsvReadOptions {
   readonly requiredColumns: readonly string[];
   /** Called with the number of bytes read so far, as the file is read. */
@@ -40,7 +43,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
   try {
     delimiter = await checkedDelimiter(path, options.requiredColumns);
   } catch (error) {
-    if (error instanceof WrongEncoding) throw error;
+    if (error instanceof WrongEncoding || error instanceof NotCsv) throw error;
     throw new CsvAbort(`cannot read ${path}: ${(error as Error).message}`);
   }
   const decimalComma = delimiter !== ',';
@@ -134,6 +137,8 @@ async function checkedDelimiter(path: string, requiredColumns: readonly string[]
   } finally {
     await file.close();
   }
+  const other = otherKind(head);
+  if (other !== undefined) throw new NotCsv(`the file is ${other.what}, not CSV: ${other.advice}`);
   let text: string;
   if (head[0] === 0xff && head[1] === 0xfe) {
     // UTF-16LE with its mark loses nothing, and the parser reads it.
@@ -153,6 +158,35 @@ async function checkedDelimiter(path: string, requiredColumns: readonly string[]
   let best: string = DELIMITERS[0];
   for (const delimiter of DELIMITERS) if (found(delimiter) > found(best)) best = delimiter;
   return best;
+}
+
+const SAVE_AS_CSV = 'save it as CSV UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)"; in LibreOffice: Text CSV, UTF-8)';
+const UNPACK = (tool: string): string => `unpack it (${tool}) and import the CSV file inside`;
+const DOWNLOAD_CSV = "download the dataset's CSV version";
+
+/**
+ * What a file that is no CSV text is, by its first bytes, and what to do instead. The exports
+ * come as workbooks, in archives, as JSON from APIs, and UCDP offers Stata and R files.
+ */
+function otherKind(head: Buffer): { readonly what: string; readonly advice: string } | undefined {
+  const starts = (...bytes: readonly number[]): boolean => bytes.every((byte, at) => head[at] === byte);
+  const latin1 = head.toString('latin1');
+  if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0x50, 0x4b, 0x05, 0x06)) {
+    if (latin1.includes('application/vnd.oasis.opendocument.spreadsheet')) return { what: 'an OpenDocument spreadsheet (.ods)', advice: SAVE_AS_CSV };
+    if (latin1.includes('xl/')) return { what: 'an Excel workbook (.xlsx)', advice: SAVE_AS_CSV };
+    return { what: 'a ZIP archive', advice: UNPACK('unzip') };
+  }
+  if (starts(0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1)) return { what: 'an Excel 97-2003 workbook (.xls)', advice: SAVE_AS_CSV };
+  if (starts(0x1f, 0x8b)) return { what: 'gzip-compressed', advice: UNPACK('gunzip') };
+  if (starts(0x42, 0x5a, 0x68)) return { what: 'bzip2-compressed', advice: UNPACK('bunzip2') };
+  if (starts(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00)) return { what: 'xz-compressed', advice: UNPACK('unxz') };
+  if (starts(0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c)) return { what: 'a 7-Zip archive', advice: UNPACK('7z x') };
+  if (latin1.startsWith('<stata_dta>')) return { what: 'a Stata file (.dta)', advice: DOWNLOAD_CSV };
+  if (/^RD[AX][23]\n/.test(latin1)) return { what: 'an R data file', advice: DOWNLOAD_CSV };
+  if (latin1.startsWith('PAR1') && head.length > 4 && head[4]! < 0x20 && head[4] !== 0x0a && head[4] !== 0x0d) return { what: 'a Parquet file', advice: DOWNLOAD_CSV };
+  // A CSV header starts with a column name; JSON with an object or an array.
+  if (/^(\xEF\xBB\xBF)?\s*[[{]/.test(latin1)) return { what: 'JSON', advice: 'export the data as CSV' };
+  return undefined;
 }
 
 /** The 0-based offset of the file's first byte that is not UTF-8, or undefined when it all is. */

@@ -3,7 +3,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { ACLED_FORMAT } from './acled.format.js';
 import type { BatchLimits } from './batch-dispatcher.js';
-import { MissingColumns, WrongEncoding } from './csv-records.js';
+import { MissingColumns, NotCsv, WrongEncoding } from './csv-records.js';
 import type { DatasetFormat, DatasetName } from './dataset-format.js';
 import { HttpTimelineClient, type ApiKeys } from './http-timeline-client.js';
 import { defaultKeyFile, IMPORT_USAGE, parseImportArgs, serverUrl } from './import.args.js';
@@ -119,7 +119,7 @@ export async function runImportCli(argv: readonly string[], io: ImportCliIo): Pr
   } catch (error) {
     await rejects.close().catch(() => undefined);
     if (error instanceof MissingColumns) return fail(`${basename(args.file)}: not a ${format.name} export: ${error.message}`, EXIT_USAGE);
-    if (error instanceof WrongEncoding) return fail(`${basename(args.file)}: ${error.message}; nothing was sent`, EXIT_USAGE);
+    if (error instanceof WrongEncoding || error instanceof NotCsv) return fail(`${basename(args.file)}: ${error.message}; nothing was sent`, EXIT_USAGE);
     if (error instanceof ServerUnavailable) {
       return fail(`stopped: ${error.message}; run again to finish (commands already sent are replayed, not duplicated)`, EXIT_FAILED);
     }

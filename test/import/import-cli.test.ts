@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { runImportCli } from '../../src/import/index.js';
 import { ACLED_COLUMNS_2020, ACLED_COLUMNS_2024, ACLED_SUB_EVENTS, acledRow, writeAcledFile, type AcledRow } from './acled-files.js';
@@ -636,6 +637,15 @@ describe('import CLI, files as spreadsheets save them', () => {
     expect(run.stderr).toBe(
       `import: cp1252.csv: the file is not UTF-8 text (byte ${at + 1} is not); save it as UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)") and run the import again; nothing was sent\n`,
     );
+    expect(server.timeline.batches).toBe(0);
+  });
+
+  it('exits 2 on an export still compressed, saying to unpack it, before sending anything', async () => {
+    const file = join(dir, 'acled.csv.gz');
+    writeFileSync(file, gzipSync(readFileSync(writeAcledFile(join(dir, 'u.csv'), ACLED_COLUMNS_2024, rows()))));
+    const run = await importInProcess(['--format', 'acled', '--file', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('import: acled.csv.gz: the file is gzip-compressed, not CSV: unpack it (gunzip) and import the CSV file inside; nothing was sent\n');
     expect(server.timeline.batches).toBe(0);
   });
 
