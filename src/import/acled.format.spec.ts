@@ -73,6 +73,18 @@ describe('ACLED rows', () => {
     ]);
   });
 
+  it('reads codes and whole numbers a tool wrote as floats as the export wrote them', () => {
+    const floats = { time_precision: '2.0', inter1: '1.0', fatalities: '4.0', geo_precision: '1.0', timestamp: '1600000000.0' };
+    const plan = ACLED_FORMAT.map(row({ ...floats, inter2: '2.0' }), { today }) as ImportRow;
+    const asDownloaded = ACLED_FORMAT.map(row({ inter2: '2' }), { today }) as ImportRow;
+    expect(plan).toEqual(asDownloaded);
+    expect(plan).toMatchObject({ version: '1600000000', precision: 'week', killed: { best: 4 }, location: { bestPrecision: true } });
+    expect([...plan.actorKinds.values()]).toEqual(['state-forces', 'rebel-group']);
+    // Only a whole number: a fraction stays what it is, and is refused where a code belongs.
+    expect(ACLED_FORMAT.map(row({ time_precision: '2.5' }), { today })).toMatchObject({ kind: 'invalid', message: expect.stringContaining('time_precision') });
+    expect(ACLED_FORMAT.map(row({ timestamp: '1600000000.5' }), { today })).toMatchObject({ kind: 'invalid', message: expect.stringContaining('timestamp') });
+  });
+
   it.each([
     [{ event_date: '2018-13-01' }, 'event_date'],
     [{ time_precision: '4' }, 'time_precision'],

@@ -3,6 +3,7 @@ import {
   coordinate,
   count,
   ROW_ID_PATTERN,
+  wholeText,
   type CsvRecord,
   type DatasetFormat,
   type DatasetLocation,
@@ -71,12 +72,12 @@ function mapAcledRecord(record: CsvRecord, dates: DateReading): RowPlan {
   const incident = acledIncident(record.value('event_type'), record.value('sub_event_type'), actor1, actor2);
   if (incident.kind === 'skip') return incident;
 
-  const version = record.value('timestamp').trim();
+  const version = wholeText(record.value('timestamp'));
   if (!/^\d{1,15}$/.test(version)) return invalid(rowId, `timestamp ${JSON.stringify(version.slice(0, 40))} must be a Unix time in seconds`);
   if (actor1 === '') return invalid(rowId, 'actor1 is empty', version);
   const date = parseDatasetDate(record.value('event_date'), dates);
   if (date === undefined) return invalid(rowId, dateProblem('event_date', record.value('event_date'), dates), version);
-  const precision = PRECISION_BY_TIME_PRECISION[record.value('time_precision').trim()];
+  const precision = PRECISION_BY_TIME_PRECISION[wholeText(record.value('time_precision'))];
   if (precision === undefined) return invalid(rowId, `time_precision ${JSON.stringify(record.value('time_precision'))} must be 1, 2 or 3`, version);
   const location = acledLocation(record);
   if (typeof location === 'string') return invalid(rowId, location, version);
@@ -88,8 +89,8 @@ function mapAcledRecord(record: CsvRecord, dates: DateReading): RowPlan {
   const notes = cutAtWord(text, LIMITS.notesLength);
   if (notes.length < text.length) warnings.push('NOTES_CUT');
   const actorKinds = new Map<string, ImportActorKind>();
-  const kind1 = KIND_BY_INTER[record.value('inter1').trim().toLowerCase()];
-  const kind2 = KIND_BY_INTER[record.value('inter2').trim().toLowerCase()];
+  const kind1 = KIND_BY_INTER[wholeText(record.value('inter1')).toLowerCase()];
+  const kind2 = KIND_BY_INTER[wholeText(record.value('inter2')).toLowerCase()];
   if (kind1 !== undefined) actorKinds.set(actor1, kind1);
   if (kind2 !== undefined && actor2 !== '') actorKinds.set(actor2, kind2);
   const row: ImportRow = {
@@ -150,7 +151,7 @@ function acledLocation(record: CsvRecord): DatasetLocation | string {
     city: admin2 || admin1 || country,
     lon,
     lat,
-    bestPrecision: record.value('geo_precision').trim() === '1',
+    bestPrecision: wholeText(record.value('geo_precision')) === '1',
   };
 }
 

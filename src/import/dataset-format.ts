@@ -104,8 +104,18 @@ export function coordinate(value: string, limit: number, decimalComma = false): 
   return Math.abs(number) <= limit ? number : undefined;
 }
 
+/**
+ * A field that holds a code or a whole number, trimmed, and read as its digits when written as a
+ * float (`2.0`, as tools that keep every number of a column with gaps as a float save it), so
+ * that codes, counts and the versions in idempotency keys read as in the export as downloaded.
+ */
+export function wholeText(value: string): string {
+  const text = value.trim();
+  return /^\d+\.0+$/.test(text) ? text.slice(0, text.indexOf('.')) : text;
+}
+
 /** A non-negative integer count. */
 export function count(value: string): number | undefined {
-  const text = value.trim();
+  const text = wholeText(value);
   return /^\d{1,9}$/.test(text) ? Number(text) : undefined;
 }

@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { RejectsList, runImport, UCDP_FORMAT, EMPTY_MAPPING, type ImportReport } from '../../src/import/index.js';
 import { InMemoryClient, InMemoryTimeline } from './in-memory-timeline.js';
 import { countsIn, readUcdpRows, recountUcdp, UCDP_SLICE as SLICE, type UcdpRow } from './ucdp-recount.js';
@@ -75,5 +78,31 @@ describe('UCDP GED import', () => {
     const second = await run();
     expect(timeline.events.length).toBe(events);
     expect([...second.tally.outcomes]).toEqual([['replayed', first.tally.outcomes.get('created')]]);
+  });
+
+  it('reads the export re-saved with its numbers as floats (`3.0`) as the export: every command replays', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ucdp-floats-'));
+    try {
+      const rows = parse(readFileSync(SLICE), { columns: true }) as UcdpRow[];
+      const floats = rows.map((row) => {
+        const copy: Record<string, string> = { ...row };
+        for (const column of ['id', 'type_of_violence', 'date_prec', 'where_prec', 'low', 'best', 'high']) copy[column] = `${row[column]}.0`;
+        return copy;
+      });
+      const file = join(dir, 'floats.csv');
+      writeFileSync(file, stringify(floats, { header: true }));
+      expect(readFileSync(file, 'utf8')).toContain(`\n${rows[0]!.id}.0,`);
+      const timeline = new InMemoryTimeline({ 'writer-key': 'writer' });
+      const run = (from: string) =>
+        runImport({ format: UCDP_FORMAT, file: from, mapping: EMPTY_MAPPING, client: new InMemoryClient(timeline, { writer: 'writer-key' }), rejects: new RejectsList(), clock: () => NOW });
+      const first = await run(SLICE);
+      const events = timeline.events.length;
+      const second = await run(file);
+      expect(second.rejected).toBe(0);
+      expect(timeline.events.length).toBe(events);
+      expect([...second.tally.outcomes]).toEqual([['replayed', first.tally.outcomes.get('created')]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
