@@ -1,7 +1,11 @@
 import { actorText } from './actors.js';
 import { NOBODY_COLOUR } from './palette.js';
 
-/** Positions up to this many carry their labels on the map; beyond, a label shows on hover. */
+/**
+ * Positions up to this many carry their labels on the map and are drawn as SVG; beyond, a label
+ * shows on hover, and the markers are drawn on one canvas: an element per marker makes a map of
+ * a thousand positions take several times as long to appear.
+ */
 const LABELLED_POSITIONS = 40;
 
 /**
@@ -20,6 +24,7 @@ export class ControlMap {
       L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(this.map);
       container.classList.add('with-tiles');
     }
+    this.canvas = L.canvas({ padding: 0.5 });
     this.layers = L.layerGroup().addTo(this.map);
     this.markers = new Map();
     this.neighbourhoodId = undefined;
@@ -40,8 +45,10 @@ export class ControlMap {
       bounds.extend(outline.getBounds());
     }
     const labelled = detail.positions.filter((p) => p.coordinates || p.area).length <= LABELLED_POSITIONS;
+    this.container.dataset.renderer = labelled ? 'svg' : 'canvas';
+    const renderer = labelled ? undefined : this.canvas;
     for (const position of detail.positions) {
-      const layer = this.layerFor(position, labelled);
+      const layer = this.layerFor(position, labelled, renderer);
       if (layer === undefined) continue;
       layer.addTo(this.layers);
       this.markers.set(position.id, layer);
@@ -52,13 +59,13 @@ export class ControlMap {
     else this.map.setView([0, 0], 2);
   }
 
-  layerFor(position, labelled) {
+  layerFor(position, labelled, renderer) {
     const L = globalThis.L;
     let layer;
-    if (position.area) layer = L.geoJSON(position.area, { style: { weight: 2 } });
+    if (position.area) layer = L.geoJSON(position.area, { style: { weight: 2 }, ...(renderer && { renderer }) });
     else if (position.coordinates) {
       const [lon, lat] = position.coordinates;
-      layer = L.circleMarker([lat, lon], { radius: 6 + 2.5 * Math.sqrt(position.weight ?? 1), weight: 2 });
+      layer = L.circleMarker([lat, lon], { radius: 6 + 2.5 * Math.sqrt(position.weight ?? 1), weight: 2, ...(renderer && { renderer }) });
     } else return undefined;
     layer.bindTooltip('', { permanent: labelled, direction: 'auto', offset: [8, 0], className: 'position-label' });
     layer.on('click', () => this.onSelect?.(position.id));

@@ -52,7 +52,7 @@ export class NeighbourhoodView {
   /**
    * Shows the view (from the address). Only what changed is fetched again, all of it at once:
    * the map is drawn as soon as the registration and control at the instant are in; the history
-   * (chart, steps) and the timeline come in beside it.
+   * (chart, steps) and the timeline, fetched beside them, are drawn after it.
    */
   async show(view) {
     this.view = view;
@@ -80,16 +80,17 @@ export class NeighbourhoodView {
         })
       : Promise.resolve();
     const control = this.fetchControl(signal);
+    // The history and the timeline are fetched at once but drawn after the map, which comes first.
+    let mapShown;
+    const afterMap = new Promise((resolve) => (mapShown = resolve));
     const others = [];
     if (this.loaded.knowledge !== knowledge || changed) {
       const history = this.fetchHistory(signal);
       others.push(
-        Promise.all([history, registration]).then(([items]) => {
-          if (current()) this.applyHistory(items);
-        }),
+        Promise.all([history, registration, afterMap]).then(([items]) => (current() ? this.applyHistory(items) : undefined)),
         this.timeline.show(
           { neighbourhoodId: view.neighbourhood, filters: this.timelineFilters() },
-          Promise.all([registration, this.role]).then(() => this.timelineContext()),
+          Promise.all([registration, this.role, afterMap]).then(() => this.timelineContext()),
           signal,
         ),
       );
@@ -99,15 +100,19 @@ export class NeighbourhoodView {
       if (!current()) return;
       this.loaded.knowledge = knowledge;
       this.renderControls();
-      this.renderTime();
+      this.renderTime({ local: false });
       const answer = await control;
       if (!current()) return;
       this.showControl(answer);
+      mapShown();
+      this.renderTime();
       await Promise.all(others);
     } catch (error) {
       // Shown again in full the next time (unless a newer view took over).
       if (current()) this.loaded.knowledge = undefined;
       throw error;
+    } finally {
+      mapShown();
     }
     if (!current()) return;
     this.renderTime();
@@ -143,8 +148,9 @@ export class NeighbourhoodView {
     for (const item of items) for (const id of Object.keys(item.shares)) if (!this.colours.has(id)) this.colours = coloursFor([...this.colours.keys(), id]);
     this.instants = [...new Set(items.filter((item) => item.eventId !== null).map((item) => Date.parse(item.at)))];
     this.setSpan(this.instants);
-    this.chart.setHistory(items, { actors: this.actors, colours: this.colours, endMs: this.span.endMs });
+    const drawn = this.chart.setHistory(items, { actors: this.actors, colours: this.colours, endMs: this.span.endMs });
     this.renderTime();
+    return drawn;
   }
 
   /**
@@ -353,14 +359,15 @@ export class NeighbourhoodView {
     for (const id of ['known-at', 'reported-by', 'as-of-text']) byId(id).removeAttribute('aria-invalid');
   }
 
-  renderTime() {
+  /** `local: false` leaves the local time out: reading the zone's rules the first time takes longer than drawing the map. */
+  renderTime({ local = true } = {}) {
     const ms = this.asOfMs();
     const slider = byId('as-of-slider');
     slider.value = String(ms);
     const text = `${formatUtc(ms)}${this.view.asOf === undefined ? ' (latest)' : ''}`;
     slider.setAttribute('aria-valuetext', text);
     byId('as-of-text').value = formatUtc(ms, { withZone: false });
-    byId('as-of-local').textContent = formatLocal(ms, this.zone);
+    byId('as-of-local').textContent = local ? formatLocal(ms, this.zone) : '';
     this.chart.setCursor(ms);
     byId('previous-event').disabled = !(ms > this.span.startMs);
     byId('next-event').disabled = !this.instants.some((t) => t > ms);
@@ -377,7 +384,7 @@ export class NeighbourhoodView {
         'span',
         {},
       h('strong', {}, formatUtc(ms)),
-      this.zone ? ` (${formatLocal(ms, this.zone)})` : '',
+      formatLocal(ms, this.zone) ? ` (${formatLocal(ms, this.zone)})` : '',
       ': majority controller ',
       h('span', { id: 'majority', dataset: { actor: control.majorityController ?? '' } }, control.majorityController === null ? 'none' : actorName(this.actors, control.majorityController)),
       '. ',

@@ -2,6 +2,28 @@ import { actorText } from './actors.js';
 import { formatUtc } from './time.js';
 
 const HEIGHT = 220;
+const LIBRARY = '/console/vendor/uplot.js';
+
+let library;
+
+/**
+ * uPlot, run on first use rather than with the page: reading it takes as long as drawing a map
+ * of a thousand positions, and the map comes first. The page preloads the file.
+ */
+function loadLibrary() {
+  library ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = LIBRARY;
+    script.onload = () => resolve(globalThis.uPlot);
+    script.onerror = () => {
+      library = undefined;
+      script.remove();
+      reject(new Error('The chart could not be drawn: its library did not load'));
+    };
+    document.head.append(script);
+  });
+  return library;
+}
 
 /**
  * The shares of each actor over time, from /control-history, as steps (a share holds until the
@@ -25,9 +47,15 @@ export class SharesChart {
   /**
    * `items` are the history's changes in order; `endMs` extends the last step to the end of the
    * span. Several changes at one instant show as the last of them: the state at that instant.
+   * Resolves once drawn; a later call replaces an earlier one still waiting for the library.
    */
-  setHistory(items, { actors, colours, endMs }) {
-    const uPlot = globalThis.uPlot;
+  async setHistory(items, options) {
+    const call = (this.calls = (this.calls ?? 0) + 1);
+    const uPlot = await loadLibrary();
+    if (call === this.calls) this.draw(uPlot, items, options);
+  }
+
+  draw(uPlot, items, { actors, colours, endMs }) {
     const instants = [];
     const rows = [];
     for (const item of items) {

@@ -74,28 +74,30 @@ const COUNTRY_ZONES = {
   yemen: 'Asia/Aden', ye: 'Asia/Aden',
 };
 
-/** The IANA zone of a neighbourhood, when the browser knows it: its own `timeZone`, else its country's. */
+/**
+ * The IANA zone of a neighbourhood: its own `timeZone`, else its country's. Checked when first
+ * formatted, not here: reading a zone's rules the first time takes tens of milliseconds.
+ */
 export function zoneOf(neighbourhood) {
-  const zone = neighbourhood.timeZone ?? COUNTRY_ZONES[String(neighbourhood.country ?? '').trim().toLowerCase()];
-  if (zone === undefined) return undefined;
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-    return zone;
-  } catch {
-    return undefined;
-  }
+  return neighbourhood.timeZone ?? COUNTRY_ZONES[String(neighbourhood.country ?? '').trim().toLowerCase()];
 }
 
+/** Formats by zone; null for a zone this browser does not know. */
 const localFormats = new Map();
 
-/** `02:30, 19 Apr 2018 Damascus time (GMT+3)`, or '' without a zone. */
+/** `02:30, 19 Apr 2018 Damascus time (GMT+3)`, or '' without a zone (or with one the browser does not know). */
 export function formatLocal(ms, zone) {
   if (zone === undefined || !Number.isFinite(ms)) return '';
   let format = localFormats.get(zone);
   if (format === undefined) {
-    format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'short', year: 'numeric', timeZoneName: 'short' });
+    try {
+      format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'short', year: 'numeric', timeZoneName: 'short' });
+    } catch {
+      format = null;
+    }
     localFormats.set(zone, format);
   }
+  if (format === null) return '';
   const city = zone.split('/').pop().replace(/_/g, ' ');
   const parts = Object.fromEntries(format.formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
   return `${parts.hour}:${parts.minute}, ${parts.day} ${parts.month} ${parts.year} ${city} time (${parts.timeZoneName})`;
