@@ -272,6 +272,16 @@ function prepare(db: Database.Database) {
        FROM positions WHERE neighbourhood_id = @neighbourhoodId AND recorded_at_ms <= @knownAtMs
        ORDER BY log_position, ordinal`,
     ),
+    // The positions a capture, a retreat or an attack names, at any time: the others keep their
+    // baseline, known without a seek of their own (two index probes each here, in one statement).
+    positionsReported: db
+      .prepare<[{ neighbourhoodId: string }], string>(
+        `SELECT p.id FROM positions AS p
+         WHERE p.neighbourhood_id = @neighbourhoodId
+           AND (EXISTS (SELECT 1 FROM claims AS c WHERE c.neighbourhood_id = p.neighbourhood_id AND c.position_id = p.id)
+             OR EXISTS (SELECT 1 FROM contests AS k WHERE k.neighbourhood_id = p.neighbourhood_id AND k.position_id = p.id))`,
+      )
+      .pluck(),
     claimsBackwards: db.prepare<[SeekParams], ClaimRow>(CLAIMS_BACKWARDS_SQL),
     claimsAfter: db.prepare<[SeekParams & { untilMs: number }], ClaimRow>(CLAIMS_AFTER_SQL),
     contestsSince: db.prepare<[SeekParams & { afterMs: number; afterPosition: number }], ContestRow>(CONTESTS_SINCE_SQL),
@@ -492,9 +502,10 @@ export class NeighbourhoodControlReader {
     } else if (perspective === undefined) {
       const sources = new Map<string, number>();
       const doubts = new Set<string>();
+      const reported = new Set(this.statements.positionsReported.all({ neighbourhoodId: neighbourhood.id }));
       folded = new Map(
         rows.map((row) => {
-          const { position, doubtful } = this.defaultFold(neighbourhood, row, time, sources);
+          const { position, doubtful } = this.defaultFold(neighbourhood, row, time, sources, reported.has(row.id));
           if (doubtful) doubts.add(row.id);
           return [row.id, position];
         }),
@@ -526,7 +537,11 @@ export class NeighbourhoodControlReader {
     row: PositionRow,
     time: Bitemporal,
     sources: Map<string, number>,
+    reported: boolean,
   ): { position: FoldedPosition; doubtful: boolean } {
+    const baseline = { controller: row.baselineController, since: neighbourhood.controlAsOf, eventId: null };
+    // No report names it: what the seeks below find for it is nothing.
+    if (!reported) return { position: new PositionFold(baseline).result(), doubtful: false };
     const params: SeekParams = { neighbourhoodId: neighbourhood.id, positionId: row.id, asOfMs: time.asOfMs, knownAtMs: time.knownAtMs };
     const later: ClaimRow[] = [];
     let holder: { controller: string | null } | undefined;
@@ -541,11 +556,7 @@ export class NeighbourhoodControlReader {
       }
       later.push(claim);
     }
-    const fold = new PositionFold(
-      start === undefined
-        ? { controller: row.baselineController, since: neighbourhood.controlAsOf, eventId: null }
-        : { controller: start.controller, since: start.occurredAt, eventId: start.eventId },
-    );
+    const fold = new PositionFold(start === undefined ? baseline : { controller: start.controller, since: start.occurredAt, eventId: start.eventId });
     const contests = this.statements.contestsSince.all({
       ...params,
       afterMs: start?.occurredAtMs ?? Number.MIN_SAFE_INTEGER,
