@@ -5,7 +5,7 @@ import { byId, clear, h, name } from './dom.js';
 import { NOBODY_COLOUR, coloursFor } from './palette.js';
 import { SharesChart } from './shares-chart.js';
 import { perspectiveOf, showView } from './state.js';
-import { formatLocal, formatUtc, isoUtc, parseUtc, zoneOf } from './time.js';
+import { formatLocal, formatUtc, isoUtc, knowsZone, parseUtc, zoneOf } from './time.js';
 import { TimelineView } from './timeline-view.js';
 
 const percent = (fraction) => `${Math.round(fraction * 1000) / 10}%`;
@@ -13,6 +13,8 @@ const percent = (fraction) => `${Math.round(fraction * 1000) / 10}%`;
 const DRAG_INTERVAL_MS = 120;
 /** Playing steps to the next event this often. */
 const PLAY_INTERVAL_MS = 1200;
+/** On a neighbourhood's first view, the chart and the timeline wait at most this long for the map. */
+const MAP_FIRST_MS = 500;
 
 /**
  * One neighbourhood: the instant (slider, play, steps), what was known (knownAt, reportedBy),
@@ -80,14 +82,23 @@ export class NeighbourhoodView {
         })
       : Promise.resolve();
     const control = this.fetchControl(signal);
-    // The history and the timeline are fetched at once but drawn after the map, which comes first.
-    let mapShown;
-    const afterMap = new Promise((resolve) => (mapShown = resolve));
+    // A neighbourhood's first view: its history and timeline are fetched at once, but drawn after
+    // the map, which comes first, or once the map has kept them waiting for MAP_FIRST_MS.
+    let mapShown = () => undefined;
+    const afterMap = changed
+      ? new Promise((resolve) => {
+          mapShown = resolve;
+          setTimeout(resolve, MAP_FIRST_MS);
+        })
+      : Promise.resolve();
+    if (changed) this.chart.dropPending();
+    // The history belongs to what was known, not to the instant: moving the instant meanwhile keeps it.
+    const stillKnown = () => this.loaded.neighbourhood === view.neighbourhood && this.loaded.knowledge === knowledge;
     const others = [];
     if (this.loaded.knowledge !== knowledge || changed) {
       const history = this.fetchHistory(signal);
       others.push(
-        Promise.all([history, registration, afterMap]).then(([items]) => (current() ? this.applyHistory(items) : undefined)),
+        Promise.all([history, registration, afterMap]).then(([items]) => (stillKnown() ? this.applyHistory(items) : undefined)),
         this.timeline.show(
           { neighbourhoodId: view.neighbourhood, filters: this.timelineFilters() },
           Promise.all([registration, this.role, afterMap]).then(() => this.timelineContext()),
@@ -100,12 +111,15 @@ export class NeighbourhoodView {
       if (!current()) return;
       this.loaded.knowledge = knowledge;
       this.renderControls();
-      this.renderTime({ local: false });
+      this.renderTime({ local: !changed });
       const answer = await control;
       if (!current()) return;
       this.showControl(answer);
       mapShown();
-      this.renderTime();
+      if (changed) {
+        this.renderPlace({ local: true });
+        this.renderTime();
+      }
       await Promise.all(others);
     } catch (error) {
       // Shown again in full the next time (unless a newer view took over).
@@ -338,7 +352,7 @@ export class NeighbourhoodView {
     const d = this.detail;
     byId('nb-name').textContent = d.name;
     byId('nb-name-ar').textContent = d.nameAr ?? '';
-    byId('nb-place').textContent = `${d.city}, ${d.country} · baseline ${formatUtc(Date.parse(d.controlAsOf))} · ${d.positions.length} positions${this.zone ? ` · local time ${this.zone}` : ''}`;
+    this.renderPlace({ local: false });
     document.title = `${d.name} — incident timeline`;
     const source = clear(byId('source'));
     source.append(h('option', { value: '' }, 'every source'), ...d.sources.map((s) => h('option', { value: s }, s)));
@@ -359,7 +373,14 @@ export class NeighbourhoodView {
     for (const id of ['known-at', 'reported-by', 'as-of-text']) byId(id).removeAttribute('aria-invalid');
   }
 
-  /** `local: false` leaves the local time out: reading the zone's rules the first time takes longer than drawing the map. */
+  /** The place line; `local` names the neighbourhood's time zone when the browser knows it (see renderTime). */
+  renderPlace({ local }) {
+    const d = this.detail;
+    const zone = local && knowsZone(this.zone) ? ` · local time ${this.zone}` : '';
+    byId('nb-place').textContent = `${d.city}, ${d.country} · baseline ${formatUtc(Date.parse(d.controlAsOf))} · ${d.positions.length} positions${zone}`;
+  }
+
+  /** `local: false` leaves the local time out: reading a zone's rules the first time takes longer than drawing the map. */
   renderTime({ local = true } = {}) {
     const ms = this.asOfMs();
     const slider = byId('as-of-slider');

@@ -7,8 +7,8 @@ const LIBRARY = '/console/vendor/uplot.js';
 let library;
 
 /**
- * uPlot, run on first use rather than with the page: reading it takes as long as drawing a map
- * of a thousand positions, and the map comes first. The page preloads the file.
+ * uPlot, loaded and run on first use rather than with the page: reading it takes as long as
+ * drawing a map of a thousand positions, and the map comes first.
  */
 function loadLibrary() {
   library ??= new Promise((resolve, reject) => {
@@ -53,6 +53,11 @@ export class SharesChart {
     const call = (this.calls = (this.calls ?? 0) + 1);
     const uPlot = await loadLibrary();
     if (call === this.calls) this.draw(uPlot, items, options);
+  }
+
+  /** Forgets a history still waiting for the library (another neighbourhood is being shown). */
+  dropPending() {
+    this.calls = (this.calls ?? 0) + 1;
   }
 
   draw(uPlot, items, { actors, colours, endMs }) {

@@ -85,9 +85,7 @@ export function zoneOf(neighbourhood) {
 /** Formats by zone; null for a zone this browser does not know. */
 const localFormats = new Map();
 
-/** `02:30, 19 Apr 2018 Damascus time (GMT+3)`, or '' without a zone (or with one the browser does not know). */
-export function formatLocal(ms, zone) {
-  if (zone === undefined || !Number.isFinite(ms)) return '';
+function localFormat(zone) {
   let format = localFormats.get(zone);
   if (format === undefined) {
     try {
@@ -97,6 +95,18 @@ export function formatLocal(ms, zone) {
     }
     localFormats.set(zone, format);
   }
+  return format;
+}
+
+/** Whether this browser can show times in the zone. */
+export function knowsZone(zone) {
+  return zone !== undefined && localFormat(zone) !== null;
+}
+
+/** `02:30, 19 Apr 2018 Damascus time (GMT+3)`, or '' without a zone (or with one the browser does not know). */
+export function formatLocal(ms, zone) {
+  if (zone === undefined || !Number.isFinite(ms)) return '';
+  const format = localFormat(zone);
   if (format === null) return '';
   const city = zone.split('/').pop().replace(/_/g, ' ');
   const parts = Object.fromEntries(format.formatToParts(new Date(ms)).map((part) => [part.type, part.value]));

@@ -1,7 +1,7 @@
 import { actorName } from './actors.js';
 import { ApiError, api } from './api.js';
 import { byId, clear, h, name } from './dom.js';
-import { formatLocal, formatUtc } from './time.js';
+import { formatLocal, formatUtc, knowsZone } from './time.js';
 
 const PAGE = 100;
 
@@ -120,7 +120,7 @@ export class TimelineView {
           formatUtc(occurredAtMs),
           item.timePrecision !== 'exact' ? ` (to the ${item.timePrecision})` : '',
         ),
-        zone ? h('span', { class: 'local-time' }, ` ${formatLocal(occurredAtMs, zone)}`) : null,
+        knowsZone(zone) ? h('span', { class: 'local-time' }, ` ${formatLocal(occurredAtMs, zone)}`) : null,
       ),
       h(
         'div',

@@ -3,6 +3,7 @@ import { PLACEHOLDER_DATES as T, TADAMON_POSITIONS as P } from '../../scripts/ta
 import {
   BIG_NEIGHBOURHOOD,
   BIG_POSITIONS,
+  CONSOLE_KEYS,
   type ConsoleServer,
   launchChromium,
   openPage,
@@ -217,6 +218,47 @@ describe('the analyst console in a browser', () => {
     }).toEqual(shown);
     await expect(other.locator('#min-reliability').inputValue()).resolves.toBe('D');
     await expect(other.locator('#known-at').inputValue()).resolves.toBe('2030-01-01 00:00');
+  }, STEP_MS);
+
+  it('keeps the chart and the steps when the instant moves while the map waits for a slow answer', async () => {
+    const page = await newPage();
+    let answered = 0;
+    await page.route(/\/v1\/neighbourhoods\/[^/]+\/control(\?|$)/, async (route) => {
+      if (answered++ === 0) await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await route.continue();
+    });
+    await page.goto(`${app.url}/console/?neighbourhood=${TADAMON}`);
+    await page.locator('#sign-in').waitFor({ state: 'visible' });
+    await page.fill('#api-key', CONSOLE_KEYS.analyst);
+    await page.press('#api-key', 'Enter');
+    // The registration is in (the slider has its span), the first control answer is not: step back.
+    await page.waitForFunction(() => Number((globalThis as any).document.querySelector('#as-of-slider').max) > 1);
+    await page.keyboard.press('[');
+    await ready(page);
+    await page.locator('#chart[data-points]').waitFor({ state: 'attached' });
+    expect(Number(await page.locator('#chart').getAttribute('data-points'))).toBeGreaterThan(1);
+    // Stepped back before any event was known: to the start, with the events ahead to step to.
+    await expect(page.locator('#next-event').isDisabled()).resolves.toBe(false);
+  }, STEP_MS);
+
+  it('names no local time in a browser that does not know the zone', async () => {
+    const page = await newPage();
+    // An older browser's time-zone data, without Damascus.
+    await page.context().addInitScript(() => {
+      const Known = Intl.DateTimeFormat;
+      const refusing = function (locales?: string | string[], options?: Intl.DateTimeFormatOptions) {
+        if (options?.timeZone === 'Asia/Damascus') throw new RangeError('Invalid time zone specified: Asia/Damascus');
+        return new Known(locales, options);
+      };
+      (Intl as { DateTimeFormat: unknown }).DateTimeFormat = refusing;
+    });
+    await page.goto(`${app.url}/console/?neighbourhood=${TADAMON}`);
+    await signIn(page, 'analyst');
+    await page.locator('#timeline-list li.report').first().waitFor({ state: 'attached' });
+    await expect(page.locator('#nb-place').innerText()).resolves.not.toContain('local time');
+    await expect(page.locator('#as-of-local').innerText()).resolves.toBe('');
+    expect(await page.locator('#timeline-list .local-time').count()).toBe(0);
+    await expect(page.locator('#summary-text').innerText()).resolves.not.toContain('Damascus time');
   }, STEP_MS);
 
   it('renders a neighbourhood of 1,000 positions', async () => {
