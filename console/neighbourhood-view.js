@@ -114,10 +114,11 @@ export class NeighbourhoodView {
       this.renderTime({ local: !changed });
       const answer = await control;
       if (!current()) return;
-      this.showControl(answer);
+      this.showControl(answer, { local: !changed });
       mapShown();
       if (changed) {
         this.renderPlace({ local: true });
+        this.renderSummary({ local: true });
         this.renderTime();
       }
       await Promise.all(others);
@@ -191,10 +192,10 @@ export class NeighbourhoodView {
     });
   }
 
-  showControl(control) {
+  showControl(control, { local = true } = {}) {
     this.control = control;
     for (const p of control.positions) if (p.controller !== null && !this.colours.has(p.controller)) this.colours = coloursFor([...this.colours.keys(), p.controller]);
-    this.renderControl();
+    this.renderControl({ local });
   }
 
   /** Moves the instant; `replace` keeps one history entry while dragging or playing. */
@@ -394,26 +395,13 @@ export class NeighbourhoodView {
     byId('next-event').disabled = !this.instants.some((t) => t > ms);
   }
 
-  renderControl() {
+  /** `local: false` leaves the local time out of the summary (see renderTime). */
+  renderControl({ local = true } = {}) {
     const control = this.control;
     const positions = control.positions.map((p) => ({ ...this.positions.get(p.id), ...p }));
     this.map.show(positions, this.colours, this.actors);
-    const ms = this.asOfMs();
     const shares = Object.entries(control.shares).sort(([, a], [, b]) => b - a);
-    clear(byId('summary-text')).append(
-      h(
-        'span',
-        {},
-      h('strong', {}, formatUtc(ms)),
-      formatLocal(ms, this.zone) ? ` (${formatLocal(ms, this.zone)})` : '',
-      ': majority controller ',
-      h('span', { id: 'majority', dataset: { actor: control.majorityController ?? '' } }, control.majorityController === null ? 'none' : actorName(this.actors, control.majorityController)),
-      '. ',
-      shares.length === 0 ? 'Nobody holds anything. ' : [shares.map(([id, f], i) => [i > 0 ? ', ' : '', actorName(this.actors, id), ` ${percent(f)}`]), '. '],
-      `${control.contestedPositions} contested position${control.contestedPositions === 1 ? '' : 's'}.`,
-      control.perspective ? h('span', { class: 'perspective-note' }, ` In this perspective (${describePerspective(control.perspective)}).`) : '',
-      ),
-    );
+    this.renderSummary({ local });
     const bar = clear(byId('share-bar'));
     for (const [id, fraction] of shares) {
       bar.append(h('span', { style: `width:${fraction * 100}%;background:${this.colours.get(id)}`, title: `${actorText(this.actors, id)} ${percent(fraction)}` }));
@@ -425,6 +413,27 @@ export class NeighbourhoodView {
     this.renderLegend(positions);
     this.renderPositions(positions);
     byId('main').dataset.ready = 'yes';
+  }
+
+  renderSummary({ local }) {
+    const control = this.control;
+    const ms = this.asOfMs();
+    const shares = Object.entries(control.shares).sort(([, a], [, b]) => b - a);
+    const localTime = local ? formatLocal(ms, this.zone) : '';
+    clear(byId('summary-text')).append(
+      h(
+        'span',
+        {},
+      h('strong', {}, formatUtc(ms)),
+      localTime ? ` (${localTime})` : '',
+      ': majority controller ',
+      h('span', { id: 'majority', dataset: { actor: control.majorityController ?? '' } }, control.majorityController === null ? 'none' : actorName(this.actors, control.majorityController)),
+      '. ',
+      shares.length === 0 ? 'Nobody holds anything. ' : [shares.map(([id, f], i) => [i > 0 ? ', ' : '', actorName(this.actors, id), ` ${percent(f)}`]), '. '],
+      `${control.contestedPositions} contested position${control.contestedPositions === 1 ? '' : 's'}.`,
+      control.perspective ? h('span', { class: 'perspective-note' }, ` In this perspective (${describePerspective(control.perspective)}).`) : '',
+      ),
+    );
   }
 
   renderLegend(positions) {
