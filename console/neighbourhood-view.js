@@ -415,6 +415,7 @@ export class NeighbourhoodView {
     byId('main').dataset.ready = 'yes';
   }
 
+  /** The line above the share bar: the instant, who holds most, the shares, the contested positions. */
   renderSummary({ local }) {
     const control = this.control;
     const ms = this.asOfMs();
