@@ -82,6 +82,8 @@ export class NeighbourhoodView {
         })
       : Promise.resolve();
     const control = this.fetchControl(signal);
+    // Awaited below, after the registration: a refusal that comes before it is not unhandled.
+    control.catch(() => undefined);
     // A neighbourhood's first view: its history and timeline are fetched at once, but drawn after
     // the map, which comes first, or once the map has kept them waiting for MAP_FIRST_MS.
     let mapShown = () => undefined;
@@ -105,6 +107,8 @@ export class NeighbourhoodView {
           signal,
         ),
       );
+      // Awaited once the map is shown: a refusal before then, or after a failed map, is not unhandled.
+      for (const other of others) other.catch(() => undefined);
     }
     try {
       await registration;
@@ -123,8 +127,11 @@ export class NeighbourhoodView {
       }
       await Promise.all(others);
     } catch (error) {
-      // Shown again in full the next time (unless a newer view took over).
-      if (current()) this.loaded.knowledge = undefined;
+      // Shown again in full the next time (unless a newer view took over); no longer loading.
+      if (current()) {
+        this.loaded.knowledge = undefined;
+        byId('neighbourhood-view').setAttribute('aria-busy', 'false');
+      }
       throw error;
     } finally {
       mapShown();
@@ -222,7 +229,10 @@ export class NeighbourhoodView {
           this.showControl(control);
           byId('neighbourhood-view').setAttribute('aria-busy', 'false');
         })
-        .catch((error) => this.onError(error));
+        .catch((error) => {
+          if (generation === this.generation) byId('neighbourhood-view').setAttribute('aria-busy', 'false');
+          this.onError(error);
+        });
     }, wait);
   }
 

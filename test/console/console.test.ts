@@ -241,6 +241,25 @@ describe('the analyst console in a browser', () => {
     await expect(page.locator('#next-event').isDisabled()).resolves.toBe(false);
   }, STEP_MS);
 
+  it('is no longer busy once the view has failed, and says why', async () => {
+    const page = await newPage();
+    await page.route(/\/v1\/neighbourhoods\/[^/]+\/control(\?|$)/, (route) =>
+      route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ code: 'VALIDATION_FAILED', message: 'Validation failed for asOf' }) }),
+    );
+    await page.goto(`${app.url}/console/?neighbourhood=${TADAMON}`);
+    await page.locator('#sign-in').waitFor({ state: 'visible' });
+    await page.fill('#api-key', CONSOLE_KEYS.analyst);
+    await page.press('#api-key', 'Enter');
+    await page.locator('#alert').waitFor({ state: 'visible' });
+    await expect(page.locator('#alert').innerText()).resolves.toBe('Validation failed for asOf (VALIDATION_FAILED)');
+    await page.locator('#neighbourhood-view[aria-busy="true"]').waitFor({ state: 'detached', timeout: 5_000 });
+    // The browser logs the refused request, and nothing else went wrong.
+    const problems = problemsOf.get(page)!;
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.filter((problem) => !problem.includes('status of 400'))).toEqual([]);
+    problems.length = 0;
+  }, STEP_MS);
+
   it('names no local time in a browser that does not know the zone', async () => {
     const page = await newPage();
     // An older browser's time-zone data, without Damascus.
