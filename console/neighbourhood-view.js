@@ -118,11 +118,10 @@ export class NeighbourhoodView {
       this.renderTime({ local: !changed });
       const answer = await control;
       if (!current()) return;
-      this.showControl(answer, { local: !changed });
+      this.showControl(answer);
       mapShown();
       if (changed) {
         this.renderPlace({ local: true });
-        this.renderSummary({ local: true });
         this.renderTime();
       }
       await Promise.all(others);
@@ -199,10 +198,10 @@ export class NeighbourhoodView {
     });
   }
 
-  showControl(control, { local = true } = {}) {
+  showControl(control) {
     this.control = control;
     for (const p of control.positions) if (p.controller !== null && !this.colours.has(p.controller)) this.colours = coloursFor([...this.colours.keys(), p.controller]);
-    this.renderControl({ local });
+    this.renderControl();
   }
 
   /** Moves the instant; `replace` keeps one history entry while dragging or playing. */
@@ -405,32 +404,13 @@ export class NeighbourhoodView {
     byId('next-event').disabled = !this.instants.some((t) => t > ms);
   }
 
-  /** `local: false` leaves the local time out of the summary (see renderTime). */
-  renderControl({ local = true } = {}) {
+  renderControl() {
     const control = this.control;
     const positions = control.positions.map((p) => ({ ...this.positions.get(p.id), ...p }));
     this.map.show(positions, this.colours, this.actors);
-    const shares = Object.entries(control.shares).sort(([, a], [, b]) => b - a);
-    this.renderSummary({ local });
-    const bar = clear(byId('share-bar'));
-    for (const [id, fraction] of shares) {
-      bar.append(h('span', { style: `width:${fraction * 100}%;background:${this.colours.get(id)}`, title: `${actorText(this.actors, id)} ${percent(fraction)}` }));
-    }
-    byId('skipped-text').textContent =
-      control.skipped && control.skipped.length > 0
-        ? `${control.skipped.length} report${control.skipped.length === 1 ? '' : 's'} could not apply in this perspective (the positions already stood as they say, or their actor did not hold them).`
-        : '';
-    this.renderLegend(positions);
-    this.renderPositions(positions);
-    byId('main').dataset.ready = 'yes';
-  }
-
-  /** The line above the share bar: the instant, who holds most, the shares, the contested positions. */
-  renderSummary({ local }) {
-    const control = this.control;
     const ms = this.asOfMs();
     const shares = Object.entries(control.shares).sort(([, a], [, b]) => b - a);
-    const localTime = local ? formatLocal(ms, this.zone) : '';
+    const localTime = formatLocal(ms, this.zone);
     clear(byId('summary-text')).append(
       h(
         'span',
@@ -445,6 +425,17 @@ export class NeighbourhoodView {
       control.perspective ? h('span', { class: 'perspective-note' }, ` In this perspective (${describePerspective(control.perspective)}).`) : '',
       ),
     );
+    const bar = clear(byId('share-bar'));
+    for (const [id, fraction] of shares) {
+      bar.append(h('span', { style: `width:${fraction * 100}%;background:${this.colours.get(id)}`, title: `${actorText(this.actors, id)} ${percent(fraction)}` }));
+    }
+    byId('skipped-text').textContent =
+      control.skipped && control.skipped.length > 0
+        ? `${control.skipped.length} report${control.skipped.length === 1 ? '' : 's'} could not apply in this perspective (the positions already stood as they say, or their actor did not hold them).`
+        : '';
+    this.renderLegend(positions);
+    this.renderPositions(positions);
+    byId('main').dataset.ready = 'yes';
   }
 
   renderLegend(positions) {
