@@ -35,6 +35,8 @@ export class SharesChart {
     this.container = container;
     this.onPick = onPick;
     this.plot = undefined;
+    /** Counts setHistory calls: only the last one still waiting for the library draws. */
+    this.calls = 0;
     this.cursorSeconds = undefined;
     this.resizeObserver = new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: HEIGHT }));
     this.resizeObserver.observe(container);
@@ -50,14 +52,14 @@ export class SharesChart {
    * Resolves once drawn; a later call replaces an earlier one still waiting for the library.
    */
   async setHistory(items, options) {
-    const call = (this.calls = (this.calls ?? 0) + 1);
+    const call = ++this.calls;
     const uPlot = await loadLibrary();
     if (call === this.calls) this.draw(uPlot, items, options);
   }
 
   /** Forgets a history still waiting for the library (another neighbourhood is being shown). */
   dropPending() {
-    this.calls = (this.calls ?? 0) + 1;
+    this.calls += 1;
   }
 
   draw(uPlot, items, { actors, colours, endMs }) {

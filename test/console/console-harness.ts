@@ -135,11 +135,16 @@ export async function openPage(browser: Browser): Promise<{ context: BrowserCont
   return { context, page, problems };
 }
 
-/** Signs in on a page that asks for a key, and waits for the view to be shown. */
-export async function signIn(page: Page, role: ConsoleRole): Promise<void> {
+/** Gives a page that asks for a key the role's key, without waiting for the view. */
+export async function submitKey(page: Page, role: ConsoleRole): Promise<void> {
   await page.locator('#sign-in').waitFor({ state: 'visible' });
   await page.fill('#api-key', CONSOLE_KEYS[role]);
   await page.press('#api-key', 'Enter');
+}
+
+/** Signs in on a page that asks for a key, and waits for the view to be shown. */
+export async function signIn(page: Page, role: ConsoleRole): Promise<void> {
+  await submitKey(page, role);
   await ready(page);
 }
 

@@ -3,7 +3,6 @@ import { PLACEHOLDER_DATES as T, TADAMON_POSITIONS as P } from '../../scripts/ta
 import {
   BIG_NEIGHBOURHOOD,
   BIG_POSITIONS,
-  CONSOLE_KEYS,
   type ConsoleServer,
   launchChromium,
   openPage,
@@ -11,6 +10,7 @@ import {
   screenshot,
   signIn,
   startConsoleServer,
+  submitKey,
 } from './console-harness.js';
 
 /*
@@ -228,9 +228,7 @@ describe('the analyst console in a browser', () => {
       await route.continue();
     });
     await page.goto(`${app.url}/console/?neighbourhood=${TADAMON}`);
-    await page.locator('#sign-in').waitFor({ state: 'visible' });
-    await page.fill('#api-key', CONSOLE_KEYS.analyst);
-    await page.press('#api-key', 'Enter');
+    await submitKey(page, 'analyst');
     // The registration is in (the slider has its span), the first control answer is not: step back.
     await page.waitForFunction(() => Number((globalThis as any).document.querySelector('#as-of-slider').max) > 1);
     await page.keyboard.press('[');
@@ -247,9 +245,7 @@ describe('the analyst console in a browser', () => {
       route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ code: 'VALIDATION_FAILED', message: 'Validation failed for asOf' }) }),
     );
     await page.goto(`${app.url}/console/?neighbourhood=${TADAMON}`);
-    await page.locator('#sign-in').waitFor({ state: 'visible' });
-    await page.fill('#api-key', CONSOLE_KEYS.analyst);
-    await page.press('#api-key', 'Enter');
+    await submitKey(page, 'analyst');
     await page.locator('#alert').waitFor({ state: 'visible' });
     await expect(page.locator('#alert').innerText()).resolves.toBe('Validation failed for asOf (VALIDATION_FAILED)');
     await page.locator('#neighbourhood-view[aria-busy="true"]').waitFor({ state: 'detached', timeout: 5_000 });
