@@ -85,6 +85,15 @@ describe('ACLED rows', () => {
     expect(ACLED_FORMAT.map(row({ timestamp: '1600000000.5' }), { today })).toMatchObject({ kind: 'invalid', message: expect.stringContaining('timestamp') });
   });
 
+  it('reads those floats written with a decimal comma in a file of decimal commas', () => {
+    const floats = { time_precision: '2,0', inter1: '1,0', inter2: '2,0', fatalities: '4,0', geo_precision: '1,0', timestamp: '1600000000,0', latitude: '33,4667', longitude: '36,3' };
+    const european = { ...row(floats), decimalComma: true };
+    const asDownloaded = ACLED_FORMAT.map(row({ inter2: '2' }), { today }) as ImportRow;
+    expect(ACLED_FORMAT.map(european, { today })).toEqual(asDownloaded);
+    // In a file of commas between fields, `4,0` is no number.
+    expect(ACLED_FORMAT.map(row({ fatalities: '4,0' }), { today })).not.toHaveProperty('killed');
+  });
+
   it.each([
     [{ event_date: '2018-13-01' }, 'event_date'],
     [{ time_precision: '4' }, 'time_precision'],

@@ -1,9 +1,9 @@
 import { LIMITS } from '../features/input-limits.js';
 import {
   coordinate,
-  count,
+  countField,
   ROW_ID_PATTERN,
-  wholeText,
+  wholeField,
   type CsvRecord,
   type DatasetFormat,
   type DatasetLocation,
@@ -72,25 +72,25 @@ function mapAcledRecord(record: CsvRecord, dates: DateReading): RowPlan {
   const incident = acledIncident(record.value('event_type'), record.value('sub_event_type'), actor1, actor2);
   if (incident.kind === 'skip') return incident;
 
-  const version = wholeText(record.value('timestamp'));
+  const version = wholeField(record, 'timestamp');
   if (!/^\d{1,15}$/.test(version)) return invalid(rowId, `timestamp ${JSON.stringify(version.slice(0, 40))} must be a Unix time in seconds`);
   if (actor1 === '') return invalid(rowId, 'actor1 is empty', version);
   const date = parseDatasetDate(record.value('event_date'), dates);
   if (date === undefined) return invalid(rowId, dateProblem('event_date', record.value('event_date'), dates), version);
-  const precision = PRECISION_BY_TIME_PRECISION[wholeText(record.value('time_precision'))];
+  const precision = PRECISION_BY_TIME_PRECISION[wholeField(record, 'time_precision')];
   if (precision === undefined) return invalid(rowId, `time_precision ${JSON.stringify(record.value('time_precision'))} must be 1, 2 or 3`, version);
   const location = acledLocation(record);
   if (typeof location === 'string') return invalid(rowId, location, version);
 
   const warnings: string[] = [];
-  const fatalities = count(record.value('fatalities'));
+  const fatalities = countField(record, 'fatalities');
   if (fatalities === undefined && record.value('fatalities').trim() !== '') warnings.push('FIGURES_INVALID');
   const text = cleanText(record.value('notes'));
   const notes = cutAtWord(text, LIMITS.notesLength);
   if (notes.length < text.length) warnings.push('NOTES_CUT');
   const actorKinds = new Map<string, ImportActorKind>();
-  const kind1 = KIND_BY_INTER[wholeText(record.value('inter1')).toLowerCase()];
-  const kind2 = KIND_BY_INTER[wholeText(record.value('inter2')).toLowerCase()];
+  const kind1 = KIND_BY_INTER[wholeField(record, 'inter1').toLowerCase()];
+  const kind2 = KIND_BY_INTER[wholeField(record, 'inter2').toLowerCase()];
   if (kind1 !== undefined) actorKinds.set(actor1, kind1);
   if (kind2 !== undefined && actor2 !== '') actorKinds.set(actor2, kind2);
   const row: ImportRow = {
@@ -151,7 +151,7 @@ function acledLocation(record: CsvRecord): DatasetLocation | string {
     city: admin2 || admin1 || country,
     lon,
     lat,
-    bestPrecision: wholeText(record.value('geo_precision')) === '1',
+    bestPrecision: wholeField(record, 'geo_precision') === '1',
   };
 }
 

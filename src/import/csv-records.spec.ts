@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { NotCsv, readCsvRecords, WrongEncoding } from './csv-records.js';
-import { coordinate, type CsvRecord } from './dataset-format.js';
+import { coordinate, count, wholeText, type CsvRecord } from './dataset-format.js';
 
 const REQUIRED = ['id', 'name', 'lat'];
 /** The size of the chunks the file is read in: defects hide at their edges. */
@@ -21,11 +21,13 @@ function file(name: string, content: Buffer | string): string {
   return path;
 }
 
-async function records(path: string): Promise<CsvRecord[]> {
+async function records(path: string, onHeaderRepeated?: (record: number) => void): Promise<CsvRecord[]> {
   const read: CsvRecord[] = [];
-  for await (const record of readCsvRecords(path, { requiredColumns: REQUIRED })) read.push(record);
+  for await (const record of readCsvRecords(path, { requiredColumns: REQUIRED, ...(onHeaderRepeated !== undefined ? { onHeaderRepeated } : {}) })) read.push(record);
   return read;
 }
+
+const cells = (read: readonly CsvRecord[]): string[][] => read.map((record) => REQUIRED.map((column) => record.value(column)));
 
 async function encodingError(path: string): Promise<string> {
   const error = await records(path).then(
@@ -110,7 +112,98 @@ describe('reading CSV records', () => {
   });
 });
 
+describe('what re-saved exports hold', () => {
+  it("reads R's NA, MySQL's \\N and NULL as empty cells, and text that only contains them as it is", async () => {
+    const read = await records(file('na.csv', 'id,name,lat\n1,NA,NA\n2,\\N, NULL \n3,NAB,33.5\n4,"NA",na\n'));
+    expect(cells(read)).toEqual([
+      ['1', '', ''],
+      ['2', '', ''],
+      ['3', 'NAB', '33.5'],
+      ['4', '', 'na'],
+    ]);
+  });
+
+  it("takes Excel's sep= line for the delimiter and reads the header after it", async () => {
+    const semicolon = await records(file('sep.csv', 'sep=;\r\nid;name;lat\r\n1;a, b;33,5\r\n'));
+    expect(cells(semicolon)).toEqual([['1', 'a, b', '33,5']]);
+    expect(semicolon[0]!.decimalComma).toBe(true);
+    const quoted = await records(file('sep-quoted.csv', '\uFEFF"sep=,"\nid,name,lat\n1,a,33.5\n'));
+    expect(cells(quoted)).toEqual([['1', 'a', '33.5']]);
+  });
+
+  it('reads the columns of a header repeated further down (two exports joined), and says where it came', async () => {
+    const joined = 'id,name,lat\n1,a,33.5\n2,b,34.5\nLAT,ID,extra,Name\n35.5,3,x,c\n';
+    const repeated: number[] = [];
+    const read = await records(file('joined.csv', joined), (record) => repeated.push(record));
+    expect(cells(read)).toEqual([
+      ['1', 'a', '33.5'],
+      ['2', 'b', '34.5'],
+      ['3', 'c', '35.5'],
+    ]);
+    expect(read.map((record) => record.index)).toEqual([1, 2, 3]);
+    expect(repeated).toEqual([2]);
+  });
+
+  it('marks a last record the end of the file cuts short, and no other', async () => {
+    const cut = await records(file('cut.csv', 'id,name,lat\n1,a,33.5\n2,b'));
+    expect(cut.map((record) => [record.value('id'), record.truncated === true])).toEqual([
+      ['1', false],
+      ['2', true],
+    ]);
+    // A line break after it: a row whose trailing fields are missing, not a cut file.
+    const short = await records(file('short.csv', 'id,name,lat\n1,a,33.5\n2,b\n'));
+    expect(short.map((record) => record.truncated === true)).toEqual([false, false]);
+    // Every field there: a file that lacks only its last line break.
+    const whole = await records(file('whole.csv', 'id,name,lat\n1,a,33.5\n2,b,34'));
+    expect(whole.map((record) => record.truncated === true)).toEqual([false, false]);
+    const crlf = await records(file('crlf.csv', 'id,name,lat\r\n1,a,33.5\r\n2,b\r\n'));
+    expect(crlf.map((record) => record.truncated === true)).toEqual([false, false]);
+    const utf16 = await records(file('cut16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('id,name,lat\n1,a,33.5\n2,b', 'utf16le')])));
+    expect(utf16.map((record) => record.truncated === true)).toEqual([false, true]);
+  });
+
+  it('yields the records before a quote that is never closed, then stops', async () => {
+    const read: string[] = [];
+    const error = await (async () => {
+      for await (const record of readCsvRecords(file('quote.csv', 'id,name,lat\n1,a,33.5\n2,b,34.5\n3,"c,35.5\n4,d,36.5\n'), { requiredColumns: REQUIRED })) {
+        read.push(record.value('id'));
+      }
+    })().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect((error as Error).message).toMatch(/Quote Not Closed/);
+    expect(read).toEqual(['1', '2']);
+  });
+
+  it('reads whole numbers written as floats with a decimal comma only where commas are decimal', () => {
+    expect(wholeText('2,0', true)).toBe('2');
+    expect(wholeText('1600000000,00', true)).toBe('1600000000');
+    expect(wholeText('2.0', true)).toBe('2');
+    expect(wholeText('2,0')).toBe('2,0');
+    expect(wholeText('2,5', true)).toBe('2,5');
+    expect(count('4,0', true)).toBe(4);
+    expect(count('4,0')).toBeUndefined();
+  });
+});
+
 describe('files that are no CSV text', () => {
+  it('says a file without a header is empty', async () => {
+    for (const content of ['', '\n\n  \r\n', '\uFEFF']) {
+      const error = await records(file('empty.csv', content)).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(NotCsv);
+      expect((error as Error).message).toBe('the file is empty (it holds no header)');
+    }
+  });
+
+  it('names UTF-16 text without its byte order mark', async () => {
+    const message = await encodingError(file('le-nobom.csv', Buffer.from('id,name,lat\n1,a,33.5\n', 'utf16le')));
+    expect(message).toMatch(/^the file is UTF-16 text without a byte order mark; save it as UTF-8/);
+  });
+
   const CSV = 'id,name,lat\n1,a,33.5\n';
   const SAVE_AS_CSV = 'save it as CSV UTF-8 (in Excel: "CSV UTF-8 (Comma delimited)"; in LibreOffice: Text CSV, UTF-8)';
   const cases: readonly (readonly [string, Buffer, string])[] = [

@@ -7,7 +7,11 @@ import type { CsvRecord } from './dataset-format.js';
 
 /** The header lacks columns the format needs: nothing is read or sent. */
 export class MissingColumns extends Error {
-  constructor(readonly columns: readonly string[]) {
+  /** `found`: the header's own names, trimmed and in lower case. */
+  constructor(
+    readonly columns: readonly string[],
+    readonly found: ReadonlySet<string> = new Set(),
+  ) {
     super(`the header lacks the column${columns.length > 1 ? 's' : ''} ${columns.join(', ')}`);
   }
 }
@@ -25,14 +29,28 @@ export interface CsvReadOptions {
   readonly requiredColumns: readonly string[];
   /** Called with the number of bytes read so far, as the file is read. */
   readonly onBytes?: (bytes: number) => void;
+  /**
+   * Called when a record repeats a header (two exports joined end to end): its columns are read
+   * from there on. `record` is the number of data records before it.
+   */
+  readonly onHeaderRepeated?: (record: number) => void;
 }
+
+/**
+ * Cells that stand for "no value" in the tools analysts re-save exports with: R writes `NA`,
+ * MySQL and PostgreSQL dumps `\N`, others `NULL`. Read as empty, never as a name or a code.
+ */
+const NO_VALUE = new Set(['NA', '\\N', 'NULL']);
 
 /**
  * Streams the data records of a CSV file (RFC 4180) through csv-parse, in constant memory.
  * Liberal where exports differ: a UTF-8 or UTF-16LE byte order mark, CRLF or LF, `;` or tab
  * between fields where the header says so (spreadsheets in many locales save so), extra
  * columns, any column order, header names in any case, stray quotes inside unquoted fields,
- * rows with missing or extra trailing fields, empty lines and rows of empty fields. Strict
+ * rows with missing or extra trailing fields, empty lines and rows of empty fields, the cells
+ * `NA`, `\\N` and `NULL` (read as empty), Excel's `sep=;` first line, and a header repeated
+ * further down (its columns are read from there on). A last record that the file's end cuts
+ * short (fewer fields than the header and no line break after it) comes `truncated`. Strict
  * about the header: a required column missing throws {@link MissingColumns} before the first
  * record. Strict about the encoding: a file that is neither UTF-8 nor UTF-16LE with its byte
  * order mark (a spreadsheet's "CSV" in Windows-1252) throws {@link WrongEncoding} before the
@@ -49,8 +67,11 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
   const decimalComma = delimiter !== ',';
   const input = createReadStream(path);
   let bytes = 0;
+  /** The file's last two bytes so far: whether it ends in a line break. */
+  let tail = Buffer.alloc(0);
   input.on('data', (chunk) => {
     bytes += chunk.length;
+    tail = Buffer.concat([tail, (typeof chunk === 'string' ? Buffer.from(chunk) : chunk).subarray(-2)]).subarray(-2);
     options.onBytes?.(bytes);
   });
   // Naming the line endings (rather than letting the parser discover one) accepts files that mix them.
@@ -67,13 +88,34 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
   let columns: ReadonlyMap<string, number> | undefined;
   let header: readonly string[] = [];
   let index = 0;
+  /** The last record read, yielded once the next one shows it was not cut short by the file's end. */
+  let held: { readonly fields: readonly string[]; readonly columns: ReadonlyMap<string, number>; readonly header: readonly string[]; readonly index: number } | undefined;
+  const record = (from: NonNullable<typeof held>, truncated: boolean): CsvRecord => ({
+    index: from.index,
+    decimalComma,
+    ...(truncated ? { truncated } : {}),
+    value: (column: string): string => {
+      const at = from.columns.get(column);
+      const cell = at === undefined ? '' : (from.fields[at] ?? '');
+      return NO_VALUE.has(cell.trim()) ? '' : cell;
+    },
+  });
   try {
     for await (const fields of parser as AsyncIterable<string[]>) {
       if (columns === undefined) {
+        if (isSeparatorLine(fields, delimiter) || fields.every((field) => field.trim() === '')) continue;
         columns = headerColumns(fields);
         header = fields.map((field) => field.trim());
-        const missing = options.requiredColumns.filter((column) => !columns!.has(column));
-        if (missing.length > 0) throw new MissingColumns(missing);
+        const found = new Set(columns.keys());
+        const missing = options.requiredColumns.filter((column) => !found.has(column));
+        if (missing.length > 0) throw new MissingColumns(missing, found);
+        continue;
+      }
+      const repeated = headerColumns(fields);
+      if (options.requiredColumns.every((column) => repeated.has(column))) {
+        columns = repeated;
+        header = fields.map((field) => field.trim());
+        options.onHeaderRepeated?.(index);
         continue;
       }
       index += 1;
@@ -88,19 +130,24 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
       }
       // The rows of empty fields a spreadsheet leaves below the data (`,,,,`) are no records.
       if (fields.every((field) => field.trim() === '')) continue;
-      const positions = columns;
-      yield {
-        index,
-        decimalComma,
-        value: (column: string): string => {
-          const at = positions.get(column);
-          return at === undefined ? '' : (fields[at] ?? '');
-        },
-      };
+      if (held !== undefined) yield record(held, false);
+      held = { fields, columns, header, index };
     }
-    if (columns === undefined) throw new MissingColumns(options.requiredColumns);
+    if (columns === undefined) throw new NotCsv('the file is empty (it holds no header)');
+    if (held !== undefined) {
+      // A file cut off mid-row (a download or a copy that stopped) ends without a line break,
+      // in a record short of fields: its last field may be cut too, so none of it is read.
+      const endsInLineBreak = tail.includes(0x0a) || tail.includes(0x0d);
+      yield record(held, !endsInLineBreak && held.fields.length < held.header.length);
+    }
   } catch (error) {
-    if (error instanceof MissingColumns || error instanceof CsvAbort) throw error;
+    // The record before the one that stopped the reading ended in a line break: it is whole.
+    if (held !== undefined) {
+      const whole = held;
+      held = undefined;
+      yield record(whole, false);
+    }
+    if (error instanceof MissingColumns || error instanceof CsvAbort || error instanceof NotCsv) throw error;
     if (error instanceof CsvError) throw new CsvAbort(`CSV error after record ${index} (near line ${parser.info.lines}): ${error.message}`);
     throw new CsvAbort(`cannot read ${path}: ${(error as Error).message}`);
   } finally {
@@ -108,6 +155,11 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
     parser.destroy();
     await piping;
   }
+}
+
+/** Excel's first line `sep=;`, which names the delimiter for Excel and is no header. */
+function isSeparatorLine(fields: readonly string[], delimiter: string): boolean {
+  return /^sep=.?$/i.test(fields.join(delimiter).replace(/^\uFEFF/, '').trim());
 }
 
 /**
@@ -145,12 +197,18 @@ async function checkedDelimiter(path: string, requiredColumns: readonly string[]
     text = head.subarray(2, head.length - (head.length % 2)).toString('utf16le');
   } else if (head[0] === 0xfe && head[1] === 0xff) {
     throw new WrongEncoding(`the file is UTF-16 big-endian text; ${ADVICE}`);
+  } else if (looksUtf16WithoutMark(head)) {
+    throw new WrongEncoding(`the file is UTF-16 text without a byte order mark; ${ADVICE}`);
   } else {
     const invalid = await firstInvalidUtf8Byte(path);
     if (invalid !== undefined) throw new WrongEncoding(`the file is not UTF-8 text (byte ${invalid + 1} is not); ${ADVICE}`);
     text = head.toString('utf8');
   }
-  const firstLine = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).find((line) => line.trim() !== '') ?? '';
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).filter((line) => line.trim() !== '');
+  // Excel's `sep=;` line names the delimiter; the header is the line after it.
+  const separator = /^"?sep=(.)"?$/i.exec(lines[0]?.trim() ?? '');
+  if (separator !== null && (DELIMITERS as readonly string[]).includes(separator[1]!)) return separator[1]!;
+  const firstLine = lines[0] ?? '';
   const found = (delimiter: string): number => {
     const names = new Set(firstLine.split(delimiter).map((name) => name.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase()));
     return requiredColumns.filter((column) => names.has(column)).length;
@@ -187,6 +245,17 @@ function otherKind(head: Buffer): { readonly what: string; readonly advice: stri
   // A CSV header starts with a column name; JSON with an object or an array.
   if (/^(\xEF\xBB\xBF)?\s*[[{]/.test(latin1)) return { what: 'JSON', advice: 'export the data as CSV' };
   return undefined;
+}
+
+/**
+ * Text in UTF-16 without its mark has a zero byte beside nearly every ASCII character; a CSV in
+ * UTF-8 has none (NUL is no character any export writes).
+ */
+function looksUtf16WithoutMark(head: Buffer): boolean {
+  const sample = head.subarray(0, 512);
+  let zeros = 0;
+  for (const byte of sample) if (byte === 0) zeros += 1;
+  return sample.length >= 4 && zeros >= sample.length / 4;
 }
 
 /** The 0-based offset of the file's first byte that is not UTF-8, or undefined when it all is. */

@@ -7,6 +7,8 @@ export interface CsvRecord {
   readonly index: number;
   /** The file separates fields by `;` or tab, so that a number may be written `33,5`. */
   readonly decimalComma?: boolean;
+  /** The file ends inside this record (fewer fields than the header, no line break after it). */
+  readonly truncated?: boolean;
   value(column: string): string;
 }
 
@@ -106,16 +108,28 @@ export function coordinate(value: string, limit: number, decimalComma = false): 
 
 /**
  * A field that holds a code or a whole number, trimmed, and read as its digits when written as a
- * float (`2.0`, as tools that keep every number of a column with gaps as a float save it), so
+ * float (`2.0`, or `2,0` in a file of decimal commas, as tools that keep every number of a
+ * column with gaps as a float save it), so
  * that codes, counts and the versions in idempotency keys read as in the export as downloaded.
  */
-export function wholeText(value: string): string {
+export function wholeText(value: string, decimalComma = false): string {
   const text = value.trim();
-  return /^\d+\.0+$/.test(text) ? text.slice(0, text.indexOf('.')) : text;
+  const float = decimalComma ? /^\d+[.,]0+$/ : /^\d+\.0+$/;
+  return float.test(text) ? text.slice(0, text.search(/[.,]/)) : text;
 }
 
 /** A non-negative integer count. */
-export function count(value: string): number | undefined {
-  const text = wholeText(value);
+export function count(value: string, decimalComma = false): number | undefined {
+  const text = wholeText(value, decimalComma);
   return /^\d{1,9}$/.test(text) ? Number(text) : undefined;
+}
+
+/** The record's field as `wholeText` reads it (`2,0` too in a file of decimal commas). */
+export function wholeField(record: CsvRecord, column: string): string {
+  return wholeText(record.value(column), record.decimalComma === true);
+}
+
+/** The record's field as a count (see `count`). */
+export function countField(record: CsvRecord, column: string): number | undefined {
+  return count(record.value(column), record.decimalComma === true);
 }

@@ -102,6 +102,11 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
 
   const prepare = (record: CsvRecord): PreparedRow | undefined => {
     const plan = format.map(record, dates);
+    if (record.truncated === true) {
+      const row = plan.kind === 'skip' ? { rowId: '' } : plan;
+      refuse(record.index, row, 'row', 'ROW_TRUNCATED', 'the file ends inside this record (fewer fields than the header, no line break after it): was the file cut off? Import the whole file');
+      return undefined;
+    }
     if (plan.kind === 'skip') {
       tally.skip(plan.type);
       return undefined;
@@ -284,6 +289,10 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
       requiredColumns: format.requiredColumns,
       onBytes: (bytes) => {
         bytesRead = bytes;
+      },
+      onHeaderRepeated: (record) => {
+        tally.warn('HEADER_REPEATED');
+        progress.note(`the header comes again after record ${record} (two exports joined?): its columns are read from there on`);
       },
     });
     for await (const record of records) {

@@ -2,9 +2,9 @@ import { LIMITS } from '../features/input-limits.js';
 import { IMPORT_LIMITS } from './command-limits.js';
 import {
   coordinate,
-  count,
+  countField,
   ROW_ID_PATTERN,
-  wholeText,
+  wholeField,
   type CsvRecord,
   type DatasetFormat,
   type DatasetLocation,
@@ -40,14 +40,14 @@ export const UCDP_FORMAT: DatasetFormat = {
 };
 
 function mapUcdpRecord(record: CsvRecord, dates: DateReading): RowPlan {
-  const rowId = wholeText(record.value('id'));
+  const rowId = wholeField(record, 'id');
   if (!ROW_ID_PATTERN.test(rowId)) return invalid(rowId, `id ${JSON.stringify(rowId.slice(0, 40))} must be 1 to 100 visible ASCII characters other than @`);
-  const type = wholeText(record.value('type_of_violence'));
+  const type = wholeField(record, 'type_of_violence');
   if (type !== '1' && type !== '2' && type !== '3') return { kind: 'skip', type: `type_of_violence=${type || '(empty)'}` };
 
   const date = parseDatasetDate(record.value('date_start'), dates);
   if (date === undefined) return invalid(rowId, dateProblem('date_start', record.value('date_start'), dates));
-  const precision = PRECISION_BY_DATE_PREC[wholeText(record.value('date_prec'))];
+  const precision = PRECISION_BY_DATE_PREC[wholeField(record, 'date_prec')];
   if (precision === undefined) return invalid(rowId, `date_prec ${JSON.stringify(record.value('date_prec'))} must be 1 to 5`);
   const location = ucdpLocation(record);
   if (typeof location === 'string') return invalid(rowId, location);
@@ -93,13 +93,13 @@ function ucdpLocation(record: CsvRecord): DatasetLocation | string {
   if (country === '') return 'country is empty';
   const adm1 = cleanName(record.value('adm_1'));
   const adm2 = cleanName(record.value('adm_2'));
-  return { name, country, adminLevels: [adm1, adm2], city: adm2 || adm1 || country, lon, lat, bestPrecision: wholeText(record.value('where_prec')) === '1' };
+  return { name, country, adminLevels: [adm1, adm2], city: adm2 || adm1 || country, lon, lat, bestPrecision: wholeField(record, 'where_prec') === '1' };
 }
 
 
 /** One report without an actor when any figure is above 0, widened to hold `best`. */
 function ucdpKilled(record: CsvRecord, warnings: string[]): CasualtyFigure | undefined {
-  const [low, best, high] = (['low', 'best', 'high'] as const).map((column) => count(record.value(column)));
+  const [low, best, high] = (['low', 'best', 'high'] as const).map((column) => countField(record, column));
   if (low === undefined || best === undefined || high === undefined) {
     warnings.push('FIGURES_INVALID');
     return undefined;
