@@ -1,5 +1,6 @@
 import { ACLED_FORMAT, acledIncident } from './acled.format.js';
-import { actorDefaults } from './actor-sides.js';
+import { actorDefaults, DEFAULT_ACTORS } from './actor-sides.js';
+import { asciiSlug } from './import-text.js';
 import type { CsvRecord, ImportRow } from './dataset-format.js';
 import { actorResolver, rowCommands } from './row-commands.js';
 
@@ -173,8 +174,17 @@ describe('the default side table', () => {
     ['Civilians (Syria)', 'civilians', 'civilians'],
     ['Unidentified Armed Group (Syria)', 'unknown', 'unidentified'],
     ['al-Bakkara clan', 'unknown', undefined],
+    // Spelled otherwise than in the table: the same slug, so the same side whichever dataset came first.
+    ['Ahrar al Sham', 'opposition', 'rebel-group'],
+    ['Hayat Tahrir al-Sham (HTS)', 'jihadist', 'rebel-group'],
   ])('gives %s the side %s and kind %s', (name, side, kind) => {
     expect(actorDefaults(name)).toEqual({ side, ...(kind ? { kind } : {}) });
+  });
+
+  it('holds no two names of one slug, nor a name without one', () => {
+    const slugs = [...DEFAULT_ACTORS.keys()].map(asciiSlug);
+    expect(slugs.filter((slug) => slug === '')).toEqual([]);
+    expect(new Set(slugs).size).toBe(DEFAULT_ACTORS.size);
   });
 
   it('names UCDP civilians `civilians`', () => {

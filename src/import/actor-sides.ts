@@ -1,4 +1,5 @@
 import type { ImportActorKind } from './import-commands.js';
+import { asciiSlug } from './import-text.js';
 
 /** What the importer assumes of a dataset actor unless the mapping file says otherwise. */
 export interface ActorDefaults {
@@ -113,16 +114,22 @@ export const DEFAULT_ACTORS: ReadonlyMap<string, ActorDefaults> = new Map<string
 ]);
 
 /**
- * The defaults for a dataset actor name: the table by exact name, then by the name without its
- * trailing parentheses (ACLED's years and countries); a name beginning `Unidentified` is of kind
- * `unidentified`, one beginning `Civilians` of kind `civilians` (side `civilians`); anything
- * else has side `unknown` and no kind.
+ * The table by the names' slugs, the ids actors get: the datasets spell one group several ways
+ * (`Ahrar al-Sham`, `Ahrar al Sham`), and an actor has one side whichever spelling came first.
+ */
+const DEFAULTS_BY_SLUG: ReadonlyMap<string, ActorDefaults> = new Map([...DEFAULT_ACTORS].map(([name, defaults]) => [asciiSlug(name), defaults]));
+
+/**
+ * The defaults for a dataset actor name: the table by the name's slug (its spelling aside), then
+ * by the slug of the name without its trailing parentheses (ACLED's years and countries); a name
+ * beginning `Unidentified` is of kind `unidentified`, one beginning `Civilians` of kind
+ * `civilians` (side `civilians`); anything else has side `unknown` and no kind.
  */
 export function actorDefaults(name: string): ActorDefaults {
-  const exact = DEFAULT_ACTORS.get(name);
+  const exact = DEFAULTS_BY_SLUG.get(asciiSlug(name));
   if (exact !== undefined) return exact;
   const base = name.replace(/(\s*\([^()]*\))+\s*$/, '').trim();
-  const byBase = DEFAULT_ACTORS.get(base);
+  const byBase = DEFAULTS_BY_SLUG.get(asciiSlug(base));
   if (byBase !== undefined) return { side: byBase.side, ...(byBase.kind ? { kind: byBase.kind } : {}) };
   if (/^unidentified\b/i.test(name)) return { side: UNKNOWN_SIDE, kind: 'unidentified' };
   if (/^civilians\b/i.test(name)) return { side: 'civilians', kind: 'civilians' };

@@ -9,7 +9,7 @@ import type { DateOrder, DateReading } from './import-time.js';
 import { NO_PROGRESS, type ProgressSink } from './import-progress.js';
 import { classifyResult, ImportTally } from './import-summary.js';
 import type { ImportMapping } from './mapping-file.js';
-import { fullLocation, resolvePlace, type PlaceResolution } from './place-resolver.js';
+import { fullLocation, placeNameCut, resolvePlace, type PlaceResolution } from './place-resolver.js';
 import type { RejectsSink } from './rejects-file.js';
 import { actorResolver, rowCommands } from './row-commands.js';
 import { RequestRefused, type TimelineClient } from './timeline-client.js';
@@ -77,6 +77,8 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
   const resolveActorName = actorResolver(mapping.actors);
   // One entry per distinct location, like the registered ids.
   const places = new Map<string, PlaceResolution>();
+  /** Registrations (`actor:<id>`, `place:<id>`) whose dataset names were cut to the server's limit. */
+  const cutNames = new Set<string>();
   let bytesRead = 0;
 
   const refuse = (record: number, row: { rowId: string; version?: string }, command: string, code: string, message: string): void => {
@@ -128,6 +130,8 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
     const now = clock();
     const built = rowCommands(format, plan, place, resolveActorName, mapping.ratings, now);
     for (const warning of built.warnings) tally.warn(warning);
+    for (const actor of built.actors) if (actor.nameCut === true) cutNames.add(`actor:${actor.id}`);
+    if (place.kind === 'registered' && placeNameCut(plan.location)) cutNames.add(`place:${place.neighbourhoodId}`);
     const registrations: ImportCommand[] = built.actors.map((actor) => ({
       role: 'actor',
       path: '/v1/actors',
@@ -161,6 +165,8 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
         const key = registrationKey(command);
         if (registered.has(key)) continue;
         registered.set(key, 'pending');
+        // Once per actor or place, when its registration is first sent.
+        if (cutNames.delete(key)) tally.warn('NAME_CUT');
         needed.push({ command, record: prepared.record, rowId: prepared.row.rowId });
       }
     }

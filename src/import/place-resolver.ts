@@ -45,6 +45,11 @@ export function fullLocation(location: DatasetLocation): string {
   return [location.country, ...location.adminLevels, location.name, String(location.lat), String(location.lon)].join('|');
 }
 
+/** A name, city or country of the location is longer than the server takes, and cut in its registration. */
+export function placeNameCut(location: DatasetLocation): boolean {
+  return [location.name, location.city, location.country].some((text) => text.length > LIMITS.nameLength);
+}
+
 export function neighbourhoodRegistration(location: DatasetLocation, controlAsOf: string): RegisterNeighbourhoodBody {
   const name = cutAtWord(location.name, LIMITS.nameLength);
   return {

@@ -20,6 +20,8 @@ export interface ResolvedActor {
   readonly id: string;
   readonly kind?: ImportActorKind;
   readonly registration: RegisterActorBody;
+  /** The dataset's name was longer than the server takes, and the registration's is cut. */
+  readonly nameCut?: true;
 }
 
 /**
@@ -36,7 +38,7 @@ export function resolveActor(name: string, kindFromRow: ImportActorKind | undefi
     side: override?.side ?? defaults.side,
     ...(kind !== undefined ? { kind } : {}),
   };
-  return { id, ...(kind !== undefined ? { kind } : {}), registration };
+  return { id, ...(kind !== undefined ? { kind } : {}), registration, ...(name.length > LIMITS.nameLength ? { nameCut: true as const } : {}) };
 }
 
 /** Resolves dataset actor names, once per name and row-stated kind. */
