@@ -70,9 +70,11 @@ export function parseImportArgs(argv: readonly string[], cwd: string): ParsedImp
     if (value === undefined || value === '' || (equals === -1 && value.startsWith('--'))) return usageError(`${option} needs a value`);
     values.set(option, value);
   }
-  const format = values.get('--format');
-  if (format === undefined) return usageError('--format is required (acled or ucdp)');
-  if (format !== 'acled' && format !== 'ucdp') return usageError(`--format must be acled or ucdp, not ${JSON.stringify(format.slice(0, 20))}`);
+  const given = values.get('--format');
+  if (given === undefined) return usageError('--format is required (acled or ucdp)');
+  // The datasets' own names are written in capitals: ACLED, UCDP.
+  const format = given.toLowerCase();
+  if (format !== 'acled' && format !== 'ucdp') return usageError(`--format must be acled or ucdp, not ${JSON.stringify(given.slice(0, 20))}`);
   const file = values.get('--file');
   if (file === undefined) return usageError('--file is required');
   const path = (value: string): string => (isAbsolute(value) ? value : resolve(cwd, value));

@@ -118,7 +118,7 @@ export async function runImportCli(argv: readonly string[], io: ImportCliIo): Pr
     });
   } catch (error) {
     await rejects.close().catch(() => undefined);
-    if (error instanceof MissingColumns) return fail(`${basename(args.file)}: not a ${format.name} export: ${error.message}`, EXIT_USAGE);
+    if (error instanceof MissingColumns) return fail(`${basename(args.file)}: ${missingColumnsMessage(format, error)}`, EXIT_USAGE);
     if (error instanceof WrongEncoding || error instanceof NotCsv) return fail(`${basename(args.file)}: ${error.message}; nothing was sent`, EXIT_USAGE);
     if (error instanceof ServerUnavailable) {
       return fail(`stopped: ${error.message}; run again to finish (commands already sent are replayed, not duplicated)`, EXIT_FAILED);
@@ -144,8 +144,19 @@ export async function runImportCli(argv: readonly string[], io: ImportCliIo): Pr
     return fail(`${basename(args.file)}: ${report.csvAbort}; ${before}`, EXIT_USAGE);
   }
   if (report.interrupted) return fail('interrupted: run the same command again to finish', EXIT_INTERRUPTED);
+  if (tally.records === 0) return fail(`${basename(args.file)}: the file holds its header and no records: nothing to import`, EXIT_FAILED);
   if (tally.landed() === 0) return fail(`nothing was ${args.dryRun ? 'valid' : 'created, replayed or already there'}`, EXIT_FAILED);
   return EXIT_OK;
+}
+
+/** The dataset as its users name it, with its article. */
+const EXPORT_NAMES: Readonly<Record<DatasetName, string>> = { acled: 'an ACLED export', ucdp: 'a UCDP GED export' };
+
+/** Which columns the header lacks, and the other format when the header is that format's. */
+function missingColumnsMessage(format: DatasetFormat, error: MissingColumns): string {
+  const other = Object.values(FORMATS).find((candidate) => candidate !== format && candidate.requiredColumns.every((column) => error.found.has(column)));
+  if (other !== undefined) return `this is ${EXPORT_NAMES[other.name]}, not ${EXPORT_NAMES[format.name]}: run with --format ${other.name}`;
+  return `not ${EXPORT_NAMES[format.name]}: ${error.message}`;
 }
 
 /**

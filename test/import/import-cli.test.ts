@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { runImportCli } from '../../src/import/index.js';
-import { ACLED_COLUMNS_2020, ACLED_COLUMNS_2024, ACLED_SUB_EVENTS, acledRow, writeAcledFile, type AcledRow } from './acled-files.js';
+import { ACLED_COLUMNS_2020, ACLED_COLUMNS_2024, ACLED_SUB_EVENTS, acledCsv, acledRow, writeAcledFile, type AcledRow } from './acled-files.js';
 import { InMemoryTimeline, startTimelineServer, type TimelineServer } from './in-memory-timeline.js';
 import { countsIn, readUcdpRows, recountUcdp, UCDP_SLICE, ucdpFullFile } from './ucdp-recount.js';
 
@@ -330,7 +330,7 @@ describe('import CLI, rejects and exit codes', () => {
     const columns = ACLED_COLUMNS_2024.filter((c) => c !== 'sub_event_type');
     const run = await importInProcess(['--format', 'acled', '--file', writeAcledFile(join(dir, 'x.csv'), columns, [acledRow(1)])]);
     expect(run.code).toBe(2);
-    expect(run.stderr.trim().split('\n')).toEqual(['import: x.csv: not a acled export: the header lacks the column sub_event_type']);
+    expect(run.stderr.trim().split('\n')).toEqual(['import: x.csv: not an ACLED export: the header lacks the column sub_event_type']);
     expect(server.timeline.batches).toBe(0);
   });
 
@@ -660,5 +660,85 @@ describe('import CLI, files as spreadsheets save them', () => {
     expect(run.stdout).not.toContain('refused:');
     expect(summaryCount(run.stdout, 'replayed')).toBeGreaterThan(0);
     expect(server.timeline.events.length).toBe(events);
+  });
+});
+
+describe('import CLI, exports re-saved by other tools', () => {
+  const withNoValue = (row: AcledRow, marker: string): AcledRow =>
+    Object.fromEntries(Object.entries(row).map(([column, value]) => [column, value === '' ? marker : value])) as AcledRow;
+  /** Every sub-event type, the transfer of territory with no actor2, an attack with none. */
+  const rowsWithGaps = (): AcledRow[] =>
+    ACLED_SUB_EVENTS.map(([eventType, subEventType], n) =>
+      acledRow(n, { event_type: eventType, sub_event_type: subEventType, ...(n % 4 === 0 || subEventType === 'Non-violent transfer of territory' ? { actor2: '', inter2: '' } : {}) }),
+    );
+
+  it.each([['NA'], ['\\N'], ['NULL']])('reads %s cells as the empty cells they stand for: the same commands as the file as downloaded', async (marker) => {
+    const rows = rowsWithGaps();
+    expect((await importInProcess(['--format', 'acled', '--file', writeAcledFile(join(dir, 'a.csv'), ACLED_COLUMNS_2024, rows)])).code).toBe(0);
+    const events = server.timeline.events.length;
+    const run = await importInProcess(['--format', 'acled', '--file', writeAcledFile(join(dir, 'na.csv'), ACLED_COLUMNS_2024, rows.map((row) => withNoValue(row, marker)))]);
+    expect(run.code).toBe(0);
+    // Every command replays with the very same body: any other is refused IDEMPOTENCY_KEY_REUSED.
+    expect(run.stdout).not.toContain('refused:');
+    expect(summaryCount(run.stdout, 'replayed')).toBeGreaterThan(0);
+    expect(server.timeline.events.length).toBe(events);
+    expect([...server.timeline.actors.keys()].filter((id) => id === 'na' || id === 'n' || id === 'null')).toEqual([]);
+  });
+
+  it('refuses a last row the end of the file cuts short ROW_TRUNCATED, and the whole file imports it later', async () => {
+    const rows = Array.from({ length: 5 }, (_, n) => acledRow(n + 1, { fatalities: '7' }));
+    const whole = writeAcledFile(join(dir, 'whole.csv'), ACLED_COLUMNS_2020, rows);
+    const text = readFileSync(whole, 'utf8');
+    // Cut inside the last row's fatalities, as a download that stopped leaves it: `…,7` becomes `…,` and the rest is gone.
+    const cutAt = text.lastIndexOf(',7,') + 1;
+    const cut = join(dir, 'cut.csv');
+    writeFileSync(cut, text.slice(0, cutAt));
+    const run = await importInProcess(['--format', 'acled', '--file', cut]);
+    expect(run.code).toBe(0);
+    expect(readRejects(`${cut}.rejects.csv`).map((r) => [r.record, r.dataset_id, r.command, r.code])).toEqual([['5', 'SYR1005', 'row', 'ROW_TRUNCATED']]);
+    expect(server.timeline.events.some((event) => event.idempotencyKey?.startsWith('acled:SYR1005@'))).toBe(false);
+    const again = await importInProcess(['--format', 'acled', '--file', whole]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toContain('refused:');
+    expect(server.timeline.events.filter((event) => event.idempotencyKey?.startsWith('acled:SYR1005@')).map((event) => event.idempotencyKey!.split(':').pop())).toEqual([
+      'attack',
+      'casualties',
+    ]);
+  });
+
+  it('reads a second export joined below the first in its own column order, and warns once', async () => {
+    const first = acledCsv(ACLED_COLUMNS_2020, [acledRow(1), acledRow(2)]);
+    const second = acledCsv([...ACLED_COLUMNS_2024].reverse(), [acledRow(3), acledRow(4), acledRow(5)]);
+    const joined = join(dir, 'joined.csv');
+    writeFileSync(joined, first + second);
+    const run = await importInProcess(['--format', 'acled', '--file', joined, '--dry-run']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/: 5 records in /);
+    expect(run.stdout).not.toContain('skipped:');
+    expect(run.stdout).not.toContain('refused:');
+    expect(summaryCount(run.stdout, 'warning:HEADER_REPEATED')).toBe(1);
+    expect(run.stderr).toContain('the header comes again after record 2');
+  });
+
+  it('counts NAME_CUT once for an actor whose name is cut to the limit, however many rows name it', async () => {
+    const long = `Coalition ${'of the brigades and battalions '.repeat(8)}in the south`;
+    const rows = [acledRow(1, { actor2: long }), acledRow(2, { actor2: long }), acledRow(3)];
+    const run = await importInProcess(['--format', 'acled', '--file', writeAcledFile(join(dir, 'long.csv'), ACLED_COLUMNS_2024, rows)]);
+    expect(run.code).toBe(0);
+    expect(summaryCount(run.stdout, 'warning:NAME_CUT')).toBe(1);
+    const cut = [...server.timeline.actors.values()].find((actor) => String(actor.name).startsWith('Coalition'));
+    expect(String(cut?.name).length).toBeLessThanOrEqual(200);
+  });
+
+  it('says which format a file of the other dataset is, a header with no records, and takes --format in capitals', async () => {
+    const ucdp = await importInProcess(['--format', 'acled', '--file', UCDP_SLICE, '--dry-run']);
+    expect(ucdp.code).toBe(2);
+    expect(ucdp.stderr).toBe('import: ucdp-ged-syria-slice.csv: this is a UCDP GED export, not an ACLED export: run with --format ucdp\n');
+    const header = writeAcledFile(join(dir, 'header.csv'), ACLED_COLUMNS_2024, []);
+    const empty = await importInProcess(['--format', 'ACLED', '--file', header, '--dry-run']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toBe('import: header.csv: the file holds its header and no records: nothing to import\n');
+    const capitals = await importInProcess(['--format', 'UCDP', '--file', UCDP_SLICE, '--dry-run']);
+    expect(capitals.code).toBe(0);
   });
 });
