@@ -49,8 +49,8 @@ const NO_VALUE = new Set(['NA', '\\N', 'NULL']);
  * columns, any column order, header names in any case, stray quotes inside unquoted fields,
  * rows with missing or extra trailing fields, empty lines and rows of empty fields, the cells
  * `NA`, `\\N` and `NULL` (read as empty), Excel's `sep=;` first line, and a header repeated
- * further down (its columns are read from there on). A last record that the file's end cuts
- * short (fewer fields than the header and no line break after it) comes `truncated`. Strict
+ * further down (its columns are read from there on). A last record with no line break after
+ * it comes `truncated`: the file may have been cut off inside it. Strict
  * about the header: a required column missing throws {@link MissingColumns} before the first
  * record. Strict about the encoding: a file that is neither UTF-8 nor UTF-16LE with its byte
  * order mark (a spreadsheet's "CSV" in Windows-1252) throws {@link WrongEncoding} before the
@@ -88,7 +88,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
   let columns: ReadonlyMap<string, number> | undefined;
   let header: readonly string[] = [];
   let index = 0;
-  /** The last record read, yielded once the next one shows it was not cut short by the file's end. */
+  /** The last record read, yielded once the next one shows that a line break ended it. */
   let held: { readonly fields: readonly string[]; readonly columns: ReadonlyMap<string, number>; readonly header: readonly string[]; readonly index: number } | undefined;
   const record = (from: NonNullable<typeof held>, truncated: boolean): CsvRecord => ({
     index: from.index,
@@ -136,9 +136,10 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
     if (columns === undefined) throw new NotCsv('the file is empty (it holds no header)');
     if (held !== undefined) {
       // A file cut off mid-row (a download or a copy that stopped) ends without a line break,
-      // in a record short of fields: its last field may be cut too, so none of it is read.
+      // and its last field may be cut (`177` as `17`) however many fields the record has: so
+      // none of that record is read. Exports end in a line break.
       const endsInLineBreak = tail.includes(0x0a) || tail.includes(0x0d);
-      yield record(held, !endsInLineBreak && held.fields.length < held.header.length);
+      yield record(held, !endsInLineBreak);
     }
   } catch (error) {
     // The record before the one that stopped the reading ended in a line break: it is whole.

@@ -7,7 +7,7 @@ export interface CsvRecord {
   readonly index: number;
   /** The file separates fields by `;` or tab, so that a number may be written `33,5`. */
   readonly decimalComma?: boolean;
-  /** The file ends inside this record (fewer fields than the header, no line break after it). */
+  /** The file ends inside this record (no line break after it): it may have been cut off there. */
   readonly truncated?: boolean;
   value(column: string): string;
 }

@@ -106,7 +106,7 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
     const plan = format.map(record, dates);
     if (record.truncated === true) {
       const row = plan.kind === 'skip' ? { rowId: '' } : plan;
-      refuse(record.index, row, 'row', 'ROW_TRUNCATED', 'the file ends inside this record (fewer fields than the header, no line break after it): was the file cut off? Import the whole file');
+      refuse(record.index, row, 'row', 'ROW_TRUNCATED', 'the file ends inside this record, without a line break: it may have been cut off there. Import the whole file; if this is the whole file, add a line break at its end and import it again');
       return undefined;
     }
     if (plan.kind === 'skip') {

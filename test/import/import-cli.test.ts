@@ -372,8 +372,8 @@ describe('import CLI, rejects and exit codes', () => {
     }));
     const quote = (value: string) => `"${value.replace(/"/g, '""')}"`;
     const file = join(dir, 'ucdp-timed.csv');
-    writeFileSync(file, [columns.join(','), ...timed.map((row) => columns.map((c) => quote(row[c] ?? '')).join(','))].join('\n'));
-    const plain = await importInProcess(['--format', 'ucdp', '--file', UCDP_SLICE, '--dry-run']);
+    writeFileSync(file, `${[columns.join(','), ...timed.map((row) => columns.map((c) => quote(row[c] ?? '')).join(','))].join('\n')}\n`);
+    const plain = await importInProcess(['--format', 'ucdp', '--file', UCDP_SLICE, '--dry-run', '--rejects', join(dir, 'slice.rejects.csv')]);
     const run = await importInProcess(['--format', 'ucdp', '--file', file, '--dry-run']);
     expect(run.code).toBe(0);
     expect(summaryCount(run.stdout, 'refused:ROW_INVALID')).toBe(0);
@@ -685,7 +685,7 @@ describe('import CLI, exports re-saved by other tools', () => {
     expect([...server.timeline.actors.keys()].filter((id) => id === 'na' || id === 'n' || id === 'null')).toEqual([]);
   });
 
-  it('refuses a last row the end of the file cuts short ROW_TRUNCATED, and the whole file imports it later', async () => {
+  it('refuses ROW_TRUNCATED a last row the end of the file cuts short, and the whole file imports it later', async () => {
     const rows = Array.from({ length: 5 }, (_, n) => acledRow(n + 1, { fatalities: '7' }));
     const whole = writeAcledFile(join(dir, 'whole.csv'), ACLED_COLUMNS_2020, rows);
     const text = readFileSync(whole, 'utf8');
@@ -704,6 +704,19 @@ describe('import CLI, exports re-saved by other tools', () => {
       'attack',
       'casualties',
     ]);
+  });
+
+  it('refuses ROW_TRUNCATED a last row cut inside its last column, where every field is there', async () => {
+    const rows = Array.from({ length: 3 }, (_, n) => acledRow(n + 1));
+    const whole = acledCsv(ACLED_COLUMNS_2024, rows);
+    expect(ACLED_COLUMNS_2024.at(-1)).toBe('timestamp');
+    const cut = join(dir, 'cut-timestamp.csv');
+    // The last timestamp, 1600000003, cut to 16000.
+    writeFileSync(cut, whole.slice(0, whole.lastIndexOf('1600000003') + 5));
+    const run = await importInProcess(['--format', 'acled', '--file', cut, '--dry-run']);
+    expect(run.code).toBe(0);
+    expect(readRejects(`${cut}.rejects.csv`).map((r) => [r.record, r.dataset_id, r.code])).toEqual([['3', 'SYR1003', 'ROW_TRUNCATED']]);
+    expect(summaryCount(run.stdout, 'refused:ROW_TRUNCATED')).toBe(1);
   });
 
   it('reads a second export joined below the first in its own column order, and warns once', async () => {
@@ -731,14 +744,15 @@ describe('import CLI, exports re-saved by other tools', () => {
   });
 
   it('says which format a file of the other dataset is, a header with no records, and takes --format in capitals', async () => {
-    const ucdp = await importInProcess(['--format', 'acled', '--file', UCDP_SLICE, '--dry-run']);
+    const rejects = ['--rejects', join(dir, 'slice.rejects.csv')];
+    const ucdp = await importInProcess(['--format', 'acled', '--file', UCDP_SLICE, '--dry-run', ...rejects]);
     expect(ucdp.code).toBe(2);
     expect(ucdp.stderr).toBe('import: ucdp-ged-syria-slice.csv: this is a UCDP GED export, not an ACLED export: run with --format ucdp\n');
     const header = writeAcledFile(join(dir, 'header.csv'), ACLED_COLUMNS_2024, []);
     const empty = await importInProcess(['--format', 'ACLED', '--file', header, '--dry-run']);
     expect(empty.code).toBe(1);
     expect(empty.stderr).toBe('import: header.csv: the file holds its header and no records: nothing to import\n');
-    const capitals = await importInProcess(['--format', 'UCDP', '--file', UCDP_SLICE, '--dry-run']);
+    const capitals = await importInProcess(['--format', 'UCDP', '--file', UCDP_SLICE, '--dry-run', ...rejects]);
     expect(capitals.code).toBe(0);
   });
 });
