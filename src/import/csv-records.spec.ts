@@ -113,13 +113,14 @@ describe('reading CSV records', () => {
 });
 
 describe('what re-saved exports hold', () => {
-  it("reads R's NA, MySQL's \\N and NULL as empty cells, and text that only contains them as it is", async () => {
-    const read = await records(file('na.csv', 'id,name,lat\n1,NA,NA\n2,\\N, NULL \n3,NAB,33.5\n4,"NA",na\n'));
+  it("reads R's NA, MySQL's \\N and NULL unquoted as empty cells, and quoted or within text as text", async () => {
+    const read = await records(file('na.csv', 'id,name,lat\n1,NA,NA\n2,\\N, NULL \n3,NAB,33.5\n4,"NA",na\n5,"NULL","\\N"\n'));
     expect(cells(read)).toEqual([
       ['1', '', ''],
       ['2', '', ''],
       ['3', 'NAB', '33.5'],
-      ['4', '', 'na'],
+      ['4', 'NA', 'na'],
+      ['5', 'NULL', '\\N'],
     ]);
   });
 
@@ -129,6 +130,9 @@ describe('what re-saved exports hold', () => {
     expect(semicolon[0]!.decimalComma).toBe(true);
     const quoted = await records(file('sep-quoted.csv', '\uFEFF"sep=,"\nid,name,lat\n1,a,33.5\n'));
     expect(cells(quoted)).toEqual([['1', 'a', '33.5']]);
+    // Re-saved with commas by a tool that kept the line: the header says which delimiter holds.
+    const resaved = await records(file('sep-resaved.csv', 'sep=;\nid,name,lat\n1,a,33.5\n'));
+    expect(cells(resaved)).toEqual([['1', 'a', '33.5']]);
   });
 
   it('reads the columns of a header repeated further down (two exports joined), and says where it came', async () => {

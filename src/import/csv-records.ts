@@ -37,8 +37,8 @@ export interface CsvReadOptions {
 }
 
 /**
- * Cells that stand for "no value" in the tools analysts re-save exports with: R writes `NA`,
- * MySQL and PostgreSQL dumps `\N`, others `NULL`. Read as empty, never as a name or a code.
+ * Unquoted cells that stand for "no value" in the tools analysts re-save exports with: R writes
+ * `NA`, MySQL and PostgreSQL dumps `\N`, others `NULL`. Read as empty, never as a name or a code.
  */
 const NO_VALUE = new Set(['NA', '\\N', 'NULL']);
 
@@ -47,10 +47,10 @@ const NO_VALUE = new Set(['NA', '\\N', 'NULL']);
  * Liberal where exports differ: a UTF-8 or UTF-16LE byte order mark, CRLF or LF, `;` or tab
  * between fields where the header says so (spreadsheets in many locales save so), extra
  * columns, any column order, header names in any case, stray quotes inside unquoted fields,
- * rows with missing or extra trailing fields, empty lines and rows of empty fields, the cells
- * `NA`, `\\N` and `NULL` (read as empty), Excel's `sep=;` first line, and a header repeated
- * further down (its columns are read from there on). A last record with no line break after
- * it comes `truncated`: the file may have been cut off inside it. Strict
+ * rows with missing or extra trailing fields, empty lines and rows of empty fields, the
+ * unquoted cells `NA`, `\N` and `NULL` (read as empty), Excel's `sep=;` first line, and a
+ * header repeated further down (its columns are read from there on). A last record with no
+ * line break after it comes `truncated`: the file may have been cut off inside it. Strict
  * about the header: a required column missing throws {@link MissingColumns} before the first
  * record. Strict about the encoding: a file that is neither UTF-8 nor UTF-16LE with its byte
  * order mark (a spreadsheet's "CSV" in Windows-1252) throws {@link WrongEncoding} before the
@@ -82,6 +82,9 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,
+    // An unquoted NA, \N or NULL stands for no value; quoted, it is text (R's write.csv quotes
+    // every string and leaves NA bare).
+    cast: (value, context) => (!context.quoting && NO_VALUE.has(value.trim()) ? '' : value),
   });
   // The pipeline's failure also destroys the parser, which ends the loop below with the error.
   const piping = pipeline(input, parser).catch(() => undefined);
@@ -96,8 +99,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
     ...(truncated ? { truncated } : {}),
     value: (column: string): string => {
       const at = from.columns.get(column);
-      const cell = at === undefined ? '' : (from.fields[at] ?? '');
-      return NO_VALUE.has(cell.trim()) ? '' : cell;
+      return at === undefined ? '' : (from.fields[at] ?? '');
     },
   });
   try {
@@ -206,15 +208,15 @@ async function checkedDelimiter(path: string, requiredColumns: readonly string[]
     text = head.toString('utf8');
   }
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).filter((line) => line.trim() !== '');
-  // Excel's `sep=;` line names the delimiter; the header is the line after it.
-  const separator = /^"?sep=(.)"?$/i.exec(lines[0]?.trim() ?? '');
-  if (separator !== null && (DELIMITERS as readonly string[]).includes(separator[1]!)) return separator[1]!;
-  const firstLine = lines[0] ?? '';
+  // Excel's `sep=;` line names the delimiter, and the header is the line after it; a header
+  // that holds more required columns split otherwise was re-saved by another tool since.
+  const separator = /^"?sep=(.)"?$/i.exec(lines[0]?.trim() ?? '')?.[1];
+  const firstLine = (separator !== undefined ? lines[1] : lines[0]) ?? '';
   const found = (delimiter: string): number => {
     const names = new Set(firstLine.split(delimiter).map((name) => name.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase()));
     return requiredColumns.filter((column) => names.has(column)).length;
   };
-  let best: string = DELIMITERS[0];
+  let best: string = separator !== undefined && (DELIMITERS as readonly string[]).includes(separator) ? separator : DELIMITERS[0];
   for (const delimiter of DELIMITERS) if (found(delimiter) > found(best)) best = delimiter;
   return best;
 }
