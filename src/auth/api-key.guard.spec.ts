@@ -1,9 +1,10 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiKeyGuard } from './api-key.guard.js';
+import { jest } from '@jest/globals';
+import { ApiKeyGuard, authenticateBearer } from './api-key.guard.js';
 import { ApiKeyStore, credentialFor } from './api-keys.js';
 import { AuthRefusal } from './auth-refusal.js';
-import { principalOf } from './principal.js';
+import { attachPrincipal, principalOf } from './principal.js';
 import { TokenBucketRateLimiter } from './rate-limiter.js';
 import { isAllowed } from './role.js';
 import { Public, Roles } from './roles.decorator.js';
@@ -95,6 +96,29 @@ describe('ApiKeyGuard', () => {
     const { context, request } = contextFor('either', bearer(KEYS.analyst));
     expect(guard.canActivate(context)).toBe(true);
     expect(principalOf(request)).toEqual({ keyId: expect.stringMatching(/^analyst-[0-9a-f]{8}$/), role: 'analyst' });
+  });
+
+  it('takes the principal the HTTP layer found before reading the body, and still checks its role and rate', () => {
+    const hashing = jest.spyOn(store, 'authenticate');
+    try {
+      const { context, request } = contextFor('write', bearer(KEYS.writer));
+      attachPrincipal(request, authenticateBearer(store, request.headers.authorization));
+      expect(hashing).toHaveBeenCalledTimes(1);
+      expect(guard.canActivate(context)).toBe(true);
+      expect(hashing).toHaveBeenCalledTimes(1);
+      const forbidden = contextFor('read', bearer(KEYS.writer));
+      attachPrincipal(forbidden.request, authenticateBearer(store, forbidden.request.headers.authorization));
+      expect(refusal(guard, forbidden.context).code).toBe('FORBIDDEN');
+      const limited = new ApiKeyGuard(new Reflector(), store, new TokenBucketRateLimiter(1));
+      const first = contextFor('write', bearer(KEYS.writer));
+      attachPrincipal(first.request, authenticateBearer(store, first.request.headers.authorization));
+      expect(limited.canActivate(first.context)).toBe(true);
+      const second = contextFor('write', bearer(KEYS.writer));
+      attachPrincipal(second.request, authenticateBearer(store, second.request.headers.authorization));
+      expect(refusal(limited, second.context).code).toBe('RATE_LIMITED');
+    } finally {
+      hashing.mockRestore();
+    }
   });
 
   it('lets admin through everywhere, and only admin through unmarked routes', () => {

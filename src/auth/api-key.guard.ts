@@ -2,7 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { ApiKeyStore } from './api-keys.js';
 import { AuthRefusal } from './auth-refusal.js';
-import { attachPrincipal, type Principal } from './principal.js';
+import { attachPrincipal, principalOf, type Principal } from './principal.js';
 import { TokenBucketRateLimiter } from './rate-limiter.js';
 import { isAllowed, type Role } from './role.js';
 import { PUBLIC_METADATA, ROLES_METADATA } from './roles.decorator.js';
@@ -40,7 +40,8 @@ export class ApiKeyGuard implements CanActivate {
       return true;
     }
     const request = context.switchToHttp().getRequest<GuardedRequest>();
-    const principal = this.authenticate(request);
+    // A request with a body was authenticated before its body was read (the HTTP layer).
+    const principal = principalOf(request) ?? this.authenticate(request);
     attachPrincipal(request, principal);
     const decision = this.rateLimiter.take(principal.keyId);
     if (!decision.allowed) {

@@ -18,7 +18,7 @@ export {
   type ApiKeysFile,
 } from './api-keys.js';
 export { AuthModule } from './auth.module.js';
-export { CurrentPrincipal, principalOf, type Principal } from './principal.js';
+export { attachPrincipal, CurrentPrincipal, principalOf, type Principal } from './principal.js';
 export { TokenBucketRateLimiter, type RateLimitDecision } from './rate-limiter.js';
 export { isAllowed, isRole, ROLES, type Role } from './role.js';
 export { Public, Roles } from './roles.decorator.js';

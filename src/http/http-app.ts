@@ -6,7 +6,7 @@ import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ApiKeyStore, authenticateBearer } from '../auth/index.js';
+import { ApiKeyStore, attachPrincipal, authenticateBearer } from '../auth/index.js';
 import { HTTP_DEFAULTS, type AppConfig, type HttpTimeouts } from '../config/app-config.js';
 import { AnswerDeadlines, sweepIntervalFor } from './answer-deadline.js';
 import { ApiHttpException } from './api-http-exception.js';
@@ -133,8 +133,8 @@ function bodyStillArriving(request: FastifyRequest): boolean {
 /**
  * A request with a body must carry a known key, checked before the body is read: a caller
  * without one is refused before it sends a body that would be thrown away (with `Expect:
- * 100-continue`, before it sends anything). The guard checks the key again, with the role and the
- * rate limit, for every route. The routes open without a key (`/health`, `/docs`) take no body.
+ * 100-continue`, before it sends anything). The guard takes the principal found here (it
+ * authenticates the requests without a body itself) and checks the rate limit and the role. The routes open without a key (`/health`, `/docs`) take no body.
  */
 function requireKeyWithBody(keys: ApiKeyStore) {
   return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
@@ -143,7 +143,8 @@ function requireKeyWithBody(keys: ApiKeyStore) {
       return;
     }
     try {
-      authenticateBearer(keys, request.headers.authorization);
+      // The guard takes the principal from here rather than hash the key again.
+      attachPrincipal(request, authenticateBearer(keys, request.headers.authorization));
     } catch (error) {
       done(error as Error);
       return;
