@@ -91,7 +91,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
   let header: readonly string[] = [];
   let index = 0;
   /** The last record read, yielded once the next one shows that a line break ended it. */
-  let held: { readonly fields: readonly string[]; readonly columns: ReadonlyMap<string, number>; readonly header: readonly string[]; readonly index: number } | undefined;
+  let held: { readonly fields: readonly string[]; readonly columns: ReadonlyMap<string, number>; readonly index: number } | undefined;
   const record = (from: NonNullable<typeof held>, truncated: boolean): CsvRecord => ({
     index: from.index,
     decimalComma,
@@ -132,7 +132,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
       // The rows of empty fields a spreadsheet leaves below the data (`,,,,`) are no records.
       if (fields.every((field) => field.trim() === '')) continue;
       if (held !== undefined) yield record(held, false);
-      held = { fields, columns, header, index };
+      held = { fields, columns, index };
     }
     if (columns === undefined) throw new NotCsv('the file is empty (it holds no header)');
     if (held !== undefined) {

@@ -130,8 +130,11 @@ export async function runImport(options: ImportRunOptions): Promise<ImportReport
     const now = clock();
     const built = rowCommands(format, plan, place, resolveActorName, mapping.ratings, now);
     for (const warning of built.warnings) tally.warn(warning);
-    for (const actor of built.actors) if (actor.nameCut === true) cutNames.add(`actor:${actor.id}`);
-    if (place.kind === 'registered' && placeNameCut(plan.location)) cutNames.add(`place:${place.neighbourhoodId}`);
+    const nameCut = (key: string): void => {
+      if (!registered.has(key)) cutNames.add(key);
+    };
+    for (const actor of built.actors) if (actor.nameCut === true) nameCut(`actor:${actor.id}`);
+    if (place.kind === 'registered' && placeNameCut(plan.location)) nameCut(`place:${place.neighbourhoodId}`);
     const registrations: ImportCommand[] = built.actors.map((actor) => ({
       role: 'actor',
       path: '/v1/actors',
