@@ -134,7 +134,8 @@ function bodyStillArriving(request: FastifyRequest): boolean {
  * A request with a body must carry a known key, checked before the body is read: a caller
  * without one is refused before it sends a body that would be thrown away (with `Expect:
  * 100-continue`, before it sends anything). The guard takes the principal found here (it
- * authenticates the requests without a body itself) and checks the rate limit and the role. The routes open without a key (`/health`, `/docs`) take no body.
+ * authenticates the requests without a body itself) and checks the rate limit and the role.
+ * The routes open without a key (`/health`, `/docs`) take no body.
  */
 function requireKeyWithBody(keys: ApiKeyStore) {
   return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {

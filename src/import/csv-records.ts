@@ -105,7 +105,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
   try {
     for await (const fields of parser as AsyncIterable<string[]>) {
       if (columns === undefined) {
-        if (isSeparatorLine(fields, delimiter) || fields.every((field) => field.trim() === '')) continue;
+        if (isSeparatorLine(fields, delimiter) || isBlank(fields)) continue;
         columns = headerColumns(fields);
         header = fields.map((field) => field.trim());
         const found = new Set(columns.keys());
@@ -130,7 +130,7 @@ export async function* readCsvRecords(path: string, options: CsvReadOptions): As
         );
       }
       // The rows of empty fields a spreadsheet leaves below the data (`,,,,`) are no records.
-      if (fields.every((field) => field.trim() === '')) continue;
+      if (isBlank(fields)) continue;
       if (held !== undefined) yield record(held, false);
       held = { fields, columns, index };
     }
@@ -173,9 +173,16 @@ function repeatsHeader(fields: readonly string[], requiredColumns: readonly stri
   return requiredColumns.every((column) => names.has(column));
 }
 
-/** Excel's first line `sep=;`, which names the delimiter for Excel and is no header. */
+/** Excel's first line `sep=;` (quoted or not), which names the delimiter for Excel and is no header. */
+const SEPARATOR_LINE = /^"?sep=(.?)"?$/i;
+
 function isSeparatorLine(fields: readonly string[], delimiter: string): boolean {
-  return /^sep=.?$/i.test(fields.join(delimiter).replace(/^\uFEFF/, '').trim());
+  return SEPARATOR_LINE.test(fields.join(delimiter).replace(/^\uFEFF/, '').trim());
+}
+
+/** A record of empty fields only (a line of white space, or `,,,,` below the data). */
+function isBlank(fields: readonly string[]): boolean {
+  return fields.every((field) => field.trim() === '');
 }
 
 /**
@@ -223,7 +230,7 @@ async function checkedDelimiter(path: string, requiredColumns: readonly string[]
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).filter((line) => line.trim() !== '');
   // Excel's `sep=;` line names the delimiter, and the header is the line after it; a header
   // that holds more required columns split otherwise was re-saved by another tool since.
-  const separator = /^"?sep=(.)"?$/i.exec(lines[0]?.trim() ?? '')?.[1];
+  const separator = SEPARATOR_LINE.exec(lines[0]?.trim() ?? '')?.[1];
   const firstLine = (separator !== undefined ? lines[1] : lines[0]) ?? '';
   const found = (delimiter: string): number => {
     const names = new Set(firstLine.split(delimiter).map((name) => name.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase()));
